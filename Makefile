@@ -1,0 +1,39 @@
+# Buildstory — two promises: `make run` (demo on an embedded PostgreSQL) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CHROMIUM ?= /usr/bin/chromium
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+
+.PHONY: run test install chromium postgres clean-db
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## make run — start the embedded PostgreSQL, migrate, seed the demo once, serve with gunicorn.
+run: install postgres
+	$(PY) -m buildstory serve
+
+## make test — every test layer (domain, web, browser) on a private PostgreSQL cluster.
+test: install postgres chromium
+	$(VENV)/bin/pytest
+
+# PostgreSQL server binaries (the embedded cluster uses them); Debian's package when root.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib; \
+	  else echo "PostgreSQL server not found: install it (sudo apt-get install postgresql postgresql-contrib) or set DATABASE_URL"; exit 1; fi; }
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Chromium not found at $(CHROMIUM): install it (sudo apt-get install chromium) or set CHROMIUM=/path"; exit 1; fi; }
+
+## make clean-db — stop the embedded cluster and delete its data (the demo is re-seeded next run).
+clean-db: install
+	$(PY) -m buildstory destroy

@@ -1,0 +1,99 @@
+"""Configuration: safe defaults first, then the environment (routes.md "Configuration")."""
+import os
+import secrets
+from pathlib import Path
+
+from .devdb import embedded_database_url
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot start the app safely."""
+
+
+def _bool(value, default):
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in TRUE
+
+
+def normalise_database_url(url):
+    """Return a SQLAlchemy URL that uses psycopg 3 for postgres:// and postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _dev_secret_key(instance_path):
+    """Return the development secret key kept under instance/, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(instance_path, env=None):
+    """Return the config dict built from ``env`` (default: os.environ)."""
+    env = os.environ if env is None else env
+    mode = env.get("BUILDSTORY_ENV", "development").strip().lower() or "development"
+    if mode not in {"development", "production"}:
+        raise ConfigError(f"BUILDSTORY_ENV must be development or production, not {mode!r}")
+    production = mode == "production"
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when BUILDSTORY_ENV=production")
+        secret = _dev_secret_key(instance_path)
+    url = env.get("DATABASE_URL") or embedded_database_url(instance_path)
+    provider = env.get("AUTH_PROVIDER", "local").strip().lower() or "local"
+    if provider not in {"local", "clerk"}:
+        raise ConfigError("AUTH_PROVIDER must be local or clerk")
+    return {
+        "BUILDSTORY_ENV": mode,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": int(env.get("DB_POOL_SIZE", "10")),
+            "max_overflow": 10,
+            "connect_args": {"connect_timeout": 5},
+        },
+        # Form bodies are capped at 1 MB; the avatar upload raises its own limit.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        "UPLOAD_BODY_LIMIT": 6 * 1024 * 1024,
+        "AUTH_PROVIDER": provider,
+        "CLERK_JWT_KEY": env.get("CLERK_JWT_KEY", "").replace("\\n", "\n"),
+        "CLERK_AUTHORIZED_PARTIES": _list(env.get("CLERK_AUTHORIZED_PARTIES")),
+        "CLERK_SIGN_IN_URL": env.get("CLERK_SIGN_IN_URL", ""),
+        "CLERK_SIGN_UP_URL": env.get("CLERK_SIGN_UP_URL", ""),
+        "CLERK_FRONTEND_ORIGIN": env.get("CLERK_FRONTEND_ORIGIN", ""),
+        "ADMIN_USER_IDS": frozenset(_list(env.get("ADMIN_USER_IDS"))),
+        "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
+        "SESSION_COOKIE_NAME": "bs_session",
+        "CSRF_COOKIE_NAME": "bs_csrf",
+        "SESSION_COOKIE_SECURE": production,
+        "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
+        "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "log"),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Buildstory <no-reply@buildstory.local>"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
+        "TWITCH_CLIENT_ID": env.get("TWITCH_CLIENT_ID", ""),
+        "TWITCH_CLIENT_SECRET": env.get("TWITCH_CLIENT_SECRET", ""),
+        "ARGON2_PARAMS": {},
+        "PUBLIC_URL": env.get("PUBLIC_URL", ""),
+    }
+
+
+def _list(value):
+    return [item.strip() for item in (value or "").split(",") if item.strip()]

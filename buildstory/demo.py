@@ -1,0 +1,144 @@
+"""``flask seed-demo``: a living demo, idempotent — builders, events in every status.
+
+Each feature adds its own part of the demo here through its services. Builders are
+keyed by their demo identity id, events by slug, so running it twice changes nothing.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from .enums import EventStatus, ExperienceLevel, UserRole
+from .events.models import Event
+from .identity.models import Account
+from .profiles.models import Profile
+
+DEMO_ADMIN_EMAIL = "admin@demo.buildstory.dev"
+DEMO_PASSWORD = "buildstory-demo"  # development demo only; printed by `make run`
+
+# (display name, username, country, region) — real ISO 3166-2 codes.
+BUILDERS = [
+    ("Amara Okafor", "amara", "NG", "NG-LA"), ("Zoë Müller", "zoe-builds", "DE", "DE-BE"),
+    ("José Álvarez", "jose_alvarez", "ES", "ES-MD"), ("Priya Raman", "priya", "IN", "IN-KA"),
+    ("Kenji Watanabe", "kenji", "JP", "JP-13"), ("Léa Dubois", "lea-dubois", "FR", "FR-IDF"),
+    ("Mateus Oliveira", "mateus", "BR", "BR-SP"), ("Grace Mwangi", "gracem", "KE", "KE-30"),
+    ("Liam O'Connor", "liamoc", "IE", "IE-D"), ("Sofía Hernández", "sofia_h", "MX", "MX-CMX"),
+    ("Noah Williams", "noahw", "US", "US-CA"), ("Emma Johansson", "emmaj", "SE", "SE-AB"),
+    ("Chen Wei", "chenwei", "CN", "CN-SH"), ("Aisha Rahman", "aisha-r", "BD", "BD-13"),
+    ("Oluwaseun Adeyemi", "seun", "NG", "NG-OY"), ("Björn Nilsson", "bjorn", "SE", "SE-O"),
+    ("Hana Kovač", "hana-k", "HR", "HR-21"), ("Tomás Silva", "tomas", "PT", "PT-11"),
+    ("Fatima Zahra", "fatimaz", "MA", "MA-CAS"), ("Lucas Martin", "lucasm", "CA", "CA-QC"),
+    ("Isabella Rossi", "isa_rossi", "IT", "IT-MI"), ("Arjun Mehta", "arjun", "IN", "IN-MH"),
+    ("Mia Schneider", "mia-s", "AT", "AT-9"), ("Ethan Brown", "ethanb", "US", "US-NY"),
+    ("Yuki Tanaka", "yuki", "JP", "JP-27"), ("Olivia Smith", "olivia", "GB", "GB-ENG"),
+    ("Mohammed Al-Farsi", "malfarsi", "AE", "AE-DU"), ("Nadia Petrova", "nadia", "BG", "BG-22"),
+    ("Diego Fernández", "diegof", "AR", "AR-C"), ("Ava Thompson", "avat", "AU", "AU-NSW"),
+    ("Kwame Mensah", "kwame", "GH", "GH-AA"), ("Sara Lindqvist", "saral", "FI", "FI-18"),
+    ("Daniel Kim", "dkim", "KR", "KR-11"), ("Chloé Lefèvre", "chloe", "BE", "BE-BRU"),
+    ("Rafael Costa", "rafa-costa", "BR", "BR-RJ"), ("Ingrid Hansen", "ingrid", "NO", "NO-03"),
+    ("Mehmet Yılmaz", "mehmet", "TR", "TR-34"), ("Ana Popescu", "ana-p", "RO", "RO-B"),
+    ("Samuel Cohen", "samc", "IL", "IL-TA"), ("Thandiwe Ndlovu", "thandi", "ZA", "ZA-GP"),
+    ("Lukas Novák", "lukas_n", "CZ", "CZ-10"), ("Marta Kowalska", "marta", "PL", "PL-14"),
+    ("Jack Taylor", "jackt", "NZ", "NZ-AUK"), ("Camila Rojas", "camila", "CL", "CL-RM"),
+    ("Nguyễn Văn An", "an-nguyen", "VN", "VN-SG"), ("Siti Nurhaliza", "siti", "MY", "MY-14"),
+    ("Pedro Gómez", "pedrog", "CO", "CO-DC"), ("Eva Horváth", "eva-h", "HU", "HU-BU"),
+    ("Ruth Bekele", "ruth", "ET", "ET-AA"), ("Oscar Lindgren", "oscarl", "DK", "DK-84"),
+]
+
+BIOS = [
+    "Building **agents** that file my expenses so I never have to. Previously backend at a fintech.",
+    "Designer turned builder. I prototype with Claude and ship with _whatever works_.",
+    "Teaching LLMs to read messy PDFs. Weekend hackathon regular.",
+    "Full-stack dev exploring voice interfaces. Ask me about latency budgets.",
+    "Data scientist shipping small tools for farmers. Looking for a frontend teammate!",
+    "I build tiny games with AI-generated levels. ~~Sleep~~ is optional during events.",
+    "Product engineer. Currently: an AI tutor for high-school chemistry.",
+    "Student learning by shipping. First hackathon was last spring and I am hooked.",
+    "Infra person who likes evals more than is healthy. See [my notes](https://example.com/notes).",
+    "Open-source maintainer. Building a local-first note app with on-device models.",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+
+
+def seed_builders(session, rng: random.Random) -> int:
+    """Create the demo builders that are missing; return how many were created."""
+    existing = set(session.scalars(select(Profile.clerk_id).where(Profile.clerk_id.like("demo_%"))))
+    levels = list(ExperienceLevel)
+    created = 0
+    for i, (name, username, country, region) in enumerate(BUILDERS):
+        identity = f"demo_{username}"
+        if identity in existing:
+            continue
+        session.add(Profile(
+            clerk_id=identity, username=username, display_name=name, country=country,
+            region=region, experience_level=levels[i % len(levels)], bio=BIOS[i % len(BIOS)],
+            github_handle=username.replace("_", "-") if i % 3 == 0 else None,
+            twitter_handle=username.replace("-", "_")[:15] if i % 4 == 0 else None,
+            website_url=f"https://{username.replace('_', '-')}.example.com/" if i % 5 == 0 else None,
+            allow_invites=i % 7 != 3,
+            search_text=Profile.compute_search_text(username, name),
+            created_at=_now() - timedelta(days=rng.randint(0, 60), hours=rng.randint(0, 23)),
+        ))
+        created += 1
+    session.flush()
+    return created
+
+
+def seed_admin(session, hasher: PasswordHasher) -> None:
+    """Create the demo admin account (email and password printed by `make run`)."""
+    identity = "demo_admin"
+    if session.get(Account, identity) is None:
+        session.add(Account(id=identity, email=DEMO_ADMIN_EMAIL,
+                            password_hash=hasher.hash(DEMO_PASSWORD), password_changed_at=_now()))
+    if session.scalar(select(Profile).where(Profile.clerk_id == identity)) is None:
+        session.add(Profile(clerk_id=identity, username="demo-admin", display_name="Demo Admin",
+                            role=UserRole.admin, country="GB", region="GB-SCT",
+                            experience_level=ExperienceLevel.ships_constantly,
+                            search_text=Profile.compute_search_text("demo-admin", "Demo Admin")))
+    session.flush()
+
+
+EVENTS = [
+    # slug, name, status, start offset (days), length (days), featured
+    ("winter-agents-jam", "Winter Agents Jam", EventStatus.active, -3, 10, True),
+    ("spring-build-sprint", "Spring Build Sprint", EventStatus.open, 30, 14, False),
+    ("voice-ai-weekend", "Voice AI Weekend", EventStatus.judging, -12, 3, False),
+    ("autumn-shipathon", "Autumn Shipathon", EventStatus.complete, -70, 7, False),
+    ("summer-tools-hack", "Summer Tools Hack", EventStatus.draft, 120, 7, False),
+]
+
+EVENT_TEXT = ("A time-boxed build event for people who build with AI. **Ship something real** "
+              "in public, alone or with a team.\n\nShare progress, ask for help, and demo what "
+              "you made at the end. Beginners welcome.")
+
+
+def seed_events(session) -> int:
+    """Create the demo events that are missing (one per status); return how many."""
+    have = set(session.scalars(select(Event.slug)))
+    created = 0
+    for slug, name, status, offset, length, featured in EVENTS:
+        if slug in have:
+            continue
+        starts = _now() + timedelta(days=offset)
+        session.add(Event(name=name, slug=slug, description=EVENT_TEXT, starts_at=starts,
+                          ends_at=starts + timedelta(days=length), status=status,
+                          featured=featured and not session.scalar(
+                              select(Event.id).where(Event.featured)),
+                          registration_opens_at=starts - timedelta(days=45)))
+        created += 1
+    session.flush()
+    return created
+
+
+def seed_demo(session, *, hasher: PasswordHasher) -> dict:
+    """Create every missing part of the demo; return counts of what was created."""
+    rng = random.Random(42)
+    counts = {"builders": seed_builders(session, rng), "events": seed_events(session)}
+    seed_admin(session, hasher)
+    return counts

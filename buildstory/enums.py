@@ -1,0 +1,247 @@
+"""Every PostgreSQL enum type of the schema, with the labels people see (domain.md §1).
+
+Each Python enum is a ``StrEnum`` whose values are the database values, so
+``ExperienceLevel.built_a_few == "built_a_few"`` and form input compares directly;
+member names equal their values.
+``member.label`` gives the human label; the ``*_LABELS`` dicts are the same data for
+building select options. The ``*_type`` column types at the bottom are the only place a
+PostgreSQL enum type is named; models import them from here.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members know their human label."""
+
+    @property
+    def label(self) -> str:
+        return LABELS[type(self)][self]
+
+
+class ExperienceLevel(LabelledEnum):
+    """How much a builder has built with AI."""
+
+    getting_started = "getting_started"
+    built_a_few = "built_a_few"
+    ships_constantly = "ships_constantly"
+
+
+class EventStatus(LabelledEnum):
+    """An event's place in its lifecycle (domain.md §5)."""
+
+    draft = "draft"
+    open = "open"
+    active = "active"
+    judging = "judging"
+    complete = "complete"
+
+
+class TeamPreference(LabelledEnum):
+    """A registrant's team situation for an event."""
+
+    solo = "solo"
+    has_team = "has_team"
+    has_team_open = "has_team_open"
+    looking_for_team = "looking_for_team"
+
+
+class StartingPoint(LabelledEnum):
+    """Whether a project starts from scratch."""
+
+    new = "new"
+    existing = "existing"
+
+
+class CommitmentLevel(LabelledEnum):
+    """How much time a registrant expects to give an event."""
+
+    all_in = "all_in"
+    daily = "daily"
+    nights_weekends = "nights_weekends"
+    not_sure = "not_sure"
+
+
+class UserRole(LabelledEnum):
+    """A profile's platform role (super-admins come from configuration, not from here)."""
+
+    user = "user"
+    moderator = "moderator"
+    admin = "admin"
+
+
+class InviteStatus(LabelledEnum):
+    """A team invite's stored status; "expired" is derived, never stored."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    revoked = "revoked"
+
+
+class InviteType(LabelledEnum):
+    """Direct invites name a recipient; link invites carry a token hash."""
+
+    direct = "direct"
+    link = "link"
+
+
+class MentorStatus(LabelledEnum):
+    """Review state of a mentor application."""
+
+    pending = "pending"
+    approved = "approved"
+    declined = "declined"
+
+
+class SponsorshipStatus(LabelledEnum):
+    """Review state of a sponsorship inquiry."""
+
+    pending = "pending"
+    contacted = "contacted"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class ProjectEventKind(LabelledEnum):
+    """What happened in a project's team history."""
+
+    invite_sent = "invite_sent"
+    invite_revoked = "invite_revoked"
+    joined = "joined"
+    left = "left"
+    removed = "removed"
+    entered_event = "entered_event"
+    left_event = "left_event"
+
+
+EXPERIENCE_LEVEL_LABELS = {
+    ExperienceLevel.getting_started: "Getting started",
+    ExperienceLevel.built_a_few: "Built a few things",
+    ExperienceLevel.ships_constantly: "Ships constantly",
+}
+# The short explanation shown under each experience choice.
+EXPERIENCE_LEVEL_HINTS = {
+    ExperienceLevel.getting_started: "New to building with AI",
+    ExperienceLevel.built_a_few: "Shipped a project or two",
+    ExperienceLevel.ships_constantly: "Building with AI daily",
+}
+EVENT_STATUS_LABELS = {
+    EventStatus.draft: "Draft",
+    EventStatus.open: "Upcoming",
+    EventStatus.active: "Live",
+    EventStatus.judging: "Judging",
+    EventStatus.complete: "Past",
+}
+TEAM_PREFERENCE_LABELS = {
+    TeamPreference.solo: "Solo",
+    TeamPreference.has_team: "Have a team",
+    TeamPreference.has_team_open: "Have a team, open to more",
+    TeamPreference.looking_for_team: "Looking for a team",
+}
+STARTING_POINT_LABELS = {
+    StartingPoint.new: "Brand new project",
+    StartingPoint.existing: "Continuing an existing project",
+}
+COMMITMENT_LEVEL_LABELS = {
+    CommitmentLevel.all_in: "All-in",
+    CommitmentLevel.daily: "Daily",
+    CommitmentLevel.nights_weekends: "Nights & weekends",
+    CommitmentLevel.not_sure: "Not sure yet",
+}
+USER_ROLE_LABELS = {
+    UserRole.user: "User",
+    UserRole.moderator: "Moderator",
+    UserRole.admin: "Admin",
+}
+INVITE_STATUS_LABELS = {
+    InviteStatus.pending: "Pending",
+    InviteStatus.accepted: "Accepted",
+    InviteStatus.declined: "Declined",
+    InviteStatus.revoked: "Revoked",
+}
+INVITE_TYPE_LABELS = {
+    InviteType.direct: "Direct",
+    InviteType.link: "Link",
+}
+MENTOR_STATUS_LABELS = {
+    MentorStatus.pending: "Pending",
+    MentorStatus.approved: "Approved",
+    MentorStatus.declined: "Declined",
+}
+SPONSORSHIP_STATUS_LABELS = {
+    SponsorshipStatus.pending: "Pending",
+    SponsorshipStatus.contacted: "Contacted",
+    SponsorshipStatus.accepted: "Accepted",
+    SponsorshipStatus.declined: "Declined",
+}
+PROJECT_EVENT_KIND_LABELS = {
+    ProjectEventKind.invite_sent: "Invite sent",
+    ProjectEventKind.invite_revoked: "Invite revoked",
+    ProjectEventKind.joined: "Joined",
+    ProjectEventKind.left: "Left",
+    ProjectEventKind.removed: "Removed",
+    ProjectEventKind.entered_event: "Entered event",
+    ProjectEventKind.left_event: "Left event",
+}
+
+# Every labels dict, reachable by enum class, by PostgreSQL type name and by the short
+# names templates use (``{{ value|label("experience") }}``). Keys of the inner dicts are
+# members, which compare and hash like their string values, so ``.get("solo")`` works.
+LABELS: dict[type[LabelledEnum] | str, dict] = {}
+for _cls, _labels, _names in (
+    (ExperienceLevel, EXPERIENCE_LEVEL_LABELS, ("experience_level", "experience")),
+    (EventStatus, EVENT_STATUS_LABELS, ("event_status",)),
+    (TeamPreference, TEAM_PREFERENCE_LABELS, ("team_preference",)),
+    (StartingPoint, STARTING_POINT_LABELS, ("starting_point",)),
+    (CommitmentLevel, COMMITMENT_LEVEL_LABELS, ("commitment_level", "commitment")),
+    (UserRole, USER_ROLE_LABELS, ("user_role", "role")),
+    (InviteStatus, INVITE_STATUS_LABELS, ("invite_status",)),
+    (InviteType, INVITE_TYPE_LABELS, ("invite_type",)),
+    (MentorStatus, MENTOR_STATUS_LABELS, ("mentor_application_status", "mentor_status")),
+    (SponsorshipStatus, SPONSORSHIP_STATUS_LABELS,
+     ("sponsorship_inquiry_status", "sponsorship_status")),
+    (ProjectEventKind, PROJECT_EVENT_KIND_LABELS, ("project_event_kind",)),
+):
+    assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
+    LABELS[_cls] = _labels
+    for _name in _names:
+        LABELS[_name] = _labels
+del _cls, _labels, _names, _name
+
+
+def _pg_enum(enum_class: type[StrEnum], name: str) -> sa.Enum:
+    # values_callable stores the lower-case values (not the member names) in PostgreSQL.
+    return sa.Enum(enum_class, name=name, values_callable=lambda cls: [m.value for m in cls],
+                   validate_strings=True)
+
+
+experience_level_type = _pg_enum(ExperienceLevel, "experience_level")
+event_status_type = _pg_enum(EventStatus, "event_status")
+team_preference_type = _pg_enum(TeamPreference, "team_preference")
+starting_point_type = _pg_enum(StartingPoint, "starting_point")
+commitment_level_type = _pg_enum(CommitmentLevel, "commitment_level")
+user_role_type = _pg_enum(UserRole, "user_role")
+invite_status_type = _pg_enum(InviteStatus, "invite_status")
+invite_type_type = _pg_enum(InviteType, "invite_type")
+mentor_application_status_type = _pg_enum(MentorStatus, "mentor_application_status")
+sponsorship_inquiry_status_type = _pg_enum(SponsorshipStatus, "sponsorship_inquiry_status")
+project_event_kind_type = _pg_enum(ProjectEventKind, "project_event_kind")
+
+# Name → Python enum, for code (and tests) that walk every type.
+PG_ENUMS: dict[str, type[LabelledEnum]] = {
+    "experience_level": ExperienceLevel,
+    "event_status": EventStatus,
+    "team_preference": TeamPreference,
+    "starting_point": StartingPoint,
+    "commitment_level": CommitmentLevel,
+    "user_role": UserRole,
+    "invite_status": InviteStatus,
+    "invite_type": InviteType,
+    "mentor_application_status": MentorStatus,
+    "sponsorship_inquiry_status": SponsorshipStatus,
+    "project_event_kind": ProjectEventKind,
+}

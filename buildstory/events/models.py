@@ -1,0 +1,89 @@
+"""Events and registrations (domain.md §1 and §5)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
+                        Uuid, false, func, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from buildstory.db import db
+from buildstory.enums import (CommitmentLevel, EventStatus, TeamPreference,
+                              commitment_level_type, event_status_type, team_preference_type)
+
+if TYPE_CHECKING:
+    from buildstory.profiles.models import Profile
+
+
+class Event(db.Model):
+    """A time-boxed build event (hackathon) and its lifecycle status.
+
+    At most one event is featured (a partial unique index), and never a draft.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("registration_opens_at IS NULL OR registration_closes_at IS NULL "
+                        "OR registration_closes_at > registration_opens_at",
+                        name="registration_window"),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND char_length(slug) <= 100",
+                        name="slug_format"),
+        # /events/new is the creation page, so "new" can never be an event's URL.
+        CheckConstraint("slug <> 'new'", name="slug_not_new"),
+        CheckConstraint("NOT (featured AND status = 'draft')", name="featured_not_draft"),
+        Index("uq_events_featured", "featured", unique=True, postgresql_where=text("featured")),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    timezone: Mapped[str] = mapped_column(Text, default="UTC", server_default="UTC")
+    registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[EventStatus] = mapped_column(event_status_type, index=True,
+                                                default=EventStatus.draft,
+                                                server_default=EventStatus.draft.value)
+    featured: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now(),
+                                                 onupdate=func.now())
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug} {self.status}>"
+
+
+class EventRegistration(db.Model):
+    """A builder's registration for an event; one per (event, profile).
+
+    Deleting an event with registrations is refused (RESTRICT); deleting a profile
+    removes its registrations.
+    """
+
+    __tablename__ = "event_registrations"
+    __table_args__ = (UniqueConstraint("event_id", "profile_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    team_preference: Mapped[TeamPreference] = mapped_column(team_preference_type)
+    commitment_level: Mapped[CommitmentLevel | None] = mapped_column(commitment_level_type)
+    onboarding_completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now(),
+                                                 onupdate=func.now())
+
+    event: Mapped[Event] = relationship()
+    profile: Mapped[Profile] = relationship()

@@ -1,0 +1,55 @@
+"""Signed tokens: the session cookie and password-reset links (HS256 under SECRET_KEY)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+from flask import current_app
+
+ALGORITHM = "HS256"
+
+
+def encode_session(user_session) -> str:
+    """Return the cookie value for a ``sessions`` row: a JWT carrying only its id."""
+    claims = {"sid": user_session.id, "typ": "session",
+              "exp": int(user_session.expires_at.timestamp())}
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
+
+
+def decode_session(value: str) -> str | None:
+    """Return the session id of a valid cookie, or None."""
+    try:
+        claims = jwt.decode(value, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sid"]})
+    except jwt.InvalidTokenError:
+        return None
+    return claims["sid"] if claims.get("typ") == "session" else None
+
+
+def _fingerprint(account) -> str:
+    changed = account.password_changed_at or account.created_at
+    return f"{changed.timestamp():.6f}"
+
+
+def encode_reset(account, secret: str, *, now: datetime, ttl=timedelta(hours=1)) -> str:
+    """Return a reset token valid for an hour and only until the password next changes."""
+    claims = {"sub": account.id, "typ": "reset", "pwc": _fingerprint(account),
+              "exp": int((now + ttl).timestamp()), "iat": int(now.timestamp())}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_reset(token: str, secret: str, *, now: datetime) -> dict | None:
+    """Return the reset claims when signature, type and expiry are good, else None."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sub", "pwc"], "verify_exp": False})
+    except jwt.InvalidTokenError:
+        return None
+    if claims.get("typ") != "reset" or claims["exp"] <= now.timestamp():
+        return None
+    return claims
+
+
+def reset_matches(account, claims: dict) -> bool:
+    """True while the password has not changed since the token was issued (single use)."""
+    return claims.get("pwc") == _fingerprint(account)

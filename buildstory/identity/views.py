@@ -1,0 +1,156 @@
+"""Sign-up, sign-in, sign-out, password change and reset (local provider)."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from ..db import db
+from ..errors import ValidationFailed
+from ..mail import send_mail
+from ..web import htmx
+from ..web.auth import login_required
+from ..web.limits import browser_key, email_key, failed, limiter, rate
+from ..web.safe_next import safe_next
+from . import forms, services, tokens
+from .models import Account
+
+bp = Blueprint("identity", __name__)
+RESET_SENT = "If an account exists, we sent a link"
+
+
+def hasher() -> PasswordHasher:
+    """Return the app's Argon2 hasher (cheap parameters only in tests)."""
+    ext = current_app.extensions
+    if "argon2" not in ext:
+        ext["argon2"] = PasswordHasher(**current_app.config["ARGON2_PARAMS"])
+    return ext["argon2"]
+
+
+@bp.before_request
+def _local_only():
+    if current_app.config["AUTH_PROVIDER"] == "clerk":
+        urls = {"identity.sign_in": "CLERK_SIGN_IN_URL", "identity.sign_up": "CLERK_SIGN_UP_URL"}
+        key = urls.get(request.endpoint)
+        if key and current_app.config[key]:
+            return redirect(current_app.config[key], 303)
+        if request.endpoint != "identity.sign_out":
+            abort(404)
+    return None
+
+
+def _start_session(profile_or_identity: str, next_url: str):
+    sess = services.create_session(db.session, profile_or_identity,
+                                   user_agent=request.user_agent.string, now=services.utcnow(),
+                                   lifetime_days=current_app.config["SESSION_LIFETIME_DAYS"])
+    db.session.commit()
+    response = htmx.redirect(next_url)
+    cfg = current_app.config
+    response.set_cookie(cfg["SESSION_COOKIE_NAME"], tokens.encode_session(sess), httponly=True,
+                        samesite="Lax", secure=cfg["SESSION_COOKIE_SECURE"],
+                        max_age=cfg["SESSION_LIFETIME_DAYS"] * 86400)
+    return response
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_SIGNUP_BROWSER"), key_func=browser_key, methods=["POST"])
+@limiter.limit(rate("RATE_SIGNUP_ADDRESS"), methods=["POST"])
+def sign_up():
+    """Create an account; land on the local ``next`` or the dashboard."""
+    next_url = safe_next(request.values.get("next"), url_for("pages.dashboard"))
+    if request.method == "GET":
+        return render_template("identity/sign_up.html", values={}, errors={}, next=next_url)
+    values = forms.sign_up(request.form)
+    try:
+        profile = services.sign_up(db.session, hasher=hasher(), now=services.utcnow(), **values)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, 422,
+                         values=values, errors=exc.errors, next=next_url)
+    return _start_session(profile.clerk_id, next_url)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_SIGNIN_EMAIL"), key_func=email_key, methods=["POST"], deduct_when=failed)
+@limiter.limit(rate("RATE_SIGNIN_ADDRESS"), methods=["POST"], deduct_when=failed)
+def sign_in():
+    """Sign in with email and password; land on the local ``next`` or the dashboard."""
+    next_url = safe_next(request.values.get("next"), url_for("pages.dashboard"))
+    if request.method == "GET":
+        return render_template("identity/sign_in.html", values={}, error=None, next=next_url)
+    values = forms.credentials(request.form)
+    try:
+        account = services.authenticate(db.session, hasher=hasher(), **values)
+    except services.InvalidCredentials as exc:
+        return htmx.page("identity/sign_in.html", {"sign-in-form": "form"}, 422,
+                         values={"email": values["email"]}, error=exc.message, next=next_url)
+    return _start_session(account.id, next_url)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Revoke this session and forget the cookie."""
+    if g.user_session is not None:
+        services.revoke_session(db.session, g.user_session.id, now=services.utcnow())
+        db.session.commit()
+    response = htmx.redirect(url_for("pages.home"))
+    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    response.delete_cookie("__session")
+    return response
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(rate("RATE_RESET_EMAIL"), key_func=email_key, methods=["POST"])
+@limiter.limit(rate("RATE_RESET_ADDRESS"), methods=["POST"])
+def forgot_password():
+    """Email a reset link when the account exists; always answer the same."""
+    if request.method == "GET":
+        return render_template("identity/forgot_password.html", sent=False)
+    found = services.request_reset(db.session, request.form.get("email", ""),
+                                   secret=current_app.config["SECRET_KEY"], now=services.utcnow())
+    if found:
+        account, token = found
+        link = url_for("identity.reset_password", token=token, _external=True)
+        send_mail(current_app.config, account.email, "Reset your Buildstory password",
+                  f"Someone asked to reset the password of your Buildstory account.\n\n"
+                  f"Set a new password within an hour:\n{link}\n\n"
+                  "If it was not you, ignore this email.")
+    return render_template("identity/forgot_password.html", sent=True, message=RESET_SENT)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Set a new password from a single-use link; every session ends."""
+    cfg, now = current_app.config, services.utcnow()
+    if request.method == "GET":
+        services.account_for_reset(db.session, token, secret=cfg["SECRET_KEY"], now=now)
+        return render_template("identity/reset_password.html", token=token, errors={})
+    try:
+        account = services.reset_password(db.session, token, request.form.get("new_password", ""),
+                                          secret=cfg["SECRET_KEY"], hasher=hasher(), now=now)
+    except ValidationFailed as exc:
+        return render_template("identity/reset_password.html", token=token,
+                               errors=exc.errors), 422
+    db.session.commit()
+    return _start_session(account.id, url_for("pages.dashboard"))
+
+
+@bp.route("/settings/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Change the password (current one required); other sessions end."""
+    acct = db.session.get(Account, g.profile.clerk_id)
+    if acct is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("identity/account.html", account=acct, errors={}, saved=False)
+    try:
+        services.change_password(db.session, acct, current=request.form.get("current_password", ""),
+                                 new=request.form.get("new_password", ""), hasher=hasher(),
+                                 now=services.utcnow(), keep_sid=g.user_session.id)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return htmx.page("identity/account.html", {"password-form": "form"}, 422,
+                         account=acct, errors=exc.errors, saved=False)
+    db.session.commit()
+    return htmx.page("identity/account.html", {"password-form": "form"},
+                     account=acct, errors={}, saved=True)

@@ -1,0 +1,16 @@
+"""Imports every feature's models so Alembic and `flask shell` see all tables."""
+from buildstory.admin.models import PrizeDraw, TwitchCategory
+from buildstory.applications.models import MentorApplication, SponsorshipInquiry
+from buildstory.audit import AuditLog
+from buildstory.events.models import Event, EventRegistration
+from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
+from buildstory.profiles.models import Avatar, Profile
+from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.teams.models import ProjectMember, TeamInvite
+
+__all__ = [
+    "Account", "AuditLog", "Avatar", "DeletedIdentity", "Event", "EventProject",
+    "EventRegistration", "LegacyUser", "MentorApplication", "PrizeDraw", "Profile",
+    "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
+    "TwitchCategory", "UserSession",
+]

@@ -1,0 +1,110 @@
+"""Projects, their event entries and their team history (domain.md §1, §6, §7)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
+                        Uuid, func)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from buildstory.db import db
+from buildstory.enums import (ProjectEventKind, StartingPoint, project_event_kind_type,
+                              starting_point_type)
+
+if TYPE_CHECKING:
+    from buildstory.events.models import Event
+    from buildstory.profiles.models import Profile
+    from buildstory.teams.models import ProjectMember
+
+
+class Project(db.Model):
+    """A builder's project, owned by one profile; its slug is its public URL.
+
+    Deleting the project (or its owner) deletes its members, invites, event entries
+    and history in the database (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+([-_][a-z0-9]+)*$'", name="slug_format"),
+        CheckConstraint("char_length(slug) BETWEEN 2 AND 100", name="slug_length"),
+        # /projects/new is the creation page.
+        CheckConstraint("slug <> 'new'", name="slug_not_new"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text, unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    starting_point: Mapped[StartingPoint | None] = mapped_column(starting_point_type)
+    goal_text: Mapped[str | None] = mapped_column(Text)
+    github_url: Mapped[str | None] = mapped_column(Text)
+    live_url: Mapped[str | None] = mapped_column(Text)
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now(),
+                                                 onupdate=func.now())
+
+    owner: Mapped[Profile] = relationship()
+    # passive_deletes: the database removes members, the ORM does not load them first.
+    members: Mapped[list[ProjectMember]] = relationship(
+        back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ProjectMember.joined_at")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Project {self.slug}>"
+
+
+class EventProject(db.Model):
+    """A project entered in an event, at most once per (event, project)."""
+
+    __tablename__ = "event_projects"
+    __table_args__ = (UniqueConstraint("event_id", "project_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="RESTRICT"))
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    entered_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("profiles.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                   server_default=func.now())
+
+    event: Mapped[Event] = relationship()
+    project: Mapped[Project] = relationship()
+
+
+class ProjectEvent(db.Model):
+    """One line of a project's team history, shown to the owner.
+
+    Actor and subject are name snapshots (the actor's id without a foreign key), so the
+    history reads the same after someone deletes their account.
+    """
+
+    __tablename__ = "project_events"
+    __table_args__ = (Index("ix_project_events_project_id_created_at",
+                            "project_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    actor_profile_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[ProjectEventKind] = mapped_column(project_event_kind_type)
+    # Whom or what the action was about: the invitee, the removed member, the event.
+    subject_name: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())

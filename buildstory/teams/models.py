@@ -1,0 +1,81 @@
+"""Team invites and project members (domain.md §1 and §7)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
+                        Uuid, func)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from buildstory.db import db
+from buildstory.enums import InviteStatus, InviteType, invite_status_type, invite_type_type
+
+if TYPE_CHECKING:
+    from buildstory.profiles.models import Profile
+    from buildstory.projects.models import Project
+
+
+class TeamInvite(db.Model):
+    """An invitation to join a project's team.
+
+    A direct invite names its recipient and has no token; a link invite stores only
+    the SHA-256 of its token and always expires. The recipient of a link invite is
+    null until someone claims it. "Expired" is derived from ``expires_at``.
+    """
+
+    __tablename__ = "team_invites"
+    __table_args__ = (
+        CheckConstraint(
+            "(type = 'direct' AND recipient_id IS NOT NULL AND token IS NULL)"
+            " OR (type = 'link' AND token IS NOT NULL AND expires_at IS NOT NULL)",
+            name="type_fields"),
+        Index("ix_team_invites_recipient_id_type_status", "recipient_id", "type", "status"),
+        Index("ix_team_invites_sender_id_status", "sender_id", "status"),
+        Index("ix_team_invites_project_id_status", "project_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    sender_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"))
+    type: Mapped[InviteType] = mapped_column(invite_type_type)
+    status: Mapped[InviteStatus] = mapped_column(invite_status_type, default=InviteStatus.pending,
+                                                 server_default=InviteStatus.pending.value)
+    token: Mapped[str | None] = mapped_column(Text, unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    project: Mapped[Project] = relationship()
+    sender: Mapped[Profile] = relationship(foreign_keys=[sender_id])
+    recipient: Mapped[Profile | None] = relationship(foreign_keys=[recipient_id])
+
+    def is_expired(self, now: datetime) -> bool:
+        """Return True for a pending invite whose link has passed its expiry."""
+        return (self.status == InviteStatus.pending and self.expires_at is not None
+                and self.expires_at <= now)
+
+
+class ProjectMember(db.Model):
+    """A builder on a project's team; the owner is ``projects.profile_id``, not a member row."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (UniqueConstraint("project_id", "profile_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("profiles.id", ondelete="CASCADE"), index=True)
+    invite_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("team_invites.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                server_default=func.now())
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    profile: Mapped[Profile] = relationship()

@@ -1,0 +1,33 @@
+"""HTTP glue shared by blueprints: htmx helpers, current user, CSRF, headers, errors."""
+from __future__ import annotations
+
+from .assets import init_assets
+from .auth import load_current_user, set_cookies, template_context
+from .csrf import init_csrf
+from .errors import init_errors
+from .jinja import init_jinja
+from .limits import init_limits
+from .security import init_security
+
+
+def init_web(app) -> None:
+    """Install the shared request machinery and every blueprint."""
+    init_security(app)
+    init_csrf(app)
+    init_limits(app)
+    app.before_request(load_current_user)
+    app.after_request(set_cookies)
+    app.context_processor(template_context)
+    init_errors(app)
+    init_jinja(app)
+    init_assets(app)
+
+    from ..identity.views import bp as identity_bp
+    from ..profiles.views import bp as profiles_bp
+    from .pages import bp as pages_bp
+
+    for bp in (pages_bp, identity_bp, profiles_bp):
+        app.register_blueprint(bp)
+
+    from ..cli import init_cli
+    init_cli(app)

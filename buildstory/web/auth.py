@@ -1,0 +1,145 @@
+"""The current builder: session cookie (or a Clerk token) → ``g.profile``; access decorators."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, redirect as flask_redirect, request, url_for
+
+from ..db import db
+from ..enums import UserRole
+from ..identity import services, tokens
+from ..identity.clerk import ClerkTokenInvalid, display_name_from_claims, verify_clerk_token
+from ..identity.roles import effective_role, has_role, is_super_admin
+from . import htmx
+
+LAST_SEEN_EVERY = timedelta(minutes=5)
+BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz",
+                  "pages.robots"}
+
+
+def _load_from_cookie(now):
+    value = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    sid = tokens.decode_session(value) if value else None
+    return services.load_session(db.session, sid, now=now) if sid else None
+
+
+def _clerk_token() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return auth[7:].strip() or None
+    return request.cookies.get("__session")
+
+
+def _mint_from_clerk(now):
+    """Verify a Clerk token and mint our own session (a documented GET-time write)."""
+    token = _clerk_token()
+    if not token:
+        return None
+    cfg = current_app.config
+    try:
+        claims = verify_clerk_token(token, key=cfg["CLERK_JWT_KEY"],
+                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now)
+    except ClerkTokenInvalid:
+        return None
+    identity = claims["sub"]
+    if services.is_deleted_identity(db.session, identity):
+        raise services.IdentityDeleted()
+    sess = services.create_session(db.session, identity, user_agent=request.user_agent.string,
+                                   now=now, lifetime_days=cfg["SESSION_LIFETIME_DAYS"])
+    profile = services.ensure_profile(db.session, identity,
+                                      display_name=display_name_from_claims(claims))
+    db.session.commit()
+    g.set_session_cookie = tokens.encode_session(sess)
+    return sess, profile
+
+
+def load_current_user():
+    """before_request: set g.profile, g.user_session and g.role; send banned builders away."""
+    g.profile = g.user_session = g.role = None
+    if request.endpoint == "static":
+        return None
+    now = services.utcnow()
+    row = _load_from_cookie(now)
+    if row is None and current_app.config["AUTH_PROVIDER"] == "clerk":
+        row = _mint_from_clerk(now)
+    if row is None:
+        return None
+    sess, profile = row
+    if profile is None:
+        profile = services.ensure_profile(db.session, sess.identity_id)
+        db.session.commit()
+    g.user_session, g.profile = sess, profile
+    g.role = effective_role(profile, current_app.config["ADMIN_USER_IDS"])
+    _touch_last_seen(profile, now)
+    if profile.banned_at is not None and request.endpoint not in BANNED_ALLOWED:
+        return htmx.redirect(url_for("pages.banned"))
+    return None
+
+
+def _touch_last_seen(profile, now):
+    """Throttled last_seen_at write (a documented GET-time write, committed on its own)."""
+    if profile.last_seen_at is None or now - profile.last_seen_at > LAST_SEEN_EVERY:
+        profile.last_seen_at = now
+        db.session.commit()
+
+
+def set_cookies(response):
+    """after_request: store a session minted during this request."""
+    value = g.get("set_session_cookie")
+    if value:
+        cfg = current_app.config
+        response.set_cookie(cfg["SESSION_COOKIE_NAME"], value, httponly=True, samesite="Lax",
+                            secure=cfg["SESSION_COOKIE_SECURE"],
+                            max_age=cfg["SESSION_LIFETIME_DAYS"] * 86400)
+    return response
+
+
+def sign_in_url() -> str:
+    """Return /sign-in?next=<where the visitor was going> (the referrer for POST-only URLs)."""
+    if request.method == "GET":
+        target = htmx.current_url_path()
+    else:
+        ref = request.referrer or ""
+        host = request.host_url
+        target = ref[len(host) - 1:] if ref.startswith(host) else "/"
+    return url_for("identity.sign_in") + "?" + urlencode({"next": target})
+
+
+def login_required(view):
+    """Redirect anonymous visitors to sign in (htmx: HX-Redirect)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.get("profile") is None:
+            return htmx.redirect(sign_in_url())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def role_required(role: str):
+    """Require an effective role of at least ``role`` (403 otherwise)."""
+    needed = UserRole(role)
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not has_role(g.profile, current_app.config["ADMIN_USER_IDS"], needed):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def template_context():
+    """Values every template may use."""
+    profile = g.get("profile")
+    role = g.get("role")
+    return {
+        "current_profile": profile,
+        "current_role": role,
+        "is_moderator": role in (UserRole.moderator, UserRole.admin),
+        "is_admin": role == UserRole.admin,
+        "is_super_admin": is_super_admin(profile, current_app.config["ADMIN_USER_IDS"]),
+    }
