@@ -141,4 +141,11 @@ def seed_demo(session, *, hasher: PasswordHasher) -> dict:
     rng = random.Random(42)
     counts = {"builders": seed_builders(session, rng), "events": seed_events(session)}
     seed_admin(session, hasher)
+    # Each feature adds its part of the demo through its own services, in this order.
+    for seeder in FEATURE_SEEDERS:
+        counts.update(seeder(session, rng) or {})
     return counts
+
+
+# Feature seeders: ``seed(session, rng) -> dict of counts``, idempotent, in dependency order.
+FEATURE_SEEDERS: list = []

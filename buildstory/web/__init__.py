@@ -22,11 +22,18 @@ def init_web(app) -> None:
     init_jinja(app)
     init_assets(app)
 
+    from ..admin.views import bp as admin_bp
+    from ..applications.views import bp as applications_bp
+    from ..events.views import bp as events_bp
     from ..identity.views import bp as identity_bp
+    from ..moderation.views import bp as moderation_bp
     from ..profiles.views import bp as profiles_bp
+    from ..projects.views import bp as projects_bp
+    from ..teams.views import bp as teams_bp
     from .pages import bp as pages_bp
 
-    for bp in (pages_bp, identity_bp, profiles_bp):
+    for bp in (pages_bp, identity_bp, profiles_bp, events_bp, projects_bp, teams_bp,
+               moderation_bp, admin_bp, applications_bp):
         app.register_blueprint(bp)
 
     from ..cli import init_cli

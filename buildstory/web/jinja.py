@@ -41,5 +41,8 @@ def init_jinja(app) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(label=label, iso=iso, utc_text=utc_text)
     app.jinja_env.globals["htmx_config"] = Markup.escape(HTMX_CONFIG)
+    from ..profiles.avatars import avatar_url, initials, initials_colour
+    app.jinja_env.globals.update(avatar_url=avatar_url, initials=initials,
+                                 initials_colour=initials_colour)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,6 @@
+"""The events blueprint (routes are added by the events feature)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
