@@ -22,3 +22,7 @@ def username_check():
                                {"status": status, "message": message}))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Public profile and member directory routes live in their own module on this blueprint.
+from . import public_views  # noqa: E402,F401
