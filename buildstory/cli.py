@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .db import db
@@ -16,6 +17,7 @@ def init_cli(app) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Fill the database with a living demo (idempotent)."""
     from .demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed_demo
@@ -27,9 +29,7 @@ def seed_demo_command():
     click.echo(f"Demo ready ({made} created). Demo admin: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
 
 
-@click.group()
-def users():
-    """Manage users."""
+users = AppGroup("users", help="Manage users.")
 
 
 @users.command("set-role")

@@ -1,0 +1,38 @@
+"""Rate limits key on the browser (its CSRF cookie) so a venue behind one address is not locked out."""
+from tests.conftest import Client
+
+
+def test_username_check_is_limited_per_browser(client, app, db_session):
+    client.csrf()  # the browser has its cookie, as after loading the sign-up page
+    for i in range(60):
+        assert client.hx_get(f"/username-check?username=name{i}").status_code == 200
+    r = client.hx_get("/username-check?username=one-more")
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert r.headers["HX-Retarget"] == "#messages"
+    neighbour = Client(app, db_session)
+    neighbour.csrf()
+    assert neighbour.hx_get("/username-check?username=neighbour").status_code == 200
+
+
+def test_sign_up_is_limited_per_browser(client, app, db_session):
+    for i in range(10):
+        r = client.post("/sign-up", {"username": "x", "email": f"bad{i}", "password": "short"})
+        assert r.status_code == 422
+    r = client.post("/sign-up", {"username": "x", "email": "bad", "password": "short"})
+    assert r.status_code == 429 and "Too many attempts. Try again later." in r.get_data(as_text=True)
+    neighbour = Client(app, db_session)
+    r = neighbour.post("/sign-up", {"username": "neighbour", "email": "n@example.com", "password": "long enough pw"})
+    assert r.status_code == 303
+
+
+def test_limits_can_be_switched_off(app, cluster):
+    from buildstory import create_app
+    from buildstory.web.limits import limiter
+    off = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "RATELIMIT_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": cluster.url("buildstory_test")})
+    try:
+        c = off.test_client()
+        for i in range(70):
+            assert c.get(f"/username-check?username=free{i}").status_code == 200
+    finally:
+        limiter.init_app(app)  # the limiter is process-wide: give it back to the test app
