@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .assets import init_assets
+from .compress import init_compress
 from .auth import load_current_user, set_cookies, template_context
 from .csrf import init_csrf
 from .errors import init_errors
@@ -12,6 +13,7 @@ from .security import init_security
 
 def init_web(app) -> None:
     """Install the shared request machinery and every blueprint."""
+    init_compress(app)  # registered first, so it runs last among after_request hooks
     init_security(app)
     init_csrf(app)
     init_limits(app)

@@ -126,3 +126,16 @@ def test_htmx_config_meta_swaps_errors_and_forbids_eval(client):
     meta = re.search(r'<meta name="htmx-config" content="([^"]+)"', html).group(1)
     assert "&#34;allowEval&#34;:false" in meta and "&#34;includeIndicatorStyles&#34;:false" in meta
     assert "[45].." in meta
+
+
+def test_pages_and_static_files_are_gzipped(client):
+    import gzip
+    r = client.get("/sign-up", headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in r.headers["Vary"]
+    assert "Create account" in gzip.decompress(r.data).decode()
+    html = client.get("/").get_data(as_text=True)
+    js = re.search(r'src="(/static/vendor/htmx-2\.0\.11\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    r = client.get(js, headers={"Accept-Encoding": "gzip"})
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert len(r.data) < 20_000 and b"htmx" in gzip.decompress(r.data)
+    assert client.get("/sign-up").headers.get("Content-Encoding") is None  # not asked for
