@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium postgres clean-db
+.PHONY: run test install chromium postgres clean-db bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ chromium:
 ## make clean-db — stop the embedded cluster and delete its data (the demo is re-seeded next run).
 clean-db: install
 	$(PY) -m buildstory destroy
+
+## make bench — 100k builders in a separate database, gunicorn + wrk on loopback (see README).
+bench: install postgres
+	$(PY) bench/run.py

@@ -1,0 +1,212 @@
+"""``make bench``: seed a separate benchmark database at scale, serve it with gunicorn as in
+production, drive each hot path with wrk on loopback and compare with the /healthz baseline.
+
+Rate limits are switched off for the run (RATELIMIT_ENABLED=false). Results are printed as
+a table and written to bench/results/<timestamp>.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jwt
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import seed as seeder  # noqa: E402
+from buildstory.devdb import cluster_for  # noqa: E402
+
+DB = "buildstory_bench"
+DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return shutil.which("wrk")
+    sys.exit("wrk is not installed: sudo apt-get install wrk")
+
+
+def database_url():
+    """Return (sqlalchemy url, libpq conninfo, cluster-we-started-or-None)."""
+    if os.environ.get("BENCH_DATABASE_URL"):
+        url = os.environ["BENCH_DATABASE_URL"]
+        return url, url.replace("postgresql+psycopg://", "postgresql://"), None
+    cluster = cluster_for(ROOT / "instance")
+    started = not cluster.running()
+    cluster.start()
+    cluster.create_database(DB)
+    return cluster.url(DB), f"host={cluster.socket_dir} user=postgres dbname={DB}", \
+        cluster if started else None
+
+
+def prepare(url, conninfo, env):
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], check=True, env=env,
+                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    with psycopg.connect(conninfo) as conn:
+        have = conn.execute("SELECT count(*) FROM profiles").fetchone()[0]
+    if have >= seeder.SIZES["profiles"] and not os.environ.get("BENCH_RESEED"):
+        print(f"Benchmark data present ({have} profiles); BENCH_RESEED=1 to rebuild.")
+        return
+    if have:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            tables = [r[0] for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'")]
+            conn.execute("TRUNCATE " + ", ".join(tables) + " CASCADE")
+    print("Seeding benchmark data (bulk COPY):")
+    seeder.seed(conninfo)
+
+
+def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
+    """Create a session for a busy builder (or an admin) and return its cookie and names."""
+    now = datetime.now(timezone.utc)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT p.id, p.clerk_id, p.username FROM profiles p "
+            "JOIN projects pr ON pr.profile_id = p.id "
+            "JOIN event_registrations r ON r.profile_id = p.id "
+            "WHERE p.hidden_at IS NULL AND p.banned_at IS NULL LIMIT 1").fetchone()
+        if admin:
+            conn.execute("UPDATE profiles SET role = 'admin' WHERE id = %s", (row[0],))
+        sid = secrets.token_urlsafe(32)
+        conn.execute("INSERT INTO sessions (id, identity_id, created_at, expires_at) "
+                     "VALUES (%s, %s, %s, %s)", (sid, row[1], now, now + timedelta(days=1)))
+        project = conn.execute("SELECT slug FROM projects pr JOIN profiles p ON p.id = pr.profile_id "
+                               "WHERE p.hidden_at IS NULL AND p.banned_at IS NULL "
+                               "AND pr.hidden_at IS NULL LIMIT 1 OFFSET 500").fetchone()[0]
+        event = conn.execute("SELECT slug FROM events WHERE featured").fetchone()[0]
+        other = conn.execute("SELECT username FROM profiles WHERE hidden_at IS NULL AND "
+                             "banned_at IS NULL ORDER BY id LIMIT 1 OFFSET 777").fetchone()[0]
+    token = jwt.encode({"sid": sid, "typ": "session",
+                        "exp": int((now + timedelta(days=1)).timestamp())}, secret, "HS256")
+    return f"bs_session={token}", {"project": project, "event": event, "profile": other,
+                                   "self": row[2]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(env, port):
+    cmd = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "2",
+           "-k", "gthread", "--threads", "8", "--log-level", "warning", "wsgi:app"]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    sys.exit("gunicorn did not start")
+
+
+LAT = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+
+
+def wrk(binary, base, name, paths, cookie=None):
+    """Run wrk for one path (or a rotation of paths); return a result dict."""
+    args = [binary, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
+            "-s", str(ROOT / "bench" / "rotate.lua")]
+    if cookie:
+        args += ["-H", f"Cookie: {cookie}"]
+    args += [base, "--", *paths]
+    subprocess.run([*args[:3], "-d2s", *args[4:]], capture_output=True)  # warm-up
+    out = subprocess.run(args, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for pct, value, unit in LAT.findall(out):
+        lat[pct] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"path": name, "rps": rps, "p50_ms": lat.get("50"), "p99_ms": lat.get("99"),
+            "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def main() -> int:
+    wrk_bin = ensure_wrk()
+    url, conninfo, started_cluster = database_url()
+    secret = secrets.token_hex(32)
+    env = dict(os.environ, FLASK_APP="buildstory", DATABASE_URL=url, SECRET_KEY=secret,
+               BUILDSTORY_ENV="production", RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT))
+    proc = None
+    try:
+        prepare(url, conninfo, env)
+        builder_cookie, names = session_cookie(conninfo, secret, admin=False)
+        admin_cookie, _ = session_cookie(conninfo, secret, admin=True)
+        port = free_port()
+        proc = serve(env, port)
+        base = f"http://127.0.0.1:{port}"
+        print(f"\nwrk: {CONNECTIONS} connections, {DURATION} s per path, loopback; "
+              "rate limits OFF (RATELIMIT_ENABLED=false)\n")
+        plan = [
+            ("/healthz (baseline)", ["/healthz"], None),
+            ("/username-check", [f"/username-check?username={names['profile']}",
+                                 "/username-check?username=surely-free-name-42",
+                                 "/username-check?username=x"], None),
+            ("/members?q=", ["/members?q=ana", "/members?q=m%C3%BC", "/members?q=okafor"], None),
+            ("/profiles/<u>", [f"/profiles/{names['profile']}"], None),
+            ("/projects/<slug>", [f"/projects/{names['project']}"], None),
+            ("/events/<slug>", [f"/events/{names['event']}"], None),
+            ("/dashboard", ["/dashboard"], builder_cookie),
+            ("/admin/users?q=", ["/admin/users?q=ana"], admin_cookie),
+        ]
+        results = [wrk(wrk_bin, base, name, paths, cookie) for name, paths, cookie in plan]
+    finally:
+        if proc:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+        if started_cluster:
+            started_cluster.stop()
+    return report(results)
+
+
+def report(results) -> int:
+    base = results[0]["rps"]
+    print(f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'non-2xx':>9}  budget")
+    ok = True
+    for r in results:
+        r["ratio"] = round(r["rps"] / base, 3) if base else None
+        if r is results[0]:
+            budget = "-"
+        elif r["path"] == "/username-check":
+            good = r["ratio"] >= 0.6 and (r["p99_ms"] or 1e9) < 50
+            budget, ok = ("ok" if good else "MISSED (≥0.6, p99<50)"), ok and good
+        else:
+            good = r["ratio"] >= 0.3 and (r["p99_ms"] or 1e9) < 100
+            budget, ok = ("ok" if good else "MISSED (≥0.3, p99<100)"), ok and good
+        print(f"{r['path']:<22}{r['rps']:>9.0f}{r['p50_ms'] or 0:>9.1f}{r['p99_ms'] or 0:>9.1f}"
+              f"{r['ratio']:>8.2f}{r['non_2xx']:>9}  {budget}")
+    out = ROOT / "bench" / "results" / (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ".json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(),
+                               "connections": CONNECTIONS, "seconds": DURATION,
+                               "rate_limits": "off", "sizes": seeder.SIZES,
+                               "results": results}, indent=2) + "\n")
+    print(f"\nwritten {out.relative_to(ROOT)}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
