@@ -19,7 +19,7 @@ run: install postgres
 	$(PY) -m buildstory serve
 
 ## make test — every test layer (domain, web, browser) on a private PostgreSQL cluster.
-test: install postgres chromium
+test: install postgres chromium node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest
 
 # PostgreSQL server binaries (the embedded cluster uses them); Debian's package when root.
@@ -27,6 +27,10 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib; \
 	  else echo "PostgreSQL server not found: install it (sudo apt-get install postgresql postgresql-contrib) or set DATABASE_URL"; exit 1; fi; }
+
+# axe-core for the accessibility checks of the browser tests (npm registry, pinned).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 chromium:

@@ -139,3 +139,20 @@ def test_pages_and_static_files_are_gzipped(client):
     assert r.headers["Content-Encoding"] == "gzip"
     assert len(r.data) < 20_000 and b"htmx" in gzip.decompress(r.data)
     assert client.get("/sign-up").headers.get("Content-Encoding") is None  # not asked for
+
+
+def test_unexpected_errors_get_a_friendly_500_page_and_fragment(cluster):
+    from buildstory import create_app
+    app = create_app({"TESTING": False, "SECRET_KEY": "x" * 32,
+                      "SQLALCHEMY_DATABASE_URI": cluster.url("buildstory_test")})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    c = app.test_client()
+    r = c.get("/boom")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 500 and "Something went wrong on our side" in body and "kaboom" not in body
+    r = c.get("/boom", headers={"HX-Request": "true"})
+    assert r.status_code == 500 and r.headers["HX-Retarget"] == "#messages"
