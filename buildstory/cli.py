@@ -7,6 +7,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .db import db
+from .draws.cli import draws
 from .errors import DomainError
 
 
@@ -14,6 +15,7 @@ def init_cli(app) -> None:
     """Register the commands."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
+    app.cli.add_command(draws)
 
 
 @click.command("seed-demo")

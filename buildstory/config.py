@@ -90,6 +90,8 @@ def load_config(instance_path, env=None):
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
         "TWITCH_CLIENT_ID": env.get("TWITCH_CLIENT_ID", ""),
         "TWITCH_CLIENT_SECRET": env.get("TWITCH_CLIENT_SECRET", ""),
+        "TWITCH_API_BASE": env.get("TWITCH_API_BASE", "https://api.twitch.tv/helix"),
+        "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
         "ARGON2_PARAMS": {},
         "PUBLIC_URL": env.get("PUBLIC_URL", ""),
     }

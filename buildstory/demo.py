@@ -149,3 +149,23 @@ def seed_demo(session, *, hasher: PasswordHasher) -> dict:
 
 # Feature seeders: ``seed(session, rng) -> dict of counts``, idempotent, in dependency order.
 FEATURE_SEEDERS: list = []
+
+from .events import demo as _events_demo  # noqa: E402  (seeders import this module's data)
+
+FEATURE_SEEDERS.append(_events_demo.seed)  # registrations first: projects enter events after
+
+from .projects import demo as _projects_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_projects_demo.seed)  # after registrations: projects enter events
+
+from .teams import demo as _teams_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_teams_demo.seed)  # after projects: teams form on the demo projects
+
+from .applications import demo as _applications_demo  # noqa: E402
+from .draws import demo as _draws_demo  # noqa: E402
+from .streams import demo as _streams_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_applications_demo.seed)  # mentor applications, sponsorship inquiries
+FEATURE_SEEDERS.append(_streams_demo.seed)  # after registrations: featured-event channels
+FEATURE_SEEDERS.append(_draws_demo.seed)  # after registrations: the past event's draw

@@ -1,6 +1,173 @@
-"""The admin blueprint (routes are added by the admin feature)."""
+"""The admin area: dashboard, users (moderators and admins), roles, deletion, audit log.
+
+Event management, applications, streams and draws live on their own blueprints; this
+one owns ``/admin``, ``/admin/users…`` and ``/admin/audit``.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime, timezone
+
+import pycountry
+from flask import Blueprint, current_app, g, request, url_for
+
+from ..db import db
+from ..enums import USER_ROLE_LABELS
+from ..errors import DomainError, ValidationFailed
+from ..identity.roles import is_super_admin
+from ..moderation import services
+from ..profiles.models import Profile
+from ..web import htmx
+from ..web.auth import role_required
+from . import audit_text, charts, queries, stats
 
 bp = Blueprint("admin", __name__)
+USER_TEMPLATE = "admin/user.html"
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def _admin_ids():
+    return current_app.config["ADMIN_USER_IDS"]
+
+
+def country_name(code: str | None) -> str:
+    """Return the English name of an ISO country code (the code itself when unknown)."""
+    country = pycountry.countries.get(alpha_2=code or "")
+    return getattr(country, "common_name", None) or getattr(country, "name", code or "")
+
+
+@bp.get("/admin")
+@role_required("moderator")
+def dashboard():
+    """Featured-event stats, sign-ups per day, builders per country, recent activity."""
+    session, now = db.session, utcnow()
+    event = stats.featured_event(session)
+    signups = stats.signups_per_day(session, now=now)
+    countries = stats.builders_per_country(session)
+    signup_chart = charts.day_columns(
+        signups, title="Sign-ups per day, last 30 days", empty_text="No sign-ups in the last 30 days")
+    country_chart = charts.horizontal_bars(
+        [(country_name(code), n) for code, n in countries], title="Builders per country (top 10)",
+        empty_text="No builders have set a country yet", label_header="Country",
+        value_header="Builders")
+    return htmx.page("admin/dashboard.html", None, event=event,
+                     event_stats=stats.event_stats(session, event, now=now) if event else None,
+                     signup_chart=signup_chart, country_chart=country_chart,
+                     activity=stats.recent_activity(session),
+                     activity_labels=stats.ACTIVITY_LABELS)
+
+
+@bp.get("/admin/users")
+@role_required("moderator")
+def users():
+    """Search, status tabs with counts, role filter and pages of ≤ 50 builders."""
+    args = request.args
+    status = args.get("status") if args.get("status") in queries.STATUSES else "all"
+    role = args.get("role") if args.get("role") in USER_ROLE_LABELS else ""
+    q = (args.get("q") or "").strip()[:100]
+    page = queries.parse_page(args.get("page"))
+    result = queries.user_list(db.session, q=q, status=status, role=role or None, page=page)
+    deleted = queries.deleted_entry(db.session, args["deleted"]) if args.get("deleted") else None
+    return htmx.page("admin/users.html", {"user-results": "results"}, q=q, tab=status,
+                     role=role, result=result, statuses=queries.STATUS_LABELS,
+                     roles=USER_ROLE_LABELS, deleted=deleted)
+
+
+def _detail_context(profile: Profile, **extra) -> dict:
+    session = db.session
+    audit, _ = queries.audit_entries(session, person_id=profile.id)
+    ctx = {"profile": profile, "registrations": queries.registrations_of(session, profile.id),
+           "projects": queries.projects_of(session, profile.id),
+           "invites": queries.invites_of(session, profile.id), "audit": audit,
+           "action_label": audit_text.action_label, "details": audit_text.details,
+           "roles": USER_ROLE_LABELS,
+           "target_is_super": is_super_admin(profile, _admin_ids()),
+           "done": request.args.get("done"), "role_error": None, "role_errors": {},
+           "delete_error": None, "delete_errors": {}, "delete_values": {}}
+    ctx.update(extra)
+    return ctx
+
+
+def _form_context(profile: Profile, **extra) -> dict:
+    """What the role and delete form blocks need (no list queries)."""
+    ctx = {"profile": profile, "roles": USER_ROLE_LABELS, "done": None, "role_error": None,
+           "role_errors": {}, "delete_error": None, "delete_errors": {}, "delete_values": {}}
+    ctx.update(extra)
+    return ctx
+
+
+@bp.get("/admin/users/<uuid:profile_id>")
+@role_required("moderator")
+def user_detail(profile_id):
+    """One builder: registrations, projects, invites, audit history; role and delete forms."""
+    profile = db.get_or_404(Profile, profile_id)
+    return htmx.page(USER_TEMPLATE, None, **_detail_context(profile))
+
+
+def _form_refusal(profile, block: str, exc: DomainError, **fields):
+    """Answer a refused role/delete form: in place for htmx, the full page otherwise."""
+    db.session.rollback()
+    status = exc.status
+    if isinstance(exc, ValidationFailed):
+        extra = {f"{block}_errors": exc.errors, **fields}
+    elif htmx.is_htmx():
+        extra = {f"{block}_error": exc.message, **fields}
+    else:
+        raise exc
+    if htmx.is_htmx():
+        return htmx.fragments((USER_TEMPLATE, f"{block}_form", _form_context(profile, **extra)),
+                              status=status)
+    return htmx.page(USER_TEMPLATE, None, status, **_detail_context(profile, **extra))
+
+
+@bp.post("/admin/users/<uuid:profile_id>/role")
+@role_required("moderator")  # the service answers moderators "Only admins can manage roles"
+def change_role(profile_id):
+    """Give a builder another role (admins; not yourself, not a super-admin)."""
+    profile = db.get_or_404(Profile, profile_id)
+    try:
+        changed = services.set_role(db.session, g.profile, profile, request.form.get("role", ""),
+                                    admin_ids=_admin_ids())
+    except DomainError as exc:
+        return _form_refusal(profile, "role", exc)
+    db.session.commit()
+    if htmx.is_htmx():
+        done = "role" if changed else "role-same"
+        return htmx.fragments((USER_TEMPLATE, "role_form", _form_context(profile, done=done)))
+    return htmx.redirect(url_for("admin.user_detail", profile_id=profile.id, done="role"))
+
+
+@bp.post("/admin/users/<uuid:profile_id>/delete")
+@role_required("moderator")  # the service answers moderators "Only admins can delete users"
+def delete_user(profile_id):
+    """Delete a builder and everything they own after the typed confirmation."""
+    profile = db.get_or_404(Profile, profile_id)
+    typed = request.form.get("confirm_username", "")
+    try:
+        row = services.delete_user(db.session, g.profile, profile, confirm=typed,
+                                   admin_ids=_admin_ids(), now=utcnow())
+    except DomainError as exc:
+        return _form_refusal(profile, "delete", exc,
+                             delete_values={"confirm_username": typed[:200]})
+    db.session.commit()
+    return htmx.redirect(url_for("admin.users", deleted=row.id))
+
+
+@bp.get("/admin/audit")
+@role_required("admin")
+def audit():
+    """The audit log, newest first, filtered by action, actor and target; "Load more"."""
+    args = request.args
+    action = args.get("action") if args.get("action") in audit_text.ACTION_LABELS else ""
+    actor = (args.get("actor") or "").strip()[:100]
+    target = (args.get("target") or "").strip()[:100]
+    page = queries.parse_page(args.get("page"))
+    rows, has_next = queries.audit_entries(db.session, action=action, actor=actor,
+                                           target=target, page=page)
+    return htmx.page("admin/audit.html", {"audit-more": "more_rows", "audit-results": "results"},
+                     rows=rows, has_next=has_next, page=page, action=action, actor=actor,
+                     target=target, action_labels=audit_text.ACTION_LABELS,
+                     details=audit_text.details)

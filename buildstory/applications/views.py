@@ -1,6 +1,79 @@
-"""The applications blueprint (routes are added by the applications feature)."""
+"""Public forms: /mentor-apply and /sponsor-apply, each with a thank-you page.
+
+Accepted submissions are rate-limited per address (``RATE_APPLY_ADDRESS``, default
+5 per hour per form): enough for a venue's organisers, too few for a spam run. Refused
+submissions (422) do not count, so typos never lock anyone out.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from ..db import db
+from ..errors import ValidationFailed
+from ..identity.services import utcnow
+from ..web import htmx
+from ..web.limits import limiter
+from . import forms, services
+from .models import MENTOR_TYPES
 
 bp = Blueprint("applications", __name__)
+APPLY_RATE_DEFAULT = "5 per hour"
+
+
+def _apply_rate() -> str:
+    return current_app.config.get("RATE_APPLY_ADDRESS", APPLY_RATE_DEFAULT)
+
+
+def _accepted(response) -> bool:
+    return response.status_code < 400
+
+
+@bp.route("/mentor-apply", methods=["GET", "POST"])
+@limiter.limit(_apply_rate, methods=["POST"], deduct_when=_accepted)
+def mentor_apply():
+    """The public mentor application form; success goes to the thank-you page."""
+    ctx = {"types": [(t, forms.MENTOR_TYPE_LABELS[t]) for t in MENTOR_TYPES]}
+    if request.method == "GET":
+        return render_template("applications/mentor_apply.html", values={"mentor_types": []},
+                               errors={}, **ctx)
+    values = forms.mentor_values(request.form)
+    try:
+        services.submit_mentor_application(db.session, values, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return htmx.page("applications/mentor_apply.html", {"mentor-form": "form"}, 422,
+                         values=values, errors=exc.errors, **ctx)
+    db.session.commit()
+    return htmx.redirect(url_for("applications.mentor_thanks"))
+
+
+@bp.get("/mentor-apply/thanks")
+def mentor_thanks():
+    """Thank-you page after a mentor application."""
+    return render_template("applications/thanks.html", kind="mentor")
+
+
+@bp.route("/sponsor-apply", methods=["GET", "POST"])
+@limiter.limit(_apply_rate, methods=["POST"], deduct_when=_accepted)
+def sponsor_apply():
+    """The public sponsorship inquiry form; success goes to the thank-you page."""
+    if request.method == "GET":
+        return render_template("applications/sponsor_apply.html", values={}, errors={})
+    values = forms.sponsor_values(request.form)
+    try:
+        services.submit_sponsorship_inquiry(db.session, values, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return htmx.page("applications/sponsor_apply.html", {"sponsor-form": "form"}, 422,
+                         values=values, errors=exc.errors)
+    db.session.commit()
+    return htmx.redirect(url_for("applications.sponsor_thanks"))
+
+
+@bp.get("/sponsor-apply/thanks")
+def sponsor_thanks():
+    """Thank-you page after a sponsorship inquiry."""
+    return render_template("applications/thanks.html", kind="sponsor")
+
+
+from ..streams import views as _streams_views  # noqa: E402,F401  (/streams lives on this blueprint)

@@ -1,6 +1,153 @@
-"""The events blueprint (routes are added by the events feature)."""
+"""Public event pages, the calendar file, and registering / withdrawing (signed-in)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, g, request, url_for
+from werkzeug.routing import BuildError
+
+from .. import markdown
+from ..db import db
+from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
+from ..errors import Conflict, ValidationFailed
+from ..web import htmx
+from ..web.auth import login_required
+from . import access, forms, ics, queries, rules, services
 
 bp = Blueprint("events", __name__)
+
+SHOW_BLOCKS = {"registration": "registration_panel", "event-projects": "projects"}
+NOTICES = {"registered": "You're registered. See you there!",
+           "updated": "Registration updated",
+           "withdrawn": "You have withdrawn from this event"}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _page() -> int:
+    page = request.args.get("page", type=int) or 1
+    return min(max(page, 1), 10_000)
+
+
+@bp.app_template_global()
+def event_countdown(event) -> dict:
+    """The countdown state of an event for the ``countdown`` macro (before / live / ended)."""
+    return rules.countdown(event, utcnow())
+
+
+@bp.app_template_global()
+def project_url(slug: str) -> str:
+    """The public URL of a project page (owned by the projects feature)."""
+    try:
+        return url_for("projects.show", slug=slug)
+    except BuildError:  # same path, for a tree where the projects pages are not registered
+        return f"/projects/{slug}"
+
+
+def _load(slug: str):
+    return queries.event_by_slug_or_404(db.session, slug,
+                                        include_drafts=access.can_view_drafts(g.role))
+
+
+@bp.get("/events")
+def index():
+    """Live / Upcoming / Past events; drafts too (badged) for admins."""
+    listing = queries.event_listing(db.session, include_drafts=access.can_view_drafts(g.role),
+                                    past_page=_page())
+    return htmx.page("events/index.html", {"past-events": "past_events"}, listing=listing,
+                     can_manage=access.can_manage_events(g.role))
+
+
+def _panel_context(event, registration=None, *, values=None, errors=None, message=None,
+                   notice=None) -> dict:
+    if values is None:
+        values = {"team_preference": registration.team_preference.value,
+                  "commitment_level": (registration.commitment_level or "")} \
+            if registration else {}
+    return {"event": event, "registration": registration, "values": values,
+            "errors": errors or {}, "message": message, "notice": notice,
+            "refusal": rules.registration_refusal(event, utcnow()),
+            "team_preferences": list(TEAM_PREFERENCE_LABELS.items()),
+            "commitment_levels": list(COMMITMENT_LEVEL_LABELS.items())}
+
+
+def _page_context(event, page: int = 1, **panel) -> dict:
+    session = db.session
+    registration = queries.registration_for(session, event, g.profile)
+    projects, has_next = queries.entered_projects(session, event, page)
+    return {**_panel_context(event, registration, **panel),
+            "stats": queries.event_stats(session, event), "projects": projects,
+            "has_next": has_next, "page": page, "oob": False,
+            "description_meta": markdown.meta_description(event.description),
+            "can_manage": access.can_manage_events(g.role)}
+
+
+@bp.get("/events/<slug>")
+def show(slug):
+    """The event page: dates, status, countdown, registration panel, counts, projects."""
+    event = _load(slug)
+    return htmx.page("events/show.html", SHOW_BLOCKS, **_page_context(event, _page()))
+
+
+@bp.get("/events/<slug>.ics")
+def calendar(slug):
+    """The event as an iCalendar file (UTC times)."""
+    event = _load(slug)
+    body = ics.calendar(event, url=url_for("events.show", slug=event.slug, _external=True))
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+def _panel_answer(event, status: int = 200, **panel):
+    """The registration panel (htmx, with the counts out of band) or the whole page."""
+    if htmx.is_htmx():
+        ctx = _page_context(event, **panel)
+        return htmx.fragments(("events/show.html", "registration_panel", ctx),
+                              ("events/show.html", "counts", {**ctx, "oob": True}),
+                              status=status)
+    return htmx.page("events/show.html", None, status, **_page_context(event, **panel))
+
+
+@bp.post("/events/<slug>/register")
+@login_required
+def register(slug):
+    """Register (or update the registration) while registration is open."""
+    event = queries.event_by_slug_or_404(db.session, slug)
+    values = forms.registration_values(request.form)
+    before = queries.registration_for(db.session, event, g.profile)
+    try:
+        services.register(db.session, event, g.profile, now=utcnow(),
+                          **forms.registration(values))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _panel_answer(event, 422, values=values, errors=exc.errors)
+    except Conflict as exc:
+        db.session.rollback()
+        return _panel_answer(event, exc.status, values=values, message=exc.message)
+    db.session.commit()
+    if not htmx.is_htmx():
+        return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
+    return _panel_answer(event, notice=NOTICES["updated" if before else "registered"])
+
+
+@bp.post("/events/<slug>/withdraw")
+@login_required
+def withdraw(slug):
+    """Withdraw while registration is open; the builder's projects leave the event too."""
+    event = queries.event_by_slug_or_404(db.session, slug)
+    try:
+        forms.confirmed(request.form)
+        services.withdraw(db.session, event, g.profile, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _panel_answer(event, 422, errors=exc.errors)
+    except Conflict as exc:
+        db.session.rollback()
+        return _panel_answer(event, exc.status, message=exc.message)
+    db.session.commit()
+    if not htmx.is_htmx():
+        return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
+    return _panel_answer(event, notice=NOTICES["withdrawn"])

@@ -1,28 +1,108 @@
-"""Moderation and role changes (domain.md §4). Every change writes one audit row."""
+"""Moderation and role changes (domain.md §4). Every change writes one audit row.
+
+Each service checks who may act (``access``), then the target's state, then changes it
+and writes its audit row with ``audit.record`` in the caller's transaction; the view
+commits once, so a change and its audit row land together or not at all.
+"""
 from __future__ import annotations
 
-from ..audit import record
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+
+from ..audit import AuditLog, record
 from ..enums import UserRole
-from ..errors import Forbidden, ValidationFailed
-from ..identity.roles import effective_role, is_super_admin
+from ..errors import Conflict, Forbidden, ValidationFailed
+from ..identity.models import Account, DeletedIdentity, UserSession
+from ..identity.roles import is_super_admin
+from . import access
+
+BAN_REASON_MAX = 1000
+CONFIRM_MISMATCH = "Type the username to confirm"
+
+
+def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
+    """Soft-hide ``target``; raises Forbidden (yourself, a super-admin) or Conflict (hidden)."""
+    access.require_can_hide(actor, target, admin_ids)
+    if target.hidden_at is not None:
+        raise Conflict("User is already hidden")
+    target.hidden_at, target.hidden_by = now, actor.id
+    record(session, actor, "hide_user", target)
+
+
+def unhide_profile(session, actor, target, *, admin_ids) -> None:
+    """Show ``target`` again; raises Forbidden (yourself) or Conflict ("User is not hidden")."""
+    access.require_can_unhide(actor, target, admin_ids)
+    if target.hidden_at is None:
+        raise Conflict("User is not hidden")
+    target.hidden_at = target.hidden_by = None
+    record(session, actor, "unhide_user", target)
+
+
+def hide_project(session, actor, project, *, admin_ids, now: datetime) -> None:
+    """Hide ``project``; raises Conflict ("Project is already hidden")."""
+    access.require_moderator(actor, admin_ids)
+    if project.hidden_at is not None:
+        raise Conflict("Project is already hidden")
+    project.hidden_at, project.hidden_by = now, actor.id
+    record(session, actor, "hide_project", project.owner,
+           project_id=project.id, slug=project.slug)
+
+
+def unhide_project(session, actor, project, *, admin_ids) -> None:
+    """Show ``project`` again; raises Conflict ("Project is not hidden")."""
+    access.require_moderator(actor, admin_ids)
+    if project.hidden_at is None:
+        raise Conflict("Project is not hidden")
+    project.hidden_at = project.hidden_by = None
+    record(session, actor, "unhide_project", project.owner,
+           project_id=project.id, slug=project.slug)
+
+
+def clean_reason(raw: str | None) -> str | None:
+    """Return the trimmed ban reason (None when empty); raise ValidationFailed when too long."""
+    reason = (raw or "").strip()
+    if len(reason) > BAN_REASON_MAX:
+        raise ValidationFailed({"reason": f"Reason must be at most {BAN_REASON_MAX} characters"})
+    return reason or None
+
+
+def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: datetime) -> None:
+    """Ban ``target`` (effective at their next request); raises Forbidden, Conflict or 422."""
+    access.require_can_ban(actor, target, admin_ids)
+    if target.banned_at is not None:
+        raise Conflict("User is already banned")
+    reason = clean_reason(reason)
+    target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
+    record(session, actor, "ban_user", target, reason=reason)
+
+
+def unban_user(session, actor, target, *, admin_ids) -> None:
+    """Lift a ban and any hide (admins only); raises Forbidden or Conflict ("User is not banned")."""
+    access.require_can_unban(actor, admin_ids)
+    if target.banned_at is None:
+        raise Conflict("User is not banned")
+    target.banned_at = target.banned_by = target.ban_reason = None
+    target.hidden_at = target.hidden_by = None
+    record(session, actor, "unban_user", target)
 
 
 def set_role(session, actor, target, role: str, *, admin_ids, via_cli: bool = False) -> bool:
     """Change ``target``'s role; return False for a no-op. Raises Forbidden per the rules.
 
-    ``actor`` is None only for the CLI (audited with ``{"via": "cli"}``).
+    ``actor`` is None only for the CLI (audited with ``{"via": "cli"}``); the CLI may not
+    touch a super-admin either. An unknown role is a 422 on the Role field.
     """
+    if via_cli:
+        if is_super_admin(target, admin_ids):
+            raise Forbidden("Cannot change a super-admin's role")
+    else:
+        access.require_can_set_role(actor, target, admin_ids)
     try:
         new_role = UserRole(role)
     except ValueError:
         raise ValidationFailed({"role": "Choose a role from the list"}) from None
-    if not via_cli:
-        if effective_role(actor, admin_ids) != UserRole.admin:
-            raise Forbidden("Only admins can manage roles")
-        if actor.id == target.id:
-            raise Forbidden("Cannot change your own role")
-    if is_super_admin(target, admin_ids):
-        raise Forbidden("Cannot change a super-admin's role")
     old_role = UserRole(target.role)
     if old_role == new_role:
         return False
@@ -30,5 +110,40 @@ def set_role(session, actor, target, role: str, *, admin_ids, via_cli: bool = Fa
     extra = {"via": "cli"} if via_cli else {}
     record(session, None if via_cli else actor, "set_role", target,
            old_role=old_role.value, new_role=new_role.value, **extra)
-    session.flush()
     return True
+
+
+def confirmation_matches(target, typed: str | None) -> bool:
+    """True when ``typed`` is the target's username (any case), or its identity id if none."""
+    typed = (typed or "").strip()
+    if target.username:
+        return typed.lower() == target.username
+    return typed == target.clerk_id
+
+
+def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
+                now: datetime) -> AuditLog:
+    """Delete ``target`` and all it owns; return the audit row (its ``meta`` says who).
+
+    The profile's rows (projects with their members, invites, entries and history;
+    memberships; registrations; invites sent or received; avatar) go by ON DELETE
+    CASCADE; reviews and draws keep their rows with the reviewer set null. Sessions and
+    the local account have no foreign key and are deleted by identity id. The identity is
+    recorded in ``deleted_identities`` so ``ensure_profile`` never recreates it.
+    """
+    access.require_can_delete(actor, target, admin_ids)
+    if not confirmation_matches(target, confirm):
+        raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
+    identity = target.clerk_id
+    meta = {"deleted_profile_id": str(target.id), "display_name": target.display_name,
+            "username": target.username, "identity_id": identity}
+    row = record(session, actor, "delete_user", target, **meta)
+    session.execute(delete(UserSession).where(UserSession.identity_id == identity))
+    session.execute(delete(Account).where(Account.id == identity))
+    session.execute(insert(DeletedIdentity).values(identity_id=identity, deleted_at=now)
+                    .on_conflict_do_nothing(index_elements=[DeletedIdentity.identity_id]))
+    session.delete(target)
+    session.flush()
+    # Rows the database removed by cascade may still sit in the identity map.
+    session.expire_all()
+    return row

@@ -1,9 +1,13 @@
-"""Avatar URLs: a versioned URL for an uploaded image, or an inline initials SVG."""
+"""Avatars: upload processing, the versioned URL of a stored image, or initials."""
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
 
-from flask import url_for
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..errors import ValidationFailed
 
 PALETTE = ["#5b3fd6", "#0f766e", "#b45309", "#be123c", "#1d4ed8", "#7c3aed", "#047857",
            "#c2410c"]
@@ -13,6 +17,7 @@ def avatar_url(profile) -> str | None:
     """Return the immutable URL of the builder's uploaded avatar, or None."""
     if not profile.avatar_hash:
         return None
+    from flask import url_for  # here, so the image processing below imports without Flask
     return url_for("profiles.avatar", profile_id=profile.id, digest=profile.avatar_hash)
 
 
@@ -27,3 +32,57 @@ def initials_colour(profile) -> str:
     """Return a stable background colour for the initials avatar."""
     digest = hashlib.sha256(str(profile.id).encode()).digest()
     return PALETTE[digest[0] % len(PALETTE)]
+
+
+# --- Image processing for uploads (domain.md §3 "Avatar") ---------------------------------
+
+SIZE = 256
+CONTENT_TYPE = "image/webp"
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+NOT_AN_IMAGE = "Upload a JPEG, PNG, WebP or GIF image"
+# A 5 MB file can still declare billions of pixels (a decompression bomb). Real photos
+# stay well under this; anything larger is refused before it is decoded.
+MAX_PIXELS = 50_000_000
+MAX_STORED_BYTES = 64 * 1024
+QUALITIES = (82, 70, 55, 40, 25)
+
+
+def process_image(data: bytes) -> bytes:
+    """Return the upload as a 256×256 centre-cropped WebP without metadata.
+
+    Raises ValidationFailed("Upload a JPEG, PNG, WebP or GIF image") for anything that is
+    not a decodable image of those formats, or declares more than MAX_PIXELS pixels.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            square = _square(data)
+    except (UnidentifiedImageError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning, OSError, ValueError, SyntaxError, EOFError,
+            MemoryError, IndexError, TypeError, KeyError):
+        # Pillow's decoders signal corrupt input with any of these.
+        raise ValidationFailed({"avatar": NOT_AN_IMAGE}) from None
+    return _encode(square)
+
+
+def _square(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data), formats=FORMATS) as img:
+        if img.width * img.height > MAX_PIXELS or img.width < 1 or img.height < 1:
+            raise ValueError("too many pixels")
+        img.draft("RGB", (SIZE * 2, SIZE * 2))  # JPEG: decode at a reduced scale
+        img.seek(0)  # the first frame of an animation
+        img.load()
+        img = ImageOps.exif_transpose(img)  # phones store rotation in EXIF
+        has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+        img = img.convert("RGBA" if has_alpha else "RGB")
+        return ImageOps.fit(img, (SIZE, SIZE), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+
+
+def _encode(img: Image.Image) -> bytes:
+    """Encode as WebP with no EXIF, XMP or ICC data, within the stored size limit."""
+    for quality in QUALITIES:
+        out = io.BytesIO()
+        img.save(out, "WEBP", quality=quality, method=4, exif=b"", xmp="", icc_profile=None)
+        if out.tell() <= MAX_STORED_BYTES:
+            return out.getvalue()
+    raise ValidationFailed({"avatar": NOT_AN_IMAGE})  # unreachable for 256×256 in practice

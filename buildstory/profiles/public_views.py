@@ -1,4 +1,100 @@
 """Public profile pages and the member directory (routes on the profiles blueprint)."""
 from __future__ import annotations
 
-from .views import bp  # noqa: F401
+import re
+from typing import NamedTuple
+
+from flask import abort, g, redirect, request, url_for
+
+from .. import markdown
+from ..db import db
+from ..enums import EXPERIENCE_LEVEL_LABELS, ExperienceLevel
+from ..web import htmx
+from . import access, countries, queries
+from .rules import username_format_error
+from .views import bp
+
+MEMBERS = "profiles/members.html"
+MEMBERS_BLOCKS = {"member-results": "member_results"}
+MAX_PAGE = 5000  # deeper pages are refused rather than made to scan
+
+
+class Location(NamedTuple):
+    """What a profile shows for where a builder builds from."""
+
+    flag: str
+    text: str
+
+
+@bp.app_template_global()
+def profile_location(profile) -> Location | None:
+    """Return the flag and "Region, Country" of a profile, or None without a country."""
+    country = countries.country(profile.country)
+    if country is None:
+        return None
+    return Location(country.flag, countries.location_text(profile.country, profile.region))
+
+
+@bp.app_template_test("http_url")
+def is_http_url(value) -> bool:
+    """``{% if url is http_url %}``: only absolute http(s) URLs ever become links."""
+    return markdown.is_http_url(value)
+
+
+@bp.app_template_filter("display_url")
+def display_url(value) -> str:
+    """Return a URL as people read it: no scheme, no "www.", no trailing slash."""
+    text = re.sub(r"^https?://(www\.)?", "", value or "", flags=re.I)
+    return text[:-1] if text.endswith("/") and text.count("/") == 1 else text
+
+
+@bp.get("/profiles/<username>")
+def profile(username):
+    """A builder's public profile; hidden and banned builders are 404 to the public."""
+    name = username.strip().lower()
+    if name != username:
+        return redirect(url_for("profiles.profile", username=name), 301)
+    if username_format_error(name):
+        abort(404)
+    sees_hidden = access.sees_hidden_profiles(g.role)
+    builder = queries.public_profile(db.session, name, viewer=g.profile, sees_hidden=sees_hidden)
+    if builder is None:
+        abort(404)
+    fallback = f"{builder.display_name} (@{builder.username}) builds with AI on Buildstory."
+    return htmx.page("profiles/profile.html", profile=builder, can_moderate=sees_hidden,
+                     is_self=g.profile is not None and g.profile.id == builder.id,
+                     description=markdown.meta_description(builder.bio, fallback=fallback))
+
+
+def _printable(value: str | None) -> str:
+    """Drop control characters (PostgreSQL text cannot even hold NUL) and outer spaces."""
+    return "".join(c if c.isprintable() else " " for c in value or "").strip()
+
+
+def directory_filters(args) -> queries.DirectoryFilters:
+    """Parse the directory's query string; invalid filter values are ignored, never a 500."""
+    try:
+        experience = ExperienceLevel(args.get("experience", ""))
+    except ValueError:
+        experience = None
+    country = countries.country(args.get("country"))
+    try:
+        page = min(max(int(args.get("page", "1")), 1), MAX_PAGE)
+    except ValueError:
+        page = 1
+    return queries.DirectoryFilters(
+        q=_printable(args.get("q"))[:100], experience=experience,
+        country=country.code if country else None,
+        event=_printable(args.get("event"))[:100] or None,
+        seeking=args.get("seeking") == "1", page=page)
+
+
+@bp.get("/members")
+def members():
+    """The member directory: visible builders, live search, filters, 24 per page."""
+    filters = directory_filters(request.args)
+    builders, has_next = queries.directory(db.session, filters)
+    return htmx.page(MEMBERS, MEMBERS_BLOCKS, members=builders, filters=filters,
+                     has_next=has_next, page_size=queries.DIRECTORY_PAGE_SIZE,
+                     countries=countries.all_countries(),
+                     experience_levels=EXPERIENCE_LEVEL_LABELS)

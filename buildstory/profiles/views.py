@@ -1,14 +1,26 @@
-"""Profile pages and fragments."""
+"""Profile pages and fragments: the username check, settings, the region picker, avatars."""
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import (Blueprint, Response, abort, current_app, g, redirect, request,
+                   url_for)
 
 from ..db import db
+from ..enums import EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS
+from ..errors import ValidationFailed
+from ..identity.services import utcnow
 from ..web import htmx
+from ..web.auth import login_required
+from ..web.errors import error_response
 from ..web.limits import browser_key, limiter, rate
-from . import queries
+from . import countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
+
+SETTINGS = "profiles/settings.html"
+SETTINGS_BLOCKS = {"settings-form": "form", "avatar-panel": "avatar_panel",
+                   "region-field": "region_field"}
+AVATAR_NOTES = {"saved": "Avatar updated", "removed": "Avatar removed"}
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @bp.get("/username-check")
@@ -21,6 +33,119 @@ def username_check():
     response = htmx.fragments(("_checks.html", "username_status",
                                {"status": status, "message": message}))
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _settings_page(values, errors, status=200, **extra):
+    """Render the settings page (or, for htmx, the block HX-Target names)."""
+    context = {"profile": g.profile, "values": values, "errors": errors,
+               "countries": countries.all_countries(),
+               "regions": countries.regions(values.get("country")),
+               "experience_levels": EXPERIENCE_LEVEL_LABELS,
+               "experience_hints": EXPERIENCE_LEVEL_HINTS,
+               "saved": False, "avatar_error": None, "avatar_note": None}
+    context.update(extra)
+    return htmx.page(SETTINGS, SETTINGS_BLOCKS, status, **context)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """The builder's own profile form; 422 keeps the input, success shows "Profile saved"."""
+    if request.method == "GET":
+        return _settings_page(forms.profile_values(g.profile), {},
+                              saved=request.args.get("saved") == "1",
+                              avatar_note=AVATAR_NOTES.get(request.args.get("avatar", "")))
+    values = forms.settings_values(request.form)
+    try:
+        services.update_profile(db.session, g.profile, values, now=utcnow())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _settings_page(values, exc.errors, 422)
+    db.session.commit()
+    if htmx.is_htmx():
+        return _settings_page(forms.profile_values(g.profile), {}, saved=True)
+    return redirect(url_for("profiles.settings", saved=1), 303)
+
+
+@bp.get("/settings/regions")
+@login_required
+def regions():
+    """Fragment: the region picker for ``?country=`` (swapped in when the country changes)."""
+    code = (request.args.get("country") or "").strip().upper()
+    return htmx.fragments((SETTINGS, "region_field", {
+        "values": {"country": code, "region": ""}, "errors": {},
+        "regions": countries.regions(code)}))
+
+
+@bp.url_value_preprocessor
+def _upload_body_limit(endpoint, view_args):
+    # Runs before every before_request hook (the CSRF check reads the form), so the
+    # avatar upload alone may send more than the 1 MB form cap.
+    if endpoint == "profiles.upload_avatar":
+        request.max_content_length = current_app.config["UPLOAD_BODY_LIMIT"]
+
+
+@bp.errorhandler(413)
+def _too_large(exc):
+    if request.endpoint == "profiles.upload_avatar":
+        return error_response(413, services.AVATAR_TOO_LARGE)
+    return error_response(413)
+
+
+def _avatar_done(note: str):
+    if htmx.is_htmx():
+        return _settings_page(forms.profile_values(g.profile), {}, avatar_note=AVATAR_NOTES[note])
+    return redirect(url_for("profiles.settings", avatar=note), 303)
+
+
+@bp.post("/settings/avatar")
+@login_required
+def upload_avatar():
+    """Store an uploaded avatar (≤ 5 MB; 413 beyond, 422 for anything not an image)."""
+    upload = request.files.get("avatar")
+    data = upload.stream.read(services.AVATAR_MAX_BYTES + 1) if upload else b""
+    try:
+        services.set_avatar(db.session, g.profile, data, now=utcnow())
+    except services.ImageTooLarge as exc:
+        db.session.rollback()
+        if htmx.is_htmx():  # domain.md §9: non-422 answers go to the message area
+            return error_response(413, exc.message)
+        return _settings_page(forms.profile_values(g.profile), {}, 413, avatar_error=exc.message)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _settings_page(forms.profile_values(g.profile), {}, 422,
+                              avatar_error=exc.errors["avatar"])
+    db.session.commit()
+    return _avatar_done("saved")
+
+
+@bp.post("/settings/avatar/delete")
+@login_required
+def delete_avatar():
+    """Remove the uploaded avatar; the initials avatar shows again."""
+    services.remove_avatar(db.session, g.profile, now=utcnow())
+    db.session.commit()
+    return _avatar_done("removed")
+
+
+@bp.get("/avatars/<uuid:profile_id>/<digest>")
+def avatar(profile_id, digest):
+    """The stored avatar image at its versioned URL; 404 for unknown or stale hashes.
+
+    A hidden or banned builder's image is only served to them and to moderators.
+    """
+    found = queries.avatar_image(db.session, profile_id, digest)
+    if found is None:
+        abort(404)
+    data, content_type, is_visible = found
+    if not is_visible:
+        me = g.profile
+        if not (me is not None and (me.id == profile_id or g.role in ("moderator", "admin"))):
+            abort(404)
+    response = Response(data, mimetype=content_type)
+    response.headers["Cache-Control"] = IMMUTABLE if is_visible else "private, max-age=3600"
+    response.set_etag(digest)
     return response
 
 

@@ -32,6 +32,10 @@ class Project(db.Model):
         CheckConstraint("char_length(slug) BETWEEN 2 AND 100", name="slug_length"),
         # /projects/new is the creation page.
         CheckConstraint("slug <> 'new'", name="slug_not_new"),
+        # /projects?q= (ILIKE on the name) and newest-first lists (migration 0002).
+        Index("ix_projects_name_trgm", "name", postgresql_using="gin",
+              postgresql_ops={"name": "gin_trgm_ops"}),
+        Index("ix_projects_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,

@@ -26,3 +26,72 @@
     focusAfterSwap(e.detail.elt.parentNode || document);
   });
 })();
+
+// Countdowns (events): an element with data-countdown-to="<ISO time>" shows
+// data-countdown-label + the time left ("3d 4h 5m 6s"), every second. When the time is
+// reached it moves on to data-countdown-then (with data-countdown-then-label) if given,
+// else shows data-countdown-done. The server renders the same text first.
+(function () {
+  "use strict";
+
+  function left(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var parts = [[Math.floor(s / 86400), "d"], [Math.floor(s % 86400 / 3600), "h"],
+                 [Math.floor(s % 3600 / 60), "m"], [s % 60, "s"]];
+    while (parts.length > 1 && parts[0][0] === 0) parts.shift();
+    return parts.map(function (p) { return p[0] + p[1]; }).join(" ");
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
+      var rest = Date.parse(el.getAttribute("data-countdown-to")) - Date.now();
+      if (isNaN(rest)) return;
+      if (rest <= 0 && el.hasAttribute("data-countdown-then")) {
+        el.setAttribute("data-countdown-to", el.getAttribute("data-countdown-then"));
+        el.setAttribute("data-countdown-label", el.getAttribute("data-countdown-then-label") || "");
+        el.removeAttribute("data-countdown-then");
+        el.className = el.className.replace("countdown--before", "countdown--live");
+        rest = Date.parse(el.getAttribute("data-countdown-to")) - Date.now();
+      }
+      if (rest <= 0) {
+        el.textContent = el.getAttribute("data-countdown-done") || "";
+        el.removeAttribute("data-countdown-to");
+        el.className = el.className.replace(/countdown--(before|live)/, "countdown--ended");
+        return;
+      }
+      el.textContent = (el.getAttribute("data-countdown-label") || "") + " " + left(rest);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);  // also picks up countdowns that htmx swaps in later
+  });
+})();
+
+// === teams: copy an invite link ===
+// Buttons with data-copy="#input-id" stay hidden without JavaScript (the link can still
+// be selected and copied by hand); with it they copy the input's value to the clipboard.
+(function () {
+  "use strict";
+
+  function showCopyButtons(root) {
+    if (!navigator.clipboard || !root.querySelectorAll) return;
+    root.querySelectorAll("button[data-copy][hidden]").forEach(function (b) { b.hidden = false; });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:afterSettle", function () { showCopyButtons(document); });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("button[data-copy]") : null;
+    if (!button) return;
+    var input = document.querySelector(button.getAttribute("data-copy"));
+    if (!input) return;
+    input.select();
+    navigator.clipboard.writeText(input.value).then(function () {
+      button.textContent = "Copied ✓";
+    }, function () {
+      button.textContent = "Press Ctrl+C to copy";
+    });
+  });
+})();

@@ -25,7 +25,9 @@ def init_web(app) -> None:
     init_assets(app)
 
     from ..admin.views import bp as admin_bp
+    from ..applications.admin_views import bp as applications_admin_bp
     from ..applications.views import bp as applications_bp
+    from ..events.admin_views import bp as events_admin_bp
     from ..events.views import bp as events_bp
     from ..identity.views import bp as identity_bp
     from ..moderation.views import bp as moderation_bp
@@ -35,7 +37,8 @@ def init_web(app) -> None:
     from .pages import bp as pages_bp
 
     for bp in (pages_bp, identity_bp, profiles_bp, events_bp, projects_bp, teams_bp,
-               moderation_bp, admin_bp, applications_bp):
+               moderation_bp, admin_bp, applications_bp, events_admin_bp,
+               applications_admin_bp):
         app.register_blueprint(bp)
 
     from ..cli import init_cli

@@ -132,11 +132,27 @@ def role_required(role: str):
     return decorator
 
 
+def invite_count() -> int:
+    """Return the signed-in builder's pending invite count (header badge), once per request.
+
+    Called by the layout only, so pages rendered without it run no query for it.
+    """
+    if "invite_count" not in g:
+        profile = g.get("profile")
+        if profile is None:
+            g.invite_count = 0
+        else:
+            from ..teams.queries import pending_invite_count
+            g.invite_count = pending_invite_count(db.session, profile, services.utcnow())
+    return g.invite_count
+
+
 def template_context():
     """Values every template may use."""
     profile = g.get("profile")
     role = g.get("role")
     return {
+        "invite_count": invite_count,
         "current_profile": profile,
         "current_role": role,
         "is_moderator": role in (UserRole.moderator, UserRole.admin),

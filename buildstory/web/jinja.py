@@ -40,6 +40,8 @@ def utc_text(dt) -> str:
 def init_jinja(app) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(label=label, iso=iso, utc_text=utc_text)
+    from ..markdown import render as render_markdown
+    app.jinja_env.filters["markdown"] = render_markdown  # the one way user text becomes HTML
     app.jinja_env.globals["htmx_config"] = Markup.escape(HTMX_CONFIG)
     from ..profiles.avatars import avatar_url, initials, initials_colour
     app.jinja_env.globals.update(avatar_url=avatar_url, initials=initials,

@@ -1,0 +1,61 @@
+"""How audit rows read: action labels and a one-line summary of each row's metadata."""
+from __future__ import annotations
+
+from ..enums import USER_ROLE_LABELS
+
+# Every action of domain.md §4 with the words the audit log shows.
+ACTION_LABELS = {
+    "hide_user": "Hid builder", "unhide_user": "Unhid builder",
+    "hide_project": "Hid project", "unhide_project": "Unhid project",
+    "ban_user": "Banned builder", "unban_user": "Unbanned builder",
+    "set_role": "Changed role", "delete_user": "Deleted user",
+    "create_event": "Created event", "update_event": "Updated event",
+    "transition_event_status": "Changed event status",
+    "set_featured_event": "Featured event", "unset_featured_event": "Unfeatured event",
+    "delete_event": "Deleted event",
+    "approve_mentor": "Approved mentor", "decline_mentor": "Declined mentor",
+    "contact_sponsor": "Contacted sponsor", "accept_sponsor": "Accepted sponsor",
+    "decline_sponsor": "Declined sponsor",
+    "add_twitch_category": "Added Twitch category",
+    "remove_twitch_category": "Removed Twitch category",
+    "run_prize_draw": "Ran prize draw",
+}
+_SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
+         "deleted_profile_id", "via"}
+
+
+def action_label(action: str) -> str:
+    """Return the readable label of an action (the raw name for unknown ones)."""
+    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+def _role(value) -> str:
+    return USER_ROLE_LABELS.get(value, str(value))
+
+
+def details(action: str, meta: dict | None) -> str:
+    """Return a short plain-text summary of an audit row's metadata."""
+    meta = meta or {}
+    via = " (command line)" if meta.get("via") == "cli" else ""
+    if action == "ban_user":
+        return f"Reason: {meta['reason']}" if meta.get("reason") else "No reason given"
+    if action == "set_role":
+        return f"{_role(meta.get('old_role'))} → {_role(meta.get('new_role'))}{via}"
+    if action in ("hide_project", "unhide_project"):
+        return f"Project /{meta.get('slug', '')}"
+    if action == "delete_user":
+        return f"Identity {meta.get('identity_id', '?')}"
+    if action == "transition_event_status":
+        return f"{meta.get('from', '?')} → {meta.get('to', '?')}"
+    parts = [f"{key.replace('_', ' ')}: {_short(value)}" for key, value in meta.items()
+             if key not in _SKIP and value not in (None, "", [], {})]
+    return "; ".join(parts) + via
+
+
+def _short(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(str(k) for k in value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"

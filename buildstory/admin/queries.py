@@ -1,0 +1,160 @@
+"""Admin reads: the user list, one user's records, and the audit log.
+
+Every function is one or two statements whatever the data size; lists are paginated.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy.orm import aliased
+
+from ..audit import AuditLog
+from .audit_text import ACTION_LABELS
+from ..enums import UserRole
+from ..events.models import Event, EventRegistration
+from ..profiles.models import Profile
+from ..profiles.queries import visible
+from ..projects.models import Project
+from ..teams.models import ProjectMember, TeamInvite
+
+PER_PAGE = 50
+STATUSES = ("all", "active", "hidden", "banned")
+STATUS_LABELS = {"all": "All", "active": "Active", "hidden": "Hidden", "banned": "Banned"}
+
+
+
+def parse_page(raw) -> int:
+    """Return a page number ≥ 1 from query text (anything else is page 1)."""
+    try:
+        return max(1, min(int(raw or 1), 100_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(q: str | None):
+    """Return the condition for a username / display-name search, or None for no search.
+
+    1–2 characters match username prefixes; 3 or more use the trigram-indexed
+    ``search_text`` (lower-case, accents stripped), as the member directory does.
+    """
+    norm = Profile.compute_search_text((q or "").strip()[:100], None).strip()
+    if not norm:
+        return None
+    pattern = _like_escape(norm)
+    if len(norm) < 3:
+        return Profile.username.like(pattern + "%", escape="\\")
+    return Profile.search_text.like(f"%{pattern}%", escape="\\")
+
+
+def status_condition(status: str):
+    """Return the condition for a status tab (banned wins over hidden)."""
+    return {
+        "active": visible(),
+        "hidden": Profile.hidden_at.is_not(None) & Profile.banned_at.is_(None),
+        "banned": Profile.banned_at.is_not(None),
+    }.get(status, true())
+
+
+@dataclass
+class UserList:
+    rows: list
+    counts: dict
+    page: int
+    has_next: bool
+
+
+def user_list(session, *, q: str | None, status: str, role: str | None, page: int) -> UserList:
+    """Return one page (≤ 50) of profiles, newest first, and the status-tab counts."""
+    where = [c for c in (search_condition(q),) if c is not None]
+    if role in UserRole.__members__:
+        where.append(Profile.role == UserRole(role))
+    counts_row = session.execute(select(
+        func.count(),
+        *[func.count().filter(status_condition(s)) for s in STATUSES[1:]],
+    ).select_from(Profile).where(*where)).one()
+    counts = dict(zip(STATUSES, counts_row))
+    rows = session.scalars(
+        select(Profile).where(*where, status_condition(status))
+        .order_by(Profile.created_at.desc(), Profile.id.desc())
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
+    return UserList(rows=rows[:PER_PAGE], counts=counts, page=page,
+                    has_next=len(rows) > PER_PAGE)
+
+
+def registrations_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):
+    """Return (registration, event) pairs of one builder, newest first."""
+    return session.execute(
+        select(EventRegistration, Event).join(Event, Event.id == EventRegistration.event_id)
+        .where(EventRegistration.profile_id == profile_id)
+        .order_by(EventRegistration.registered_at.desc()).limit(limit)).all()
+
+
+def projects_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):
+    """Return (project, is_owner) for projects the builder owns or is a member of."""
+    member_of = select(ProjectMember.project_id).where(ProjectMember.profile_id == profile_id)
+    return session.execute(
+        select(Project, (Project.profile_id == profile_id).label("is_owner"))
+        .where(or_(Project.profile_id == profile_id, Project.id.in_(member_of)))
+        .order_by(Project.created_at.desc()).limit(limit)).all()
+
+
+def invites_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):
+    """Return invites the builder sent or received, with project and people names."""
+    sender, recipient = aliased(Profile), aliased(Profile)
+    return session.execute(
+        select(TeamInvite, Project.name.label("project_name"),
+               sender.display_name.label("sender_name"),
+               recipient.display_name.label("recipient_name"))
+        .join(Project, Project.id == TeamInvite.project_id)
+        .join(sender, sender.id == TeamInvite.sender_id)
+        .outerjoin(recipient, recipient.id == TeamInvite.recipient_id)
+        .where(or_(TeamInvite.sender_id == profile_id, TeamInvite.recipient_id == profile_id))
+        .order_by(TeamInvite.created_at.desc()).limit(limit)).all()
+
+
+def _person_match(id_col, name_col, text: str):
+    """Rows whose actor/target is a profile matching ``text``, or whose name snapshot does."""
+    cond = search_condition(text)
+    snapshot = name_col.ilike(f"%{_like_escape(text.strip()[:100])}%", escape="\\")
+    if cond is None:
+        return snapshot
+    return or_(id_col.in_(select(Profile.id).where(cond)), snapshot)
+
+
+def audit_entries(session, *, action: str | None = None, actor: str | None = None,
+                  target: str | None = None, person_id: uuid.UUID | None = None,
+                  page: int = 1, per_page: int = PER_PAGE):
+    """Return (rows, has_next): audit rows newest first, each with link ids of the people
+    involved whose profiles still exist (``actor_link`` / ``target_link``)."""
+    actor_p, target_p = aliased(Profile), aliased(Profile)
+    stmt = (select(AuditLog, actor_p.id.label("actor_link"), target_p.id.label("target_link"))
+            .outerjoin(actor_p, actor_p.id == AuditLog.actor_profile_id)
+            .outerjoin(target_p, target_p.id == AuditLog.target_profile_id))
+    if action in ACTION_LABELS:
+        stmt = stmt.where(AuditLog.action == action)
+    if actor and actor.strip():
+        stmt = stmt.where(_person_match(AuditLog.actor_profile_id, AuditLog.actor_name, actor))
+    if target and target.strip():
+        stmt = stmt.where(_person_match(AuditLog.target_profile_id, AuditLog.target_name, target))
+    if person_id is not None:
+        stmt = stmt.where(or_(AuditLog.actor_profile_id == person_id,
+                              AuditLog.target_profile_id == person_id))
+    rows = session.execute(stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return rows[:per_page], len(rows) > per_page
+
+
+def deleted_entry(session, entry_id) -> AuditLog | None:
+    """Return the delete_user audit row with this id (the "deleted" confirmation), or None."""
+    try:
+        entry_id = uuid.UUID(str(entry_id))
+    except ValueError:
+        return None
+    return session.scalar(select(AuditLog).where(and_(AuditLog.id == entry_id,
+                                                      AuditLog.action == literal("delete_user"))))

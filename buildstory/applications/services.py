@@ -1,0 +1,109 @@
+"""Mentor applications and sponsorship inquiries: submit and review (domain.md §8).
+
+Emails are unique per table; the database's unique index is the final word, so two
+submissions racing with one email end as one row and one "already exists" message.
+Every review writes its audit row (domain.md §4) in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit import record
+from ..enums import MentorStatus, SponsorshipStatus
+from ..errors import Conflict, ValidationFailed
+from . import forms
+from .models import MentorApplication, SponsorshipInquiry
+
+MENTOR_EXISTS = "An application with this email already exists."
+INQUIRY_EXISTS = "An inquiry with this email already exists."
+NOT_PENDING = "Application is not pending"
+
+# Allowed sponsorship moves: to → the statuses it may come from.
+SPONSOR_MOVES = {
+    SponsorshipStatus.contacted: {SponsorshipStatus.pending},
+    SponsorshipStatus.accepted: {SponsorshipStatus.contacted},
+    SponsorshipStatus.declined: {SponsorshipStatus.pending, SponsorshipStatus.contacted,
+                                 SponsorshipStatus.accepted},
+}
+SPONSOR_ACTIONS = {SponsorshipStatus.contacted: "contact_sponsor",
+                   SponsorshipStatus.accepted: "accept_sponsor",
+                   SponsorshipStatus.declined: "decline_sponsor"}
+
+
+class ApplicationNotPending(Conflict):
+    """The mentor application was already approved or declined."""
+
+    message = NOT_PENDING
+
+
+class InquiryTransitionRefused(Conflict):
+    """The sponsorship workflow does not allow this move."""
+
+    def __init__(self, old: str, new: str):
+        super().__init__(f'Cannot move inquiry from "{old}" to "{new}"')
+
+
+def _insert_unique(session, row, model, email: str, message: str):
+    """Add ``row``; an email already used (checked, then by the unique index) is a 422."""
+    if session.scalar(select(exists().where(model.email == email))):
+        raise ValidationFailed({"email": message})
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise ValidationFailed({"email": message}) from None
+    return row
+
+
+def submit_mentor_application(session, values: dict, *, now: datetime) -> MentorApplication:
+    """Store a pending mentor application; raises ValidationFailed with every field error."""
+    data, errors = forms.clean_mentor(values)
+    if errors:
+        raise ValidationFailed(errors)
+    row = MentorApplication(**data, status=MentorStatus.pending, created_at=now, updated_at=now)
+    return _insert_unique(session, row, MentorApplication, data["email"], MENTOR_EXISTS)
+
+
+def submit_sponsorship_inquiry(session, values: dict, *, now: datetime) -> SponsorshipInquiry:
+    """Store a pending sponsorship inquiry; raises ValidationFailed with every field error."""
+    data, errors = forms.clean_sponsor(values)
+    if errors:
+        raise ValidationFailed(errors)
+    row = SponsorshipInquiry(**data, status=SponsorshipStatus.pending, created_at=now,
+                             updated_at=now)
+    return _insert_unique(session, row, SponsorshipInquiry, data["email"], INQUIRY_EXISTS)
+
+
+def review_mentor_application(session, application: MentorApplication, actor, *,
+                              approve: bool, now: datetime) -> MentorApplication:
+    """Approve or decline a pending application (audited); raises ApplicationNotPending."""
+    if application.status != MentorStatus.pending:
+        raise ApplicationNotPending()
+    application.status = MentorStatus.approved if approve else MentorStatus.declined
+    application.reviewed_by = actor.id
+    application.reviewed_at = now
+    record(session, actor, "approve_mentor" if approve else "decline_mentor",
+           application_id=application.id, name=application.name, email=application.email)
+    return application
+
+
+def move_sponsorship_inquiry(session, inquiry: SponsorshipInquiry, actor, to: str, *,
+                             now: datetime) -> SponsorshipInquiry:
+    """Move an inquiry along pending → contacted → accepted / declined (audited).
+
+    Declined is reachable from every status but declined; anything else raises
+    InquiryTransitionRefused (409).
+    """
+    old = SponsorshipStatus(inquiry.status)
+    new = SponsorshipStatus(to)
+    if old not in SPONSOR_MOVES.get(new, set()):
+        raise InquiryTransitionRefused(old.value, new.value)
+    inquiry.status = new
+    inquiry.reviewed_by = actor.id
+    inquiry.reviewed_at = now
+    record(session, actor, SPONSOR_ACTIONS[new], inquiry_id=inquiry.id,
+           company_name=inquiry.company_name, email=inquiry.email)
+    return inquiry

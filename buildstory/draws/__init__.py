@@ -1,0 +1,1 @@
+"""Verifiable prize draws: the shuffle, running a draw, and `flask draws verify`."""

@@ -1,0 +1,14 @@
+"""Who may see and manage events (domain.md §4 and §5)."""
+from __future__ import annotations
+
+from ..enums import UserRole
+
+
+def can_manage_events(role: UserRole | None) -> bool:
+    """True for admins: they create, edit, move, feature and delete events."""
+    return role == UserRole.admin
+
+
+def can_view_drafts(role: UserRole | None) -> bool:
+    """True when draft events are visible (admins); everyone else gets 404 for them."""
+    return can_manage_events(role)

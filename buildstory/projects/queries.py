@@ -1,0 +1,155 @@
+"""Project reads: the public-project filter, the slug check, the list and the page's parts.
+
+Every public list of projects joins the owner and uses ``visible_project()``; every
+function here runs a constant number of statements whatever the data size.
+"""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import and_, exists, false, or_, select, true, union_all
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..events.models import Event, EventRegistration
+from ..enums import EventStatus
+from ..events.rules import ENTRY_STATUSES
+from ..profiles.models import Profile
+from ..profiles.queries import visible
+from ..teams.models import ProjectMember
+from .models import EventProject, Project, ProjectEvent
+from .rules import SLUG_CURRENT, SLUG_TAKEN, normalise_slug, slug_format_error
+
+AVAILABLE, TAKEN, INVALID, CURRENT = "available", "taken", "invalid", "current"
+PER_PAGE = 24
+HISTORY_PER_PAGE = 20
+YOURS_LIMIT = 50
+
+
+def visible_project(project=Project, owner=Profile):
+    """Return the SQL condition for a project anyone may see (the query must join its owner).
+
+    Not hidden, and the owner neither hidden nor banned (``profiles.queries.visible``).
+    """
+    return and_(project.hidden_at.is_(None), visible(owner))
+
+
+def slug_status(session, raw: str | None, project=None) -> tuple[str, str, str]:
+    """Return ``(status, normalised slug, message)`` for the live check and the submit.
+
+    ``project`` is the project being edited (or its id): its own slug answers
+    "current". One indexed lookup at most.
+    """
+    slug = normalise_slug(raw)
+    if err := slug_format_error(slug):
+        return INVALID, slug, err
+    found = session.scalar(select(Project.id).where(Project.slug == slug))
+    if found is None:
+        return AVAILABLE, slug, "Available"
+    project_id = getattr(project, "id", project)
+    if project_id is not None and found == project_id:
+        return CURRENT, slug, SLUG_CURRENT
+    return TAKEN, slug, SLUG_TAKEN
+
+
+def parse_uuid(raw: str | None) -> uuid.UUID | None:
+    """Return the UUID in ``raw`` or None when it is empty or malformed."""
+    try:
+        return uuid.UUID(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def project_for_page(session, slug: str) -> Project | None:
+    """Return the project with its owner and members (with their profiles) loaded, or None.
+
+    One statement: teams are small (TEAM_SIZE_LIMIT), so joining the members is cheap.
+    """
+    return session.execute(
+        select(Project).join(Project.owner).options(
+            contains_eager(Project.owner),
+            joinedload(Project.members).joinedload(ProjectMember.profile))
+        .where(Project.slug == slug)).unique().scalar_one_or_none()
+
+
+def events_panel(session, project: Project, viewer: Profile | None = None
+                 ) -> tuple[list[Event], list[Event]]:
+    """Return ``(entered, enterable)`` events of the project page in one statement.
+
+    ``entered``: the public events the project is entered in, latest first.
+    ``enterable`` (only when a ``viewer`` is given, i.e. someone on the team): events the
+    viewer is registered for that take entries (open or active) and that the project is
+    not in yet, soonest first.
+    """
+    parts = [select(EventProject.event_id.label("event_id"), true().label("entered"))
+             .where(EventProject.project_id == project.id)]
+    if viewer is not None:
+        in_it = exists().where(EventProject.event_id == EventRegistration.event_id,
+                               EventProject.project_id == project.id)
+        parts.append(
+            select(EventRegistration.event_id, false())
+            .join(Event, Event.id == EventRegistration.event_id)
+            .where(EventRegistration.profile_id == viewer.id,
+                   Event.status.in_(ENTRY_STATUSES), ~in_it))
+    found = union_all(*parts).subquery()
+    rows = session.execute(
+        select(Event, found.c.entered).join(found, found.c.event_id == Event.id)
+        .where(Event.status != EventStatus.draft)
+        .order_by(Event.starts_at.desc(), Event.name).limit(100)).all()
+    entered = [event for event, is_entry in rows if is_entry]
+    enterable = [event for event, is_entry in reversed(rows) if not is_entry]
+    return entered, enterable
+
+
+def history(session, project: Project, page: int = 1) -> tuple[list[ProjectEvent], bool]:
+    """Return one page of the team history (newest first) and whether an older page exists."""
+    page = max(1, page)
+    rows = list(session.scalars(
+        select(ProjectEvent).where(ProjectEvent.project_id == project.id)
+        .order_by(ProjectEvent.created_at.desc(), ProjectEvent.id.desc())
+        .offset((page - 1) * HISTORY_PER_PAGE).limit(HISTORY_PER_PAGE + 1)))
+    return rows[:HISTORY_PER_PAGE], len(rows) > HISTORY_PER_PAGE
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_matches(q: str | None):
+    """Return the case-insensitive name search condition (trigram-indexed), or None."""
+    q = " ".join((q or "").split())[:100]
+    if not q:
+        return None
+    return Project.name.ilike(f"%{_escape_like(q)}%", escape="\\")
+
+
+def list_projects(session, *, q: str | None = None, page: int = 1,
+                  include_hidden: bool = False) -> tuple[list[Project], bool]:
+    """Return one page of projects (owners loaded), newest first, and whether more follow.
+
+    Only visible projects unless ``include_hidden`` (moderators, who see badges).
+    """
+    page = max(1, page)
+    stmt = select(Project).join(Project.owner).options(contains_eager(Project.owner))
+    if not include_hidden:
+        stmt = stmt.where(visible_project())
+    if (match := _name_matches(q)) is not None:
+        stmt = stmt.where(match)
+    rows = list(session.scalars(
+        stmt.order_by(Project.created_at.desc(), Project.id.desc())
+        .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)))
+    return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def projects_of(session, profile: Profile, *, q: str | None = None,
+                limit: int = YOURS_LIMIT) -> list[Project]:
+    """Return the projects ``profile`` owns or has joined (owners loaded), newest first.
+
+    Their own hidden projects included: the page badges them.
+    """
+    joined = select(ProjectMember.project_id).where(ProjectMember.profile_id == profile.id)
+    stmt = (select(Project).join(Project.owner).options(contains_eager(Project.owner))
+            .where(or_(Project.profile_id == profile.id, Project.id.in_(joined))))
+    if (match := _name_matches(q)) is not None:
+        stmt = stmt.where(match)
+    return list(session.scalars(
+        stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit)))

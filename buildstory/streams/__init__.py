@@ -1,0 +1,1 @@
+"""Twitch: followed categories, the Helix client and the public /streams page."""

@@ -1,0 +1,155 @@
+"""Team reads: the invite inbox, sent invites, the header count, a project's team section.
+
+Invites received are shown only while their project is public (not hidden, owner
+neither hidden nor banned): one condition, ``_received``, serves the inbox, the header
+count and loading an invite to answer it, so they always agree. Every function runs a
+constant number of statements.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+
+from ..enums import InviteStatus, InviteType
+from ..errors import NotFound
+from ..profiles.models import Profile
+from ..profiles.queries import invitable_builders, visible
+from ..projects import access as project_access
+from ..projects.models import Project
+from .models import ProjectMember, TeamInvite
+from .services import hash_token, unexpired
+
+LIST_LIMIT = 50
+SEARCH_MIN = 2
+SEARCH_LIMIT = 5
+
+
+def _received(profile: Profile, now: datetime, owner) -> list:
+    """Return the conditions for pending direct invites to ``profile`` on public projects."""
+    return [TeamInvite.recipient_id == profile.id, TeamInvite.type == InviteType.direct,
+            TeamInvite.status == InviteStatus.pending, unexpired(now),
+            Project.hidden_at.is_(None), visible(owner)]
+
+
+def pending_invite_count(session, profile: Profile, now: datetime) -> int:
+    """Return the number of pending invites ``profile`` may answer (the header badge)."""
+    owner = aliased(Profile)
+    return session.scalar(
+        select(func.count(TeamInvite.id))
+        .join(Project, Project.id == TeamInvite.project_id)
+        .join(owner, owner.id == Project.profile_id)
+        .where(*_received(profile, now, owner)))
+
+
+def _with_project_and_people(stmt, owner, sender):
+    return (stmt.join(TeamInvite.project).join(owner, Project.owner)
+            .join(sender, TeamInvite.sender)
+            .options(contains_eager(TeamInvite.project).contains_eager(Project.owner.of_type(owner)),
+                     contains_eager(TeamInvite.sender.of_type(sender))))
+
+
+def received_invites(session, profile: Profile, now: datetime) -> list[TeamInvite]:
+    """Return the newest pending invites to ``profile`` (≤ 50) with project and sender loaded."""
+    owner, sender = aliased(Profile), aliased(Profile)
+    stmt = _with_project_and_people(select(TeamInvite), owner, sender)
+    return list(session.scalars(stmt.where(*_received(profile, now, owner))
+                                .order_by(TeamInvite.created_at.desc(), TeamInvite.id)
+                                .limit(LIST_LIMIT)))
+
+
+def sent_invites(session, profile: Profile, now: datetime) -> list[TeamInvite]:
+    """Return the newest pending, unexpired invites ``profile`` sent (≤ 50), project and
+    recipient loaded."""
+    recipient = aliased(Profile)
+    return list(session.scalars(
+        select(TeamInvite).join(TeamInvite.project).outerjoin(recipient, TeamInvite.recipient)
+        .options(contains_eager(TeamInvite.project),
+                 contains_eager(TeamInvite.recipient.of_type(recipient)))
+        .where(TeamInvite.sender_id == profile.id, TeamInvite.status == InviteStatus.pending,
+               unexpired(now))
+        .order_by(TeamInvite.created_at.desc(), TeamInvite.id).limit(LIST_LIMIT)))
+
+
+def invite_for_recipient_or_404(session, invite_id, profile: Profile) -> TeamInvite:
+    """Return the direct invite ``invite_id`` addressed to ``profile`` (any status), with its
+    project and sender; raise NotFound (404) for anyone else's or a non-public project's."""
+    owner, sender = aliased(Profile), aliased(Profile)
+    invite = session.scalar(_with_project_and_people(select(TeamInvite), owner, sender).where(
+        TeamInvite.id == invite_id, TeamInvite.recipient_id == profile.id,
+        TeamInvite.type == InviteType.direct, Project.hidden_at.is_(None), visible(owner)))
+    if invite is None:
+        raise NotFound()
+    return invite
+
+
+def invite_for_sender_or_404(session, invite_id, profile: Profile) -> TeamInvite:
+    """Return the invite ``invite_id`` that ``profile`` sent, project and recipient loaded;
+    raise NotFound (404) for anyone else's."""
+    invite = session.scalar(
+        select(TeamInvite).options(joinedload(TeamInvite.project), joinedload(TeamInvite.recipient))
+        .where(TeamInvite.id == invite_id, TeamInvite.sender_id == profile.id))
+    if invite is None:
+        raise NotFound()
+    return invite
+
+
+def link_invite(session, raw_token: str) -> TeamInvite | None:
+    """Return the link invite for a raw token with its project, owner and team, or None."""
+    if not raw_token or len(raw_token) > 200:
+        return None
+    return session.scalar(
+        select(TeamInvite).options(
+            joinedload(TeamInvite.project).joinedload(Project.owner),
+            joinedload(TeamInvite.project).selectinload(Project.members)
+            .joinedload(ProjectMember.profile))
+        .where(TeamInvite.token == hash_token(raw_token), TeamInvite.type == InviteType.link))
+
+
+def pending_for_project(session, project: Project, now: datetime) -> list[TeamInvite]:
+    """Return the project's pending, unexpired invites (≤ 50, newest first), recipients loaded."""
+    recipient = aliased(Profile)
+    return list(session.scalars(
+        select(TeamInvite).outerjoin(recipient, TeamInvite.recipient)
+        .options(contains_eager(TeamInvite.recipient.of_type(recipient)))
+        .where(TeamInvite.project_id == project.id, TeamInvite.status == InviteStatus.pending,
+               unexpired(now))
+        .order_by(TeamInvite.created_at.desc(), TeamInvite.id).limit(LIST_LIMIT)))
+
+
+def invitee_search(session, project: Project, q: str | None) -> list[Profile]:
+    """Return up to 5 visible builders accepting invites who match ``q`` (≥ 2 characters)
+    and are not already on the team (uses the loaded ``project.members``)."""
+    if len((q or "").strip()) < SEARCH_MIN:
+        return []
+    exclude = [project.profile_id, *(m.profile_id for m in project.members)]
+    return invitable_builders(session, q.strip()[:60], exclude_ids=exclude, limit=SEARCH_LIMIT)
+
+
+def shown_members(project: Project, viewer, role) -> list[ProjectMember]:
+    """Return the members to list: hidden or banned ones only for the team and moderators."""
+    if project_access.sees_hidden_members(project, viewer, role):
+        return list(project.members)
+    return [m for m in project.members if not (m.profile.is_hidden or m.profile.is_banned)]
+
+
+def team_section(session, project: Project, viewer, *, now: datetime, team_limit: int,
+                 **state) -> dict:
+    """Return the team section's own data for the project page (one query, for the owner).
+
+    ``project.members`` must be loaded. ``state`` carries what a just-finished action
+    shows once: the invite form's values and errors, a new link, a notice.
+    """
+    owner = project_access.is_owner(project, viewer)
+    size = 1 + len(project.members)
+    data = {
+        "size": size, "limit": team_limit, "is_full": size >= team_limit,
+        "can_manage": owner, "can_leave": project_access.is_member(project, viewer),
+        "pending": pending_for_project(session, project, now) if owner else [],
+        "form_values": {}, "form_errors": {}, "form_error": None, "new_link": None, "link_error": None,
+        "notice": None, "notice_error": None, "member_errors": {}, "leave_error": None,
+        "now": now,
+    }
+    data.update(state)
+    return data

@@ -1,0 +1,97 @@
+"""The audit log page: newest first, filters, readable labels, links, "Load more"."""
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.factories import AuditLogFactory, ProfileFactory
+
+T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def admin(login):
+    return login(ProfileFactory(admin=True, username="the-admin"))
+
+
+def html(r):
+    return r.get_data(as_text=True)
+
+
+def rows(body):
+    return body.count("<tr") - body.count('<tr id="audit-more"') - body.count("<tr><th scope=\"col\">")
+
+
+def test_newest_first_with_labels_details_and_links(admin, db_session):
+    mod = ProfileFactory(display_name="Mo Derator", username="mo-derator")
+    target = ProfileFactory(display_name="Tess Target", username="tess")
+    AuditLogFactory(action="ban_user", actor_profile_id=mod.id, actor_name="Mo Derator (@mo-derator)",
+                    target_profile_id=target.id, target_name="Tess Target (@tess)",
+                    meta={"reason": "Spam"}, created_at=T0)
+    AuditLogFactory(action="set_role", actor_profile_id=None, actor_name=None,
+                    target_profile_id=target.id, target_name="Tess Target (@tess)",
+                    meta={"old_role": "user", "new_role": "moderator", "via": "cli"},
+                    created_at=T0 + timedelta(hours=1))
+    AuditLogFactory(action="delete_user", actor_profile_id=mod.id, actor_name="Mo Derator (@mo-derator)",
+                    target_profile_id=ProfileFactory.build().id, target_name="Gone Person (@gone)",
+                    meta={"identity_id": "user_gone"}, created_at=T0 + timedelta(hours=2))
+    body = html(admin.get("/admin/audit"))
+    order = [body.index(label) for label in ("Deleted user</span>", "Changed role</span>",
+                                             "Banned builder</span>")]
+    assert order == sorted(order)
+    assert "Reason: Spam" in body and "User → Moderator (command line)" in body
+    assert "Command line" in body and "Gone Person (@gone) <span class=\"muted\">(deleted)</span>" in body
+    assert f'<a href="/admin/users/{mod.id}">Mo Derator (@mo-derator)</a>' in body
+    assert f'<a href="/admin/users/{target.id}">Tess Target (@tess)</a>' in body
+
+
+def test_filters_by_action_actor_and_target(admin, db_session):
+    alice = ProfileFactory(display_name="Alice Åberg", username="alice")
+    bob = ProfileFactory(display_name="Bob Builder", username="bob-b")
+    AuditLogFactory(action="hide_user", actor_profile_id=alice.id, actor_name="Alice Åberg (@alice)",
+                    target_profile_id=bob.id, target_name="Bob Builder (@bob-b)")
+    AuditLogFactory(action="ban_user", actor_profile_id=bob.id, actor_name="Bob Builder (@bob-b)",
+                    target_profile_id=alice.id, target_name="Alice Åberg (@alice)", meta={"reason": None})
+    AuditLogFactory(action="hide_user", actor_name="Someone Else", target_name="Nobody Known")
+    body = html(admin.get("/admin/audit?action=ban_user"))
+    assert "Banned builder</span>" in body and "Hid builder</span>" not in body
+    assert '<option value="ban_user" selected>Banned builder</option>' in body
+    body = html(admin.get("/admin/audit?actor=aberg"))  # accent-insensitive via the profile
+    assert "Hid builder</span>" in body and "Banned builder</span>" not in body
+    body = html(admin.get("/admin/audit?target=alice"))
+    assert "Banned builder</span>" in body and "Hid builder</span>" not in body
+    body = html(admin.get("/admin/audit?target=Nobody"))  # name snapshots match too
+    assert "Nobody Known" in body and "Bob Builder" not in body
+    body = html(admin.get("/admin/audit?action=drop_tables&actor=zzz"))
+    assert "No entries match these filters." in body
+
+
+def test_load_more_appends_the_next_rows(admin, db_session):
+    for i in range(60):
+        AuditLogFactory(action="hide_user", target_name=f"Person {i:02d}",
+                        created_at=T0 + timedelta(minutes=i))
+    first = html(admin.get("/admin/audit?action=hide_user"))
+    assert "Person 59" in first and "Person 10" in first and "Person 09" not in first
+    assert '<tr id="audit-more"' in first and ">Load more</button>" in first
+    assert 'hx-get="/admin/audit" hx-target="#audit-more" hx-swap="outerHTML"' in first
+    assert '<input type="hidden" name="page" value="2">' in first
+    more = admin.hx_get("/admin/audit?action=hide_user&page=2", target="audit-more")
+    body = html(more)
+    assert more.status_code == 200 and body.lstrip().startswith("<tr")
+    assert "Person 09" in body and "Person 00" in body and "Person 10" not in body
+    assert 'id="audit-more"' not in body and "<html" not in body
+    assert len(re.findall(r"<tr[ >]", body)) == 10
+    # Without JavaScript the same form opens page 2 as a page of its own.
+    page2 = html(admin.get("/admin/audit?action=hide_user&page=2"))
+    assert "Person 09" in page2 and "Back to the newest entries" in page2
+
+
+def test_empty_log(admin):
+    assert "No moderation or admin actions yet." in html(admin.get("/admin/audit"))
+
+
+def test_only_admins(login, client):
+    assert login(ProfileFactory(moderator=True)).get("/admin/audit").status_code == 403
+    assert login(ProfileFactory()).get("/admin/audit").status_code == 403
+    r = client.get("/admin/audit")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in")
