@@ -169,3 +169,7 @@ from .streams import demo as _streams_demo  # noqa: E402
 FEATURE_SEEDERS.append(_applications_demo.seed)  # mentor applications, sponsorship inquiries
 FEATURE_SEEDERS.append(_streams_demo.seed)  # after registrations: featured-event channels
 FEATURE_SEEDERS.append(_draws_demo.seed)  # after registrations: the past event's draw
+
+from .moderation import demo as _moderation_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the demo's builders

@@ -49,7 +49,7 @@ def _day_label(day: date) -> str:
 
 
 def day_columns(points: list[tuple[date, int]], *, title: str, empty_text: str,
-                width: int = 640, height: int = 220) -> Chart:
+                width: int = 560, height: int = 220) -> Chart:
     """Return a column chart of one value per day (sign-ups per day)."""
     total = sum(v for _, v in points)
     rows = [(_day_label(d), v) for d, v in points]
@@ -76,10 +76,16 @@ def day_columns(points: list[tuple[date, int]], *, title: str, empty_text: str,
             chart.shapes.append(Shape("rect", "chart-bar", {
                 "x": _r(x), "y": _r(base - h), "width": _r(slot * 0.7), "height": _r(h),
                 "rx": 2}, tip=f"{_day_label(day)}: {value}"))
-        if i % 7 == 0 or i == len(points) - 1:
+        last = len(points) - 1
+        if (i % 7 == 0 and last - i >= 4) or i == last:
+            # The first and last labels align to the plot's edges so they are never cut.
+            anchor, lx = "middle", x + slot * 0.35
+            if i == 0:
+                anchor, lx = "start", left
+            elif i == last:
+                anchor, lx = "end", width - right
             chart.shapes.append(Shape("text", "chart-label", {
-                "x": _r(x + slot * 0.35), "y": height - 8, "text-anchor": "middle"},
-                _day_label(day)))
+                "x": _r(lx), "y": height - 8, "text-anchor": anchor}, _day_label(day)))
     if chart.empty:
         chart.shapes.append(Shape("text", "chart-empty", {
             "x": _r(left + plot_w / 2), "y": _r(top + plot_h / 2), "text-anchor": "middle"},
@@ -88,13 +94,13 @@ def day_columns(points: list[tuple[date, int]], *, title: str, empty_text: str,
 
 
 def horizontal_bars(points: list[tuple[str, int]], *, title: str, empty_text: str,
-                    label_header: str, value_header: str, width: int = 640,
+                    label_header: str, value_header: str, width: int = 560,
                     bar_height: int = 24) -> Chart:
     """Return a horizontal bar chart of labelled values (builders per country)."""
     total = sum(v for _, v in points)
     desc = (", ".join(f"{label}: {value}" for label, value in points[:3])
             + ("…" if len(points) > 3 else "")) if points else empty_text
-    label_w, value_w, gap = 170, 44, 8
+    label_w, value_w, gap = 150, 40, 8
     height = max(len(points), 1) * (bar_height + gap) + gap
     chart = Chart(title, desc, width, height, label_header, value_header, list(points),
                   empty=total == 0)

@@ -39,8 +39,17 @@ SPONSOR_LIMITS = {
 }
 
 
+# C0 control characters other than tab and newlines (PostgreSQL refuses NUL in text).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(raw: str | None) -> str:
+    """Return ``raw`` without control characters (tab, CR and LF are kept)."""
+    return CONTROL_RE.sub("", raw or "")
+
+
 def _text(form, names) -> dict:
-    return {name: (form.get(name) or "")[:INPUT_CAP] for name in names}
+    return {name: strip_controls((form.get(name) or "")[:INPUT_CAP]) for name in names}
 
 
 def mentor_values(form) -> dict:
@@ -62,7 +71,7 @@ def normalise_email(raw: str | None) -> str:
 
 def clean_email(raw: str | None) -> tuple[str | None, str | None]:
     """Return the trimmed, lower-cased email (≤ 320, one @, a dot in the domain) or the error."""
-    value = normalise_email(raw)
+    value = normalise_email(strip_controls(raw))
     if not value or len(value) > EMAIL_MAX or not EMAIL_RE.fullmatch(value):
         return None, EMAIL_INVALID
     return value, None
@@ -71,7 +80,7 @@ def clean_email(raw: str | None) -> tuple[str | None, str | None]:
 def clean_text(raw: str | None, label: str, limit: int, required: bool,
                too_long: str | None = None) -> tuple[str | None, str | None]:
     """Return the trimmed text (None when empty and optional) or its required/too-long error."""
-    value = (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    value = strip_controls(raw).replace("\r\n", "\n").replace("\r", "\n").strip()
     if not value:
         return None, (f"{label} is required" if required else None)
     if len(value) > limit:

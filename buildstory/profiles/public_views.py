@@ -16,7 +16,7 @@ from .views import bp
 
 MEMBERS = "profiles/members.html"
 MEMBERS_BLOCKS = {"member-results": "member_results"}
-MAX_PAGE = 5000  # deeper pages are refused rather than made to scan
+MAX_PAGE = 5000  # a larger ?page= is read as this one (a bound on the OFFSET scan)
 
 
 class Location(NamedTuple):
@@ -32,7 +32,9 @@ def profile_location(profile) -> Location | None:
     country = countries.country(profile.country)
     if country is None:
         return None
-    return Location(country.flag, countries.location_text(profile.country, profile.region))
+    text = countries.location_text(profile.country, profile.region)
+    # Some ISO 3166-2 names carry their code ("Stockholms län [SE-01]"); people read names.
+    return Location(country.flag, re.sub(r"\s*\[[^\]]*\]", "", text))
 
 
 @bp.app_template_test("http_url")

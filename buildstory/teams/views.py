@@ -7,7 +7,7 @@ header count out-of-band. Without JavaScript the same forms post and 303 back.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, make_response, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 from flask_limiter.util import get_remote_address
 
 from ..db import db
@@ -18,7 +18,6 @@ from ..projects.views import _page_context, profile_url
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.limits import limiter, rate
-from ..web.safe_next import safe_next
 from . import access, forms, queries, services
 
 bp = Blueprint("teams", __name__)

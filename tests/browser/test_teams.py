@@ -62,6 +62,7 @@ def test_owner_invites_by_searching_with_the_keyboard(page, site, app):
     expect(results.get_by_text("Kenji Watanabe")).to_be_visible()
     expect(results).not_to_contain_text("Kenneth")
     assert len(searches) == 1 and searches[0].endswith("username=kenj")
+    shot(page, "team-search")
     page.keyboard.press("Tab")  # the form's own Send invite button
     page.keyboard.press("Tab")  # the search result's Send invite button
     assert page.evaluate("document.activeElement.value") == "kenji"
@@ -181,3 +182,29 @@ def test_team_pages_are_accessible(browser, site, app, scheme):
         assert serious_violations(browser, site + path, cookies=cookies,
                                   color_scheme=scheme) == [], path
     assert serious_violations(browser, site + "/invite/axe-link", color_scheme=scheme) == []
+
+
+def test_owner_removes_a_member_after_confirming_by_keyboard(page, site, app):
+    def make():
+        owner = AccountFactory()
+        project = ProjectFactory(owner=owner.profile, slug="receipts")
+        ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Mo Member"))
+        return owner.id
+
+    identity = committed_data(app, make)
+    dialogs = []
+
+    def confirm(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", confirm)
+    sign_in_cookies(page, app, site, identity)
+    page.goto(site + "/projects/receipts")
+    team = page.locator("#team")
+    expect(team).to_contain_text("Mo Member")
+    tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim().startsWith('Remove')")
+    page.keyboard.press("Enter")
+    expect(team).not_to_contain_text("Mo Member")
+    expect(team).to_contain_text("1 of 6")
+    assert dialogs == ["Remove Mo Member from the team?"]

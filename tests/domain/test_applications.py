@@ -226,3 +226,12 @@ def test_email_is_unique_per_table_not_across(db_session):
     services.submit_sponsorship_inquiry(db_session, sponsor(email="both@example.com"), now=NOW)
     assert db_session.scalar(select(func.count()).select_from(MentorApplication)) == 1
     assert db_session.scalar(select(func.count()).select_from(SponsorshipInquiry)) == 1
+
+
+def test_control_characters_are_dropped_never_an_error(db_session):
+    row = services.submit_mentor_application(db_session, mentor(
+        name="Ada\x00 Lovelace", email="ad\x00a@example.com", background="line\x07 one\r\ntwo"),
+        now=NOW)
+    db_session.flush()
+    assert (row.name, row.email, row.background) == ("Ada Lovelace", "ada@example.com",
+                                                     "line one\ntwo")

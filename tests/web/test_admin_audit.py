@@ -95,3 +95,13 @@ def test_only_admins(login, client):
     assert login(ProfileFactory()).get("/admin/audit").status_code == 403
     r = client.get("/admin/audit")
     assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in")
+
+
+def test_a_role_change_from_the_command_line_reads_as_such(app, admin, db_session):
+    target = ProfileFactory(username="cli-target", display_name="Cli Target")
+    result = app.test_cli_runner().invoke(args=["users", "set-role", "cli-target", "moderator"])
+    assert result.exit_code == 0, result.output
+    body = html(admin.get("/admin/audit?action=set_role"))
+    assert '<span class="muted">Command line</span>' in body
+    assert "User → Moderator (command line)" in body
+    assert f'<a href="/admin/users/{target.id}">Cli Target (@cli-target)</a>' in body

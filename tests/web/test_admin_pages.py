@@ -162,3 +162,17 @@ def test_admin_link_in_the_header_only_for_moderators(moderator, login, client):
     builder = login(ProfileFactory())
     assert '>Admin</a>' not in text(builder.get("/dashboard"))
     assert '>Admin</a>' not in text(client.get("/sign-in"))
+
+
+def test_dashboard_with_the_demo_data(moderator, db_session):
+    from argon2 import PasswordHasher
+
+    from buildstory.demo import seed_demo
+    seed_demo(db_session, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    html = text(moderator.get("/admin"))
+    assert "Winter Agents Jam" in html
+    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", html))
+    assert int(stats["Sign-ups"]) > 0 and int(stats["Projects entered"]) > 0
+    assert html.count('class="chart-bar"') >= 12
+    users = text(moderator.get("/admin/users?status=banned"))
+    assert "@jackt" in users and '<span class="badge badge--banned">Banned</span>' in users

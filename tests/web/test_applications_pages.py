@@ -86,6 +86,10 @@ def test_sponsor_form_flow(client, db_session):
     bad = client.post("/sponsor-apply", {**SPONSOR, "email": "x@y.z", "offer_description": ""})
     assert bad.status_code == 422 and "Offer is required" in text(bad)
     assert "Thank you!" in text(client.get("/sponsor-apply/thanks"))
+    frag = client.post("/sponsor-apply", {**SPONSOR, "company_name": ""}, htmx=True,
+                       headers={"HX-Target": "sponsor-form"})
+    assert frag.status_code == 422 and text(frag).lstrip().startswith('<form id="sponsor-form"')
+    assert "Company name is required" in text(frag)
 
 
 def test_the_footer_links_to_both_forms_and_the_nav_to_streams(client):

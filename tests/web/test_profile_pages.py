@@ -168,3 +168,21 @@ def test_profile_page_query_count_is_small_and_constant(client, login, app, sign
             assert visitor.get("/profiles/counted").status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1] and counts[0] <= 8, counts
+
+
+def test_location_reads_region_comma_country_without_iso_codes(client):
+    ProfileFactory(username="swede", country="SE", region="SE-AB")
+    ProfileFactory(username="nowhere", country=None, region=None)
+    html = body(client.get("/profiles/swede"))
+    assert "🇸🇪</span> Stockholms län, Sweden</li>" in html and "[SE-" not in html
+    assert 'class="profile-location"' not in body(client.get("/profiles/nowhere"))
+
+
+def test_status_badge_block_renders_on_its_own(app, db_session):
+    from jinja2_fragments.flask import render_block
+
+    p = ProfileFactory(username="badge-me", hidden=True)
+    with app.test_request_context("/profiles/badge-me"):
+        html = render_block("profiles/profile.html", "profile_status", profile=p)
+    assert html.strip().startswith(f'<span id="profile-status-{p.id}"')
+    assert '<span class="badge badge--hidden">Hidden</span>' in html

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from buildstory.enums import InviteStatus
-from buildstory.models import ProjectMember, TeamInvite
+from buildstory.models import ProjectMember
 from tests.factories import (ProfileFactory, ProjectFactory, ProjectMemberFactory,
                              TeamInviteFactory, utcnow)
 

@@ -307,3 +307,13 @@ def test_invite_creation_is_rate_limited_per_account(login, app, db_session, tea
         assert login(other.owner).post("/projects/other/invite-links", {}).status_code == 200
     finally:
         app.config["RATE_INVITES_ACCOUNT"] = "30 per hour"
+
+
+def test_anonymous_leave_goes_to_sign_in_and_changes_nothing(client, db_session, team):
+    before = state(db_session)
+    r = client.post("/projects/receipts/leave", {"confirm": "yes"})
+    assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in?next=")
+    r = client.post("/projects/receipts/leave", {"confirm": "yes"}, htmx=True)
+    assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/sign-in?next=")
+    assert client.hx_get("/projects/receipts/invitee-search?q=ke").status_code == 200
+    assert state(db_session) == before
