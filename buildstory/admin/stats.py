@@ -82,9 +82,14 @@ def builders_per_country(session, limit: int = 10) -> list[tuple[str, int]]:
 def recent_activity(session, limit: int = 12):
     """Return the latest sign-ups, registrations, project entries and team joins (1 query).
 
-    Each part is its own small ordered, limited query; the union is ordered again. Rows:
-    (kind, at, profile_id, display_name, username, subject).
+    Rows: (kind, at, profile_id, display_name, username, subject).
     """
+    return session.execute(recent_activity_statement(limit)).all()
+
+
+def recent_activity_statement(limit: int = 12):
+    """Return the activity UNION: each part a small query reading its time index newest
+    first (``LIMIT limit``), the union ordered again."""
     def part(kind, at, subject, stmt):
         return (stmt.add_columns(literal(kind).label("kind"), at.label("at"),
                                  Profile.id.label("profile_id"), Profile.display_name,
@@ -114,7 +119,7 @@ def recent_activity(session, limit: int = 12):
                     owner.c.banned_at.is_(None))),
     ]
     union = union_all(*[p.subquery().select() for p in parts]).subquery()
-    return session.execute(select(union).order_by(union.c.at.desc()).limit(limit)).all()
+    return select(union).order_by(union.c.at.desc()).limit(limit)
 
 
 ACTIVITY_LABELS = {"signup": "signed up", "registration": "registered for",

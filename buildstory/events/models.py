@@ -69,7 +69,9 @@ class EventRegistration(db.Model):
     """
 
     __tablename__ = "event_registrations"
-    __table_args__ = (UniqueConstraint("event_id", "profile_id"),)
+    __table_args__ = (UniqueConstraint("event_id", "profile_id"),
+                      # the admin dashboard's recent activity (latest registrations)
+                      Index("ix_event_registrations_registered_at", "registered_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())

@@ -151,3 +151,6 @@ def withdraw(slug):
     if not htmx.is_htmx():
         return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
     return _panel_answer(event, notice=NOTICES["withdrawn"])
+
+
+from . import onboarding_views  # noqa: E402,F401  (/onboarding, on this blueprint)

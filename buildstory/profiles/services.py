@@ -131,3 +131,12 @@ def remove_avatar(session, profile: Profile, *, now: datetime) -> None:
     profile.avatar_hash = None
     profile.updated_at = now
     session.flush()
+
+
+# --- Dashboard (appended by the dashboard work) ---------------------------------------------
+
+def dismiss_community_card(session, profile: Profile) -> None:
+    """Hide the dashboard's community (Discord) card for good; dismissing twice is a no-op."""
+    if not profile.discord_card_dismissed:
+        profile.discord_card_dismissed = True
+        session.flush()

@@ -75,7 +75,9 @@ class EventProject(db.Model):
     """A project entered in an event, at most once per (event, project)."""
 
     __tablename__ = "event_projects"
-    __table_args__ = (UniqueConstraint("event_id", "project_id"),)
+    __table_args__ = (UniqueConstraint("event_id", "project_id"),
+                      # the admin dashboard's recent activity (latest entries)
+                      Index("ix_event_projects_submitted_at", "submitted_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())

@@ -65,7 +65,9 @@ class ProjectMember(db.Model):
     """A builder on a project's team; the owner is ``projects.profile_id``, not a member row."""
 
     __tablename__ = "project_members"
-    __table_args__ = (UniqueConstraint("project_id", "profile_id"),)
+    __table_args__ = (UniqueConstraint("project_id", "profile_id"),
+                      # the admin dashboard's recent activity (latest team joins)
+                      Index("ix_project_members_joined_at", "joined_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())

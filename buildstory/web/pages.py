@@ -1,14 +1,67 @@
-"""Site-wide pages: landing, dashboard, health, robots, the suspension page."""
+"""Site-wide pages: landing, dashboard, health, robots, the suspension page.
+
+The landing page and the dashboard show the featured event (countdown and stats); the
+dashboard adds the builder's registration, projects, pending invites and the community
+card. The sitemap's routes live in ``web/sitemap.py`` on this blueprint.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, g, render_template, url_for
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from ..db import db
-from . import htmx
+from ..events import queries as event_queries
+from ..events.queries import SEEKING
+from ..identity.services import utcnow
+from ..markdown import meta_description
+from ..profiles import services as profile_services
+from ..projects import queries as project_queries
+from ..teams import queries as team_queries
+from . import htmx, site_queries
 from .auth import login_required
 
 bp = Blueprint("pages", __name__)
+
+DASHBOARD_PROJECTS = 6
+DASHBOARD_INVITES = 5
+DASHBOARD_BLOCKS = {"community-card": "community_card"}
+
+
+@bp.app_template_global()
+def fragment(template: str, block: str, **context) -> Markup:
+    """Render another page's named block in place (e.g. the invite card on the dashboard),
+    so a card has one template wherever it shows and its htmx answers fit every page."""
+    return Markup(render_block(template, block, **context))
+
+
+@bp.app_template_filter("ago")
+def ago(dt, now) -> str:
+    """Return how long before ``now`` ``dt`` was: "just now", "5 min ago", "3 h ago",
+    "2 days ago", then the date."""
+    seconds = max(0, int((now - dt).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    if seconds < 86400 * 30:
+        days = seconds // 86400
+        return "1 day ago" if days == 1 else f"{days} days ago"
+    return dt.strftime("%-d %b %Y")
+
+
+def _featured_context(now) -> dict:
+    """The featured event and its stats (two statements; none without a featured event)."""
+    event = event_queries.featured_event(db.session)
+    return {"event": event, "now": now,
+            "stats": event_queries.event_stats(db.session, event) if event else None,
+            "refusal": event_queries.registration_refusal(event, now) if event else None}
 
 
 @bp.get("/")
@@ -16,14 +69,100 @@ def home():
     """Landing page; signed-in builders go to their dashboard."""
     if g.profile is not None:
         return htmx.redirect(url_for("pages.dashboard"))
-    return render_template("home.html")
+    return render_template("home.html", **_featured_context(utcnow()),
+                           activity=site_queries.recent_activity(db.session))
+
+
+def onboarding_url() -> str | None:
+    """Return the URL of the onboarding flow, or None while that route does not exist."""
+    try:
+        endpoint, _ = current_app.url_map.bind("").match("/onboarding", method="GET")
+    except HTTPException:
+        return None
+    return url_for(endpoint)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the dashboard's "Next steps" checklist."""
+
+    text: str
+    url: str
+    done: bool
+
+
+def next_steps(profile, event, registration, refusal, projects, register_url) -> list[Step]:
+    """Return the checklist of what a builder could do next, done ones ticked."""
+    settings = url_for("profiles.settings")
+    steps = []
+    if not profile.username:
+        steps.append(Step("Choose your username", settings, False))
+    steps += [Step("Add a bio and where you build from", settings,
+                   bool(profile.bio and profile.country)),
+              Step("Add a profile photo", settings, bool(profile.avatar_hash))]
+    if event is not None and (registration is not None or refusal is None):
+        steps.append(Step(f"Register for {event.name}", register_url, registration is not None))
+    steps.append(Step("Create a project or join a team", url_for("projects.new"), bool(projects)))
+    return steps
+
+
+def _registration_actions(event, registration, refusal) -> dict:
+    """Where the registration call to action leads: onboarding or the event's panel."""
+    if event is None:
+        return {"register_url": None, "panel_url": None, "onboarding_url": None}
+    panel = url_for("events.show", slug=event.slug) + "#registration"
+    onboarding = onboarding_url() if refusal is None else None
+    finish = onboarding if registration is not None and not registration.onboarding_completed_at \
+        else None
+    return {"register_url": onboarding or panel, "panel_url": panel, "onboarding_url": finish}
 
 
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """The signed-in home: profile summary and next steps."""
-    return render_template("dashboard.html", profile=g.profile)
+    """The signed-in home: featured event and registration, projects, invites, next steps."""
+    return htmx.page("dashboard.html", DASHBOARD_BLOCKS, **_dashboard_context(g.profile))
+
+
+def _dashboard_context(profile) -> dict:
+    now = utcnow()
+    session = db.session
+    ctx = _featured_context(now)
+    event, refusal = ctx["event"], ctx["refusal"]
+    registration = event_queries.registration_for(session, event, profile)
+    projects = project_queries.projects_of(session, profile, limit=DASHBOARD_PROJECTS + 1)
+    invites = team_queries.received_invites(session, profile, now)
+    if len(invites) < team_queries.LIST_LIMIT:
+        g.invite_count = len(invites)  # the header badge counts the same invites
+    actions = _registration_actions(event, registration, refusal)
+    seeking = registration is not None and registration.team_preference in SEEKING
+    return {**ctx, **actions, "profile": profile, "registration": registration,
+            "projects": projects[:DASHBOARD_PROJECTS],
+            "more_projects": len(projects) > DASHBOARD_PROJECTS,
+            "invites": invites[:DASHBOARD_INVITES], "invite_total": len(invites),
+            "seeking": seeking, "excerpt": meta_description,
+            "steps": next_steps(profile, event, registration, refusal, projects,
+                                actions["register_url"]),
+            "community_url": current_app.config.get("DISCORD_INVITE_URL") or None,
+            "show_community": _shows_community_card(profile), "dismissed_now": False}
+
+
+def _shows_community_card(profile) -> bool:
+    return bool(current_app.config.get("DISCORD_INVITE_URL")) \
+        and not profile.discord_card_dismissed
+
+
+@bp.post("/dashboard/community-card/dismiss")
+@login_required
+def dismiss_community_card():
+    """Hide the community card for good (htmx: the card goes; otherwise 303 back)."""
+    profile_services.dismiss_community_card(db.session, g.profile)
+    db.session.commit()
+    if not htmx.is_htmx():
+        return htmx.redirect(url_for("pages.dashboard"))
+    return htmx.fragments(("dashboard.html", "community_card",
+                           {"show_community": False, "dismissed_now": True,
+                            "community_url": None}))
 
 
 @bp.get("/healthz")
@@ -52,3 +191,6 @@ def banned():
     if profile is None or profile.banned_at is None:
         return htmx.redirect(url_for("pages.home"))
     return render_template("banned.html", reason=profile.ban_reason)
+
+
+from . import sitemap  # noqa: E402,F401  (registers the sitemap routes on this blueprint)

@@ -27,8 +27,9 @@ def test_sign_up_with_the_live_username_check(page, site):
     page.get_by_label("Email").fill("quick@example.com")
     page.get_by_label("Password").fill("long enough password")
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, quickbuilder")
+    expect(page).to_have_url(re.compile(r"/onboarding$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tell us about you")
+    expect(page.get_by_label("Display name")).to_have_value("quickbuilder")
 
 
 def test_username_check_states_and_keyboard_only_use(page, site):

@@ -105,3 +105,12 @@ def test_a_role_change_from_the_command_line_reads_as_such(app, admin, db_sessio
     assert '<span class="muted">Command line</span>' in body
     assert "User → Moderator (command line)" in body
     assert f'<a href="/admin/users/{target.id}">Cli Target (@cli-target)</a>' in body
+
+
+def test_the_filter_form_swaps_the_results_for_htmx(admin, db_session):
+    AuditLogFactory(action="ban_user", target_name="Fragment Person", meta={"reason": "x"})
+    AuditLogFactory(action="hide_user", target_name="Other Person")
+    r = admin.hx_get("/admin/audit?action=ban_user", target="audit-results")
+    body = html(r)
+    assert r.status_code == 200 and body.startswith('<div id="audit-results"')
+    assert "Fragment Person" in body and "Other Person" not in body and "<html" not in body

@@ -84,6 +84,12 @@ _entries = {
     "pages.healthz": [G("public", lambda w: "/healthz")],
     "pages.robots": [G("public", lambda w: "/robots.txt")],
     "pages.banned": [G("public", lambda w: "/banned")],
+    "pages.dismiss_community_card": [P("signed_in", lambda w: "/dashboard/community-card/dismiss")],
+    "pages.sitemap_index": [G("public", lambda w: "/sitemap.xml")],
+    "pages.sitemap_chunk": [G("public", lambda w: "/sitemap-profiles-1.xml")],
+    "pages.sitemap_index": [G("public", lambda w: "/sitemap.xml")],
+    "pages.sitemap_chunk": [G("public", lambda w: "/sitemap-profiles-1.xml")],
+    "pages.dismiss_community_card": [P("signed_in", lambda w: "/dashboard/community-card/dismiss")],
     # --- identity -----------------------------------------------------------------------
     "identity.sign_up": [G("public", lambda w: "/sign-up"), P("public", lambda w: "/sign-up")],
     "identity.sign_in": [G("public", lambda w: "/sign-in"), P("public", lambda w: "/sign-in")],
@@ -113,6 +119,8 @@ _entries = {
     "events.register": [P("signed_in", lambda w: f"/events/{w.event_slug}/register",
                           {"team_preference": "solo", "commitment_level": "daily"})],
     "events.withdraw": [P("signed_in", lambda w: f"/events/{w.event_slug}/withdraw")],
+    "events.onboarding": [G("signed_in", lambda w: "/onboarding"),
+                          P("signed_in", lambda w: "/onboarding", {"step": "identity"})],
     # --- projects -------------------------------------------------------------------------
     "projects.index": [G("public", lambda w: "/projects")],
     "projects.show": [G("public", lambda w: f"/projects/{w.project_slug}")],

@@ -1,0 +1,342 @@
+"""The onboarding step machine for the featured event (domain.md §5). No flask here.
+
+Nothing about the flow itself is stored: the step a builder is on is derived from what
+the steps already saved, so a reload resumes at the first unanswered step.
+
+* identity — the builder has a username and a country (onboarding asks for the country;
+  the region stays optional: not every country lists subdivisions);
+* experience — the profile's experience level is set;
+* team — a registration for the featured event exists (this step registers);
+* commitment — that registration has a commitment level;
+* plan — "Do you know what you're going to build?": answered by a project of the
+  builder's entered in the event, or by completing onboarding ("Not yet" / "Joining a
+  team" skip to done). A "Yes" has nothing to save: the project step it leads to is
+  carried by navigation (``?step=project``);
+* project — a project the builder owns is entered in the event;
+* starting_point — that project has a starting point;
+* goal — onboarding is completed (the goal is optional; its Continue completes).
+
+With no featured event, or its registration closed, only identity and experience are
+asked, then the builder goes to the dashboard. Each ``save_*`` reuses the service that
+owns the rule (profiles, event registration, projects) and returns the next step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..errors import ValidationFailed
+from ..profiles import countries
+from ..profiles import forms as profile_forms
+from ..profiles import services as profile_services
+from ..projects import forms as project_forms
+from ..projects import services as project_services
+from ..projects.models import EventProject, Project
+from . import forms as event_forms
+from . import queries, rules
+from . import services as event_services
+
+STEPS = ("identity", "experience", "team", "commitment", "plan", "project",
+         "starting_point", "goal")
+SHORT_STEPS = ("identity", "experience")
+DONE = "done"
+NEEDS_PROJECT = ("starting_point", "goal")
+PLAN_CHOICES = {"yes": "Yes", "not_yet": "Not yet", "joining": "Joining a team"}
+
+# The fields each step's form sends (everything else in a submit is ignored).
+FIELDS = {
+    "identity": ("display_name", "username", "country", "region"),
+    "experience": ("experience_level",),
+    "team": ("team_preference",),
+    "commitment": ("commitment_level",),
+    "plan": ("plan",),
+    "project": ("name", "slug", "slug_auto", "description"),
+    "starting_point": ("starting_point",),
+    "goal": ("goal_text",),
+}
+IDENTITY_ORDER = ("display_name", "username", "country", "region")
+INPUT_CAP = 5000
+
+COUNTRY_REQUIRED = "Country is required"
+EXPERIENCE_REQUIRED = "Experience level is required"
+COMMITMENT_REQUIRED = "Commitment level is required"
+PLAN_REQUIRED = "Choose one of the answers"
+STARTING_POINT_REQUIRED = "Starting point is required"
+
+
+@dataclass
+class State:
+    """What onboarding knows about a builder: profile, featured event, registration, project."""
+
+    profile: object
+    event: object | None
+    registration: object | None
+    project: Project | None
+    open: bool  # a featured event whose registration is open now
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return STEPS if self.open else SHORT_STEPS
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.registration and self.registration.onboarding_completed_at)
+
+
+def entered_project(session, event, profile) -> Project | None:
+    """Return the latest project ``profile`` owns that is entered in ``event``, or None."""
+    if event is None:
+        return None
+    return session.scalar(
+        select(Project).join(EventProject, EventProject.project_id == Project.id)
+        .where(EventProject.event_id == event.id, Project.profile_id == profile.id)
+        .order_by(EventProject.submitted_at.desc(), Project.id).limit(1))
+
+
+def load_state(session, profile, *, now: datetime) -> State:
+    """Return the onboarding state of ``profile`` (three statements at most)."""
+    event = queries.featured_event(session)
+    is_open = event is not None and rules.is_registration_open(event, now)
+    registration = queries.registration_for(session, event, profile) if is_open else None
+    project = entered_project(session, event, profile) if registration else None
+    return State(profile, event if is_open else None, registration, project, is_open)
+
+
+def answered(state: State, step: str) -> bool:
+    """True when ``step`` already has a saved answer (see the module docstring)."""
+    profile, reg, project = state.profile, state.registration, state.project
+    return {
+        "identity": bool(profile.username and profile.country),
+        "experience": profile.experience_level is not None,
+        "team": reg is not None,
+        "commitment": bool(reg and reg.commitment_level),
+        "plan": project is not None or state.completed,
+        "project": project is not None,
+        "starting_point": bool(project and project.starting_point),
+        "goal": state.completed,
+    }[step]
+
+
+def current_step(state: State) -> str | None:
+    """Return the first unanswered step, DONE once completed, None when nothing is left."""
+    if state.open and state.completed:
+        return DONE
+    return next((step for step in state.steps if not answered(state, step)), None)
+
+
+def _order(state: State) -> tuple[str, ...]:
+    return state.steps + (DONE,) if state.open else state.steps
+
+
+def step_to_show(state: State, requested: str | None) -> str | None:
+    """Return the step to show for a requested one (``?step=``), never one ahead of time.
+
+    Earlier steps are always reachable (Back); "project" right after "plan" (the "Yes");
+    DONE only once completed; None when the short path is finished (go to the dashboard).
+    """
+    current = current_step(state)
+    order = _order(state)
+    if requested not in order:
+        return current
+    if requested in NEEDS_PROJECT and state.project is None:
+        return current
+    if requested == DONE:
+        return DONE if state.completed else current
+    if current is None or current == DONE:
+        return requested
+    if order.index(requested) <= order.index(current):
+        return requested
+    if requested == "project" and current == "plan":
+        return requested
+    return current
+
+
+def previous_step(state: State, step: str) -> str | None:
+    """Return the step Back leads to from ``step`` (None on the first one)."""
+    order = _order(state)
+    if step not in order or order.index(step) == 0:
+        return None
+    if step == DONE:
+        return "goal" if state.project is not None else "plan"
+    return order[order.index(step) - 1]
+
+
+def progress(state: State, step: str) -> tuple[int, int]:
+    """Return ``(number, total)`` for "Step 3 of 8" (DONE counts as the last step done)."""
+    total = len(state.steps)
+    return (total, total) if step == DONE else (state.steps.index(step) + 1, total)
+
+
+def form_values(step: str, form) -> dict[str, str]:
+    """Return the submitted fields of ``step`` as strings (capped, for re-display)."""
+    values = {name: (form.get(name) or "")[:INPUT_CAP] for name in FIELDS.get(step, ())}
+    if step == "project":  # a blank Project URL is filled from the name, as on /projects/new
+        full = project_forms.project_values(form)
+        values.update(slug=full["slug"], slug_auto=full["slug_auto"])
+    return values
+
+
+def saved_values(state: State, step: str) -> dict[str, str]:
+    """Return the saved answers of ``step`` in the shape of its form."""
+    profile, reg, project = state.profile, state.registration, state.project
+    if step in ("identity", "experience"):
+        return profile_forms.profile_values(profile)
+    if step in ("team", "commitment"):
+        return {"team_preference": str(reg.team_preference) if reg else "",
+                "commitment_level": str(reg.commitment_level or "") if reg else ""}
+    if step == "plan":
+        return {"plan": "yes" if project is not None else ""}
+    if step in ("project", "starting_point", "goal") and project is not None:
+        return project_forms.project_form_values(project)
+    return {}
+
+
+def _next(state: State, step: str) -> str | None:
+    steps = state.steps
+    index = steps.index(step)
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+def save_identity(session, state: State, values: dict, *, now: datetime,
+                  ask_region: bool = False) -> str | None:
+    """Save display name, username (only while unset), country and region.
+
+    The rules are the settings form's (``profiles.services``); onboarding also requires
+    a country. With ``ask_region`` (a page that cannot update the region list as the
+    country changes, i.e. without JavaScript) a newly chosen country that lists regions
+    brings the identity step back once, now offering that country's regions.
+    """
+    profile = state.profile
+    merged = profile_forms.profile_values(profile)
+    merged.update(display_name=values.get("display_name", ""),
+                  country=values.get("country", ""), region=values.get("region", ""))
+    if not profile.username:
+        merged["username"] = values.get("username", "")
+    errors = {} if merged["country"].strip() else {"country": COUNTRY_REQUIRED}
+    old_country = profile.country
+    try:
+        if errors:
+            profile_services.validate_profile(session, profile, merged)
+        else:
+            profile_services.update_profile(session, profile, merged, now=now)
+    except ValidationFailed as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        raise ValidationFailed({k: errors[k] for k in IDENTITY_ORDER if k in errors})
+    if (ask_region and profile.country != old_country and not profile.region
+            and countries.regions(profile.country)):
+        return "identity"
+    return _next(state, "identity")
+
+
+def save_experience(session, state: State, values: dict, *, now: datetime) -> str | None:
+    """Save the experience level (required here); None at the end of the short path."""
+    raw = (values.get("experience_level") or "").strip()
+    if not raw:
+        raise ValidationFailed({"experience_level": EXPERIENCE_REQUIRED})
+    merged = profile_forms.profile_values(state.profile)
+    merged["experience_level"] = raw
+    try:
+        profile_services.update_profile(session, state.profile, merged, now=now)
+    except ValidationFailed as exc:
+        raise ValidationFailed({"experience_level": exc.errors.get(
+            "experience_level", next(iter(exc.errors.values())))}) from None
+    return _next(state, "experience")
+
+
+def save_team(session, state: State, values: dict, *, now: datetime) -> str:
+    """Register for the featured event with this team preference (the registration upsert)."""
+    state.registration = event_services.register(
+        session, state.event, state.profile, team_preference=values.get("team_preference"),
+        now=now)
+    return "commitment"
+
+
+def save_commitment(session, state: State, values: dict, *, now: datetime) -> str:
+    """Save the commitment level on the registration (required here)."""
+    raw = (values.get("commitment_level") or "").strip()
+    if not raw:
+        raise ValidationFailed({"commitment_level": COMMITMENT_REQUIRED})
+    team = state.registration.team_preference
+    parsed = event_forms.registration({"team_preference": str(team), "commitment_level": raw})
+    state.registration = event_services.register(
+        session, state.event, state.profile, team_preference=team,
+        commitment_level=parsed["commitment_level"], now=now)
+    return "plan"
+
+
+def complete(session, state: State, *, now: datetime) -> None:
+    """Mark onboarding completed on the registration (the first time only)."""
+    if state.registration.onboarding_completed_at is None:
+        state.registration.onboarding_completed_at = now
+        session.flush()
+
+
+def save_plan(session, state: State, values: dict, *, now: datetime) -> str:
+    """"Yes" leads to the project step; "Not yet" / "Joining a team" complete onboarding."""
+    answer = (values.get("plan") or "").strip()
+    if answer not in PLAN_CHOICES:
+        raise ValidationFailed({"plan": PLAN_REQUIRED})
+    if answer == "yes":
+        return "project"
+    complete(session, state, now=now)
+    return DONE
+
+
+def save_project(session, state: State, values: dict, *, now: datetime) -> str:
+    """Create the project and enter it in the event (or, coming Back, save its basics)."""
+    if state.project is not None:
+        merged = project_forms.project_form_values(state.project)
+        merged.update({k: values.get(k, "") for k in ("name", "slug", "description")})
+        project_services.update_project(session, state.project, state.profile, merged, now=now)
+        return "starting_point"
+    project = project_services.create_project(session, state.profile, values, now=now)
+    project_services.enter_event(session, project, state.event, state.profile, now=now)
+    state.project = project
+    return "starting_point"
+
+
+def _update_project_field(session, state: State, name: str, raw: str, *, now) -> None:
+    merged = project_forms.project_form_values(state.project)
+    merged[name] = raw
+    try:
+        project_services.update_project(session, state.project, state.profile, merged, now=now)
+    except ValidationFailed as exc:
+        raise ValidationFailed({name: exc.errors.get(name, next(iter(exc.errors.values())))}
+                               ) from None
+
+
+def save_starting_point(session, state: State, values: dict, *, now: datetime) -> str:
+    """Save the project's starting point (required here)."""
+    raw = (values.get("starting_point") or "").strip()
+    if not raw:
+        raise ValidationFailed({"starting_point": STARTING_POINT_REQUIRED})
+    _update_project_field(session, state, "starting_point", raw, now=now)
+    return "goal"
+
+
+def save_goal(session, state: State, values: dict, *, now: datetime) -> str:
+    """Save the project's goal (optional, ≤ 1000 characters) and complete onboarding."""
+    _update_project_field(session, state, "goal_text", values.get("goal_text") or "", now=now)
+    complete(session, state, now=now)
+    return DONE
+
+
+SAVERS = {"identity": save_identity, "experience": save_experience, "team": save_team,
+          "commitment": save_commitment, "plan": save_plan, "project": save_project,
+          "starting_point": save_starting_point, "goal": save_goal}
+
+
+def save(session, state: State, step: str, values: dict, *, now: datetime,
+         ask_region: bool = False) -> str | None:
+    """Save one step's answers; return the next step (DONE, or None for the dashboard).
+
+    Raises ValidationFailed (422) for bad answers and Conflict (409) when the event
+    refuses (e.g. registration closed meanwhile); the caller must check with
+    ``step_to_show`` that ``step`` may be answered now.
+    """
+    if step == "identity":
+        return save_identity(session, state, values, now=now, ask_region=ask_region)
+    return SAVERS[step](session, state, values, now=now)
