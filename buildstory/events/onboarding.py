@@ -1,24 +1,18 @@
 """The onboarding step machine for the featured event (domain.md §5). No flask here.
 
-Nothing about the flow itself is stored: the step a builder is on is derived from what
-the steps already saved, so a reload resumes at the first unanswered step.
-
-* identity — the builder has a username and a country (onboarding asks for the country;
-  the region stays optional: not every country lists subdivisions);
-* experience — the profile's experience level is set;
-* team — a registration for the featured event exists (this step registers);
-* commitment — that registration has a commitment level;
-* plan — "Do you know what you're going to build?": answered by a project of the
-  builder's entered in the event, or by completing onboarding ("Not yet" / "Joining a
-  team" skip to done). A "Yes" has nothing to save: the project step it leads to is
-  carried by navigation (``?step=project``);
-* project — a project the builder owns is entered in the event;
-* starting_point — that project has a starting point;
-* goal — onboarding is completed (the goal is optional; its Continue completes).
-
-With no featured event, or its registration closed, only identity and experience are
-asked, then the builder goes to the dashboard. Each ``save_*`` reuses the service that
-owns the rule (profiles, event registration, projects) and returns the next step.
+The step a builder is on is never stored: it is derived from what earlier steps saved,
+so a reload resumes at the first unanswered step. A step is answered when —
+identity: the builder has a username and a country (onboarding asks for the country;
+the region stays optional, not every country lists subdivisions); experience: the
+profile has an experience level; team: a registration for the featured event exists
+(this step registers); commitment: it has a commitment level; plan ("Do you know what
+you're going to build?"): a project of theirs is entered in the event, or onboarding is
+completed ("Not yet" / "Joining a team" skip to done; a "Yes" saves nothing, the project
+step it leads to travels as ``?step=project``); project: a project they own is entered
+in the event; starting_point: it has one; goal: onboarding is completed (the goal is
+optional, its Continue completes). With no featured event, or its registration closed,
+only identity and experience are asked. Each ``save_*`` reuses the service that owns
+the rule (profiles, event registration, projects) and returns the next step.
 """
 from __future__ import annotations
 
@@ -45,19 +39,7 @@ DONE = "done"
 NEEDS_PROJECT = ("starting_point", "goal")
 PLAN_CHOICES = {"yes": "Yes", "not_yet": "Not yet", "joining": "Joining a team"}
 
-# The fields each step's form sends (everything else in a submit is ignored).
-FIELDS = {
-    "identity": ("display_name", "username", "country", "region"),
-    "experience": ("experience_level",),
-    "team": ("team_preference",),
-    "commitment": ("commitment_level",),
-    "plan": ("plan",),
-    "project": ("name", "slug", "slug_auto", "description"),
-    "starting_point": ("starting_point",),
-    "goal": ("goal_text",),
-}
 IDENTITY_ORDER = ("display_name", "username", "country", "region")
-INPUT_CAP = 5000
 
 COUNTRY_REQUIRED = "Country is required"
 EXPERIENCE_REQUIRED = "Experience level is required"
@@ -169,30 +151,6 @@ def progress(state: State, step: str) -> tuple[int, int]:
     return (total, total) if step == DONE else (state.steps.index(step) + 1, total)
 
 
-def form_values(step: str, form) -> dict[str, str]:
-    """Return the submitted fields of ``step`` as strings (capped, for re-display)."""
-    values = {name: (form.get(name) or "")[:INPUT_CAP] for name in FIELDS.get(step, ())}
-    if step == "project":  # a blank Project URL is filled from the name, as on /projects/new
-        full = project_forms.project_values(form)
-        values.update(slug=full["slug"], slug_auto=full["slug_auto"])
-    return values
-
-
-def saved_values(state: State, step: str) -> dict[str, str]:
-    """Return the saved answers of ``step`` in the shape of its form."""
-    profile, reg, project = state.profile, state.registration, state.project
-    if step in ("identity", "experience"):
-        return profile_forms.profile_values(profile)
-    if step in ("team", "commitment"):
-        return {"team_preference": str(reg.team_preference) if reg else "",
-                "commitment_level": str(reg.commitment_level or "") if reg else ""}
-    if step == "plan":
-        return {"plan": "yes" if project is not None else ""}
-    if step in ("project", "starting_point", "goal") and project is not None:
-        return project_forms.project_form_values(project)
-    return {}
-
-
 def _next(state: State, step: str) -> str | None:
     steps = state.steps
     index = steps.index(step)
@@ -241,9 +199,13 @@ def save_experience(session, state: State, values: dict, *, now: datetime) -> st
     try:
         profile_services.update_profile(session, state.profile, merged, now=now)
     except ValidationFailed as exc:
-        raise ValidationFailed({"experience_level": exc.errors.get(
-            "experience_level", next(iter(exc.errors.values())))}) from None
+        raise _about(exc, "experience_level") from None
     return _next(state, "experience")
+
+
+def _about(exc: ValidationFailed, name: str) -> ValidationFailed:
+    """The error shown by ``name``: the one step's field is the only one on screen."""
+    return ValidationFailed({name: exc.errors.get(name, next(iter(exc.errors.values())))})
 
 
 def save_team(session, state: State, values: dict, *, now: datetime) -> str:
@@ -304,8 +266,7 @@ def _update_project_field(session, state: State, name: str, raw: str, *, now) ->
     try:
         project_services.update_project(session, state.project, state.profile, merged, now=now)
     except ValidationFailed as exc:
-        raise ValidationFailed({name: exc.errors.get(name, next(iter(exc.errors.values())))}
-                               ) from None
+        raise _about(exc, name) from None
 
 
 def save_starting_point(session, state: State, values: dict, *, now: datetime) -> str:

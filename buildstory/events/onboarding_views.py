@@ -15,7 +15,7 @@ from ..errors import Conflict, ValidationFailed
 from ..profiles import countries
 from ..web import htmx
 from ..web.auth import login_required
-from . import onboarding
+from . import onboarding, onboarding_forms
 from .views import bp, utcnow
 
 TEMPLATE = "events/onboarding.html"
@@ -55,7 +55,7 @@ def _share(state) -> dict:
 def _context(state, step, values=None, errors=None, message=None, region_hint=False) -> dict:
     number, total = onboarding.progress(state, step)
     if values is None:
-        values = onboarding.saved_values(state, step)
+        values = onboarding_forms.saved_values(state, step)
     ctx = {"state": state, "step": step, "event": state.event, "project": state.project,
            "profile": state.profile, "values": values, "errors": errors or {},
            "message": message, "number": number, "total": total,
@@ -97,9 +97,9 @@ def onboarding_flow():
 
 def _save(state):
     step = request.form.get("step", "")
-    if step not in onboarding.FIELDS or onboarding.step_to_show(state, step) != step:
+    if step not in onboarding.STEPS or onboarding.step_to_show(state, step) != step:
         return _after(state, onboarding.step_to_show(state, None))  # a stale or forged form
-    values = onboarding.form_values(step, request.form)
+    values = onboarding_forms.form_values(step, request.form)
     now = utcnow()
     try:
         nxt = onboarding.save(db.session, state, step, values, now=now,

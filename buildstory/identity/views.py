@@ -58,14 +58,16 @@ def sign_up():
     """Create an account; land on the local ``next`` or onboarding."""
     next_url = safe_next(request.values.get("next"), url_for("events.onboarding"))
     if request.method == "GET":
-        return render_template("identity/sign_up.html", values={}, errors={}, next=next_url)
+        return render_template("identity/sign_up.html", values={}, errors={}, next=next_url,
+                               given_next=safe_next(request.values.get("next"), ""))
     values = forms.sign_up(request.form)
     try:
         profile = services.sign_up(db.session, hasher=hasher(), now=services.utcnow(), **values)
     except ValidationFailed as exc:
         db.session.rollback()
         return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, 422,
-                         values=values, errors=exc.errors, next=next_url)
+                         values=values, errors=exc.errors, next=next_url,
+                         given_next=safe_next(request.values.get("next"), ""))
     return _start_session(profile.clerk_id, next_url)
 
 
@@ -76,13 +78,15 @@ def sign_in():
     """Sign in with email and password; land on the local ``next`` or the dashboard."""
     next_url = safe_next(request.values.get("next"), url_for("pages.dashboard"))
     if request.method == "GET":
-        return render_template("identity/sign_in.html", values={}, error=None, next=next_url)
+        return render_template("identity/sign_in.html", values={}, error=None, next=next_url,
+                               given_next=safe_next(request.values.get("next"), ""))
     values = forms.credentials(request.form)
     try:
         account = services.authenticate(db.session, hasher=hasher(), **values)
     except services.InvalidCredentials as exc:
         return htmx.page("identity/sign_in.html", {"sign-in-form": "form"}, 422,
-                         values={"email": values["email"]}, error=exc.message, next=next_url)
+                         values={"email": values["email"]}, error=exc.message, next=next_url,
+                         given_next=safe_next(request.values.get("next"), ""))
     return _start_session(account.id, next_url)
 
 

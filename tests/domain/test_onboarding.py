@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from buildstory.enums import CommitmentLevel, ExperienceLevel, StartingPoint, TeamPreference
 from buildstory.errors import Conflict, ValidationFailed
 from buildstory.events import onboarding as ob
+from buildstory.events.onboarding_forms import form_values, saved_values
 from buildstory.events.models import EventRegistration
 from buildstory.projects.models import EventProject, Project
 from tests.factories import (EventFactory, EventProjectFactory, EventRegistrationFactory,
@@ -173,11 +174,11 @@ def test_back_goes_to_the_previous_step_and_keeps_saved_answers(db_session, even
     # Every earlier step can be shown again, with its saved answers filled in.
     for earlier in chain:
         assert ob.step_to_show(state, earlier) == earlier
-    assert ob.saved_values(state, "team")["team_preference"] == "looking_for_team"
-    assert ob.saved_values(state, "commitment")["commitment_level"] == "nights_weekends"
-    assert ob.saved_values(state, "plan") == {"plan": "yes"}
-    assert ob.saved_values(state, "project")["slug"] == "pocket-analyst"
-    assert ob.saved_values(state, "experience")["experience_level"] == "built_a_few"
+    assert saved_values(state, "team")["team_preference"] == "looking_for_team"
+    assert saved_values(state, "commitment")["commitment_level"] == "nights_weekends"
+    assert saved_values(state, "plan") == {"plan": "yes"}
+    assert saved_values(state, "project")["slug"] == "pocket-analyst"
+    assert saved_values(state, "experience")["experience_level"] == "built_a_few"
     # Continuing from the project step again edits the same project, it never makes a second.
     assert answer(db_session, builder, "project", name="Pocket Analyst 2") == "starting_point"
     assert db_session.scalar(select(func.count()).select_from(Project)) == 1
@@ -355,8 +356,8 @@ def test_project_steps_use_the_project_rules(db_session, event):
 
 def test_form_values_keep_only_the_step_fields_and_suggest_a_project_url():
     form = {"display_name": "Ann", "experience_level": "x", "csrf_token": "t"}
-    assert ob.form_values("identity", form) == {"display_name": "Ann", "username": "",
+    assert form_values("identity", form) == {"display_name": "Ann", "username": "",
                                                 "country": "", "region": ""}
-    values = ob.form_values("project", {"name": "Café Bot", "slug": "", "description": "d"})
+    values = form_values("project", {"name": "Café Bot", "slug": "", "description": "d"})
     assert values["slug"] == "cafe-bot" and values["slug_auto"] == "cafe-bot"
-    assert ob.form_values("goal", {"goal_text": "y" * 9000})["goal_text"] == "y" * 5000
+    assert form_values("goal", {"goal_text": "y" * 9000})["goal_text"] == "y" * 5000

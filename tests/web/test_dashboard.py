@@ -220,6 +220,13 @@ def test_dismiss_with_htmx_removes_the_card_in_place(login, discord, db_session)
     assert me.discord_card_dismissed is True
 
 
+def test_the_card_is_a_fragment_of_its_own(login, discord):
+    r = login(ProfileFactory()).hx_get("/dashboard", target="community-card")
+    html = body(r)
+    assert r.status_code == 200 and "<html" not in html and "HX-Target" in r.headers["Vary"]
+    assert html.strip().startswith('<section id="community-card"') and ">Dismiss</button>" in html
+
+
 def test_dismiss_needs_a_csrf_token(login, discord, db_session):
     me = ProfileFactory()
     r = login(me).post("/dashboard/community-card/dismiss", {}, csrf=False)

@@ -1,7 +1,6 @@
 """/onboarding through real requests: every step as a page and as an htmx fragment, 422s,
 303s without htmx, redirects for anonymous and finished builders, and the query budget."""
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
