@@ -98,5 +98,6 @@ def members():
     builders, has_next = queries.directory(db.session, filters)
     return htmx.page(MEMBERS, MEMBERS_BLOCKS, members=builders, filters=filters,
                      has_next=has_next, page_size=queries.DIRECTORY_PAGE_SIZE,
+                     can_moderate=access.sees_hidden_profiles(g.role),
                      countries=countries.all_countries(),
                      experience_levels=EXPERIENCE_LEVEL_LABELS)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, make_response, request, url_for
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from ..db import db
 from ..enums import STARTING_POINT_LABELS, EventStatus
@@ -29,23 +28,14 @@ EVENT_REQUIRED = "Event is required"
 EVENT_UNKNOWN = "Choose an event from the list"
 
 
-def _url_or(endpoint: str, fallback: str, **values) -> str:
-    """Return ``url_for(endpoint)``, or ``fallback`` while that feature's route is not there."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return fallback
-
-
 def profile_url(profile) -> str:
     """Return the public profile URL of a builder."""
-    return _url_or("profiles.profile", f"/profiles/{profile.username}",
-                   username=profile.username)
+    return url_for("profiles.profile", username=profile.username)
 
 
 def event_url(event) -> str:
     """Return the public page of an event."""
-    return _url_or("events.show", f"/events/{event.slug}", slug=event.slug)
+    return url_for("events.show", slug=event.slug)
 
 
 def _int_arg(name: str) -> int:

@@ -237,7 +237,7 @@ def test_hidden_projects_404_matrix(client, login, kind):
     for role in ("moderator", "admin"):
         page = login(ProfileFactory(**{role: True})).get("/projects/secret")
         assert page.status_code == 200
-        assert "Hidden" in text(page) or "Owner banned" in text(page)
+        assert "badge--hidden" in text(page) or "badge--banned" in text(page)
     if kind == "hidden":
         r = login(project.owner).get("/projects/secret")
         assert r.status_code == 200 and "badge--hidden" in text(r)
@@ -347,3 +347,24 @@ def test_list_search_and_pagination(client):
 
 def test_nav_links_to_projects(client):
     assert '<a href="/projects"' in text(client.get("/projects"))
+
+
+# --- Every block a view may return renders on its own --------------------------------------
+
+@pytest.mark.parametrize("path,target", [
+    ("/projects", "project-results"),
+    ("/projects/blocks", "project-events"), ("/projects/blocks", "team-history"),
+    ("/projects/blocks", "team"),
+    ("/projects/new", "project-form"), ("/projects/new", "slug-field"),
+    ("/projects/blocks/edit", "project-form"), ("/projects/blocks/edit", "slug-field"),
+    ("/projects/blocks/edit", "delete-project-form"),
+])
+def test_each_allow_listed_block_renders_as_a_fragment(login, path, target):
+    project = ProjectFactory(slug="blocks")
+    ProjectMemberFactory(project=project)
+    ProjectEventFactory(project=project)
+    r = login(project.owner).hx_get(path, target=target)
+    body = text(r).lstrip()
+    assert r.status_code == 200 and "<html" not in body
+    assert re.match(rf'<\w+ id="{target}"', body), body[:120]
+    assert r.headers["Vary"] and "HX-Target" in r.headers["Vary"]
