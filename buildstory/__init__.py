@@ -14,6 +14,8 @@ def create_app(config: dict | None = None) -> Flask:
     instance = os.environ.get("BUILDSTORY_INSTANCE") or str(Path.cwd() / "instance")
     app = Flask(__name__, instance_path=str(Path(instance).resolve()),
                 instance_relative_config=False)
+    from .web.jinja import Environment
+    app.jinja_environment = Environment  # before anything touches app.jinja_env
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -94,6 +94,9 @@ def load_config(instance_path, env=None):
         "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
         "ARGON2_PARAMS": {},
         "PUBLIC_URL": env.get("PUBLIC_URL", ""),
+        # Seconds that aggregate numbers (event stats, admin charts and tab counts) are
+        # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
+        "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
     }
 
 

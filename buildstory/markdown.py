@@ -12,6 +12,7 @@ import html
 import re
 import threading
 import xml.etree.ElementTree as etree
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -111,6 +112,17 @@ def render(text: str | None) -> Markup:
     """Return user text as safe HTML: the restricted markdown, then the nh3 allow-list."""
     if not text or not text.strip():
         return Markup("")
+    return Markup(_render_html(text))
+
+
+# Rendering is a pure function of the text, and the same descriptions and bios are shown
+# on every view of a page: the results of the last few thousand texts are kept (each text
+# is capped by its field; lru_cache is thread-safe).
+CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _render_html(text: str) -> str:
     # Escaping & first makes entity tricks (&lt; &#106; …) show literally.
     source = text.replace("\r\n", "\n").replace("\r", "\n").replace("&", "&amp;")
     md = _converter()
@@ -118,9 +130,10 @@ def render(text: str | None) -> Markup:
         fragment = md.convert(source)
     finally:
         md.reset()
-    return Markup(_clean(fragment))
+    return _clean(fragment)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def plain(text: str | None) -> str:
     """Return the text a reader sees, markup stripped and whitespace collapsed."""
     rendered = str(render(text))
@@ -129,6 +142,7 @@ def plain(text: str | None) -> str:
     return " ".join(html.unescape(stripped).split())
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def meta_description(text: str | None, limit: int = 160, fallback: str = "") -> str:
     """Return ``plain(text)`` (or ``fallback`` when that is empty) cut to at most ``limit``
     characters at a word boundary, ending in "…" when cut."""

@@ -59,6 +59,7 @@ def app(cluster, tmp_path_factory):
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         "ADMIN_USER_IDS": frozenset({"user_superadmin"}),
         "SERVER_NAME": None,
+        "STATS_CACHE_SECONDS": 0,  # aggregates computed on every request (buildstory/cache.py)
     })
     application.jinja_env.undefined = __import__("jinja2").StrictUndefined
     with application.app_context():

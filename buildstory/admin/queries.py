@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, or_, select, true
+from sqlalchemy import and_, func, literal, or_, select, true, union
 from sqlalchemy.orm import aliased
 
 from ..audit import AuditLog
@@ -69,8 +69,12 @@ class UserList:
     has_next: bool
 
 
-def user_list(session, *, q: str | None, status: str, role: str | None, page: int) -> UserList:
-    """Return one page (≤ 50) of profiles, newest first, and the status-tab counts."""
+def user_counts(session, *, q: str | None, role: str | None) -> dict[str, int]:
+    """Return the status tabs' counts (All / Active / Hidden / Banned) for a search (1 query).
+
+    A count over every matching profile (all 100k without a search): the view keeps it in
+    the stats cache (``buildstory/cache.py``).
+    """
     where = [c for c in (search_condition(q),) if c is not None]
     if role in UserRole.__members__:
         where.append(Profile.role == UserRole(role))
@@ -78,7 +82,18 @@ def user_list(session, *, q: str | None, status: str, role: str | None, page: in
         func.count(),
         *[func.count().filter(status_condition(s)) for s in STATUSES[1:]],
     ).select_from(Profile).where(*where)).one()
-    counts = dict(zip(STATUSES, counts_row))
+    return dict(zip(STATUSES, counts_row))
+
+
+def user_list(session, *, q: str | None, status: str, role: str | None, page: int,
+              counts: dict[str, int] | None = None) -> UserList:
+    """Return one page (≤ 50) of profiles, newest first, and the status-tab counts
+    (``counts`` when the caller has them, e.g. from the stats cache; else counted here)."""
+    where = [c for c in (search_condition(q),) if c is not None]
+    if role in UserRole.__members__:
+        where.append(Profile.role == UserRole(role))
+    if counts is None:
+        counts = user_counts(session, q=q, role=role)
     rows = session.scalars(
         select(Profile).where(*where, status_condition(status))
         .order_by(Profile.created_at.desc(), Profile.id.desc())
@@ -97,10 +112,11 @@ def registrations_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):
 
 def projects_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):
     """Return (project, is_owner) for projects the builder owns or is a member of."""
-    member_of = select(ProjectMember.project_id).where(ProjectMember.profile_id == profile_id)
+    ids = union(select(Project.id).where(Project.profile_id == profile_id),
+                select(ProjectMember.project_id).where(ProjectMember.profile_id == profile_id))
     return session.execute(
         select(Project, (Project.profile_id == profile_id).label("is_owner"))
-        .where(or_(Project.profile_id == profile_id, Project.id.in_(member_of)))
+        .where(Project.id.in_(ids))
         .order_by(Project.created_at.desc()).limit(limit)).all()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import func, literal, select, union_all
 
@@ -87,6 +88,7 @@ def recent_activity(session, limit: int = 12):
     return session.execute(recent_activity_statement(limit)).all()
 
 
+@cache  # built once per limit: building this union cost more than running it
 def recent_activity_statement(limit: int = 12):
     """Return the activity UNION: each part a small query reading its time index newest
     first (``LIMIT limit``), the union ordered again."""

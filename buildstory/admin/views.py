@@ -10,9 +10,10 @@ from datetime import datetime, timezone
 import pycountry
 from flask import Blueprint, current_app, g, request, url_for
 
+from .. import cache
 from ..db import db
 from ..enums import USER_ROLE_LABELS
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..identity.roles import is_super_admin
 from ..moderation import services
 from ..profiles.models import Profile
@@ -45,16 +46,18 @@ def dashboard():
     """Featured-event stats, sign-ups per day, builders per country, recent activity."""
     session, now = db.session, utcnow()
     event = stats.featured_event(session)
-    signups = stats.signups_per_day(session, now=now)
-    countries = stats.builders_per_country(session)
+    # Aggregates over every builder and registration: kept for STATS_CACHE_SECONDS.
+    event_stats, signups, countries = cache.cached(
+        ("admin_dashboard", event.id if event else None, now.date()),
+        lambda: (stats.event_stats(session, event, now=now) if event else None,
+                 stats.signups_per_day(session, now=now), stats.builders_per_country(session)))
     signup_chart = charts.day_columns(
         signups, title="Sign-ups per day, last 30 days", empty_text="No sign-ups in the last 30 days")
     country_chart = charts.horizontal_bars(
         [(country_name(code), n) for code, n in countries], title="Builders per country (top 10)",
         empty_text="No builders have set a country yet", label_header="Country",
         value_header="Builders")
-    return htmx.page("admin/dashboard.html", None, event=event,
-                     event_stats=stats.event_stats(session, event, now=now) if event else None,
+    return htmx.page("admin/dashboard.html", None, event=event, event_stats=event_stats,
                      signup_chart=signup_chart, country_chart=country_chart,
                      activity=stats.recent_activity(session),
                      activity_labels=stats.ACTIVITY_LABELS)
@@ -69,7 +72,11 @@ def users():
     role = args.get("role") if args.get("role") in USER_ROLE_LABELS else ""
     q = (args.get("q") or "").strip()[:100]
     page = queries.parse_page(args.get("page"))
-    result = queries.user_list(db.session, q=q, status=status, role=role or None, page=page)
+    # The tabs count every match (all 100k builders without a search): cached.
+    counts = cache.cached(("admin_user_counts", q, role),
+                          lambda: queries.user_counts(db.session, q=q, role=role or None))
+    result = queries.user_list(db.session, q=q, status=status, role=role or None, page=page,
+                               counts=counts)
     deleted = queries.deleted_entry(db.session, args["deleted"]) if args.get("deleted") else None
     return htmx.page("admin/users.html", {"user-results": "results"}, q=q, tab=status,
                      role=role, result=result, statuses=queries.STATUS_LABELS,
@@ -110,6 +117,8 @@ def user_detail(profile_id):
 def _form_refusal(profile, block: str, exc: DomainError, **fields):
     """Answer a refused role/delete form: in place for htmx, the full page otherwise."""
     db.session.rollback()
+    if isinstance(exc, NotFound):
+        raise exc  # deleted by another admin meanwhile: nothing left to render a form for
     status = exc.status
     if isinstance(exc, ValidationFailed):
         extra = {f"{block}_errors": exc.errors, **fields}
@@ -134,6 +143,7 @@ def change_role(profile_id):
     except DomainError as exc:
         return _form_refusal(profile, "role", exc)
     db.session.commit()
+    cache.invalidate("admin_user_counts")
     if htmx.is_htmx():
         done = "role" if changed else "role-same"
         return htmx.fragments((USER_TEMPLATE, "role_form", _form_context(profile, done=done)))
@@ -153,6 +163,7 @@ def delete_user(profile_id):
         return _form_refusal(profile, "delete", exc,
                              delete_values={"confirm_username": typed[:200]})
     db.session.commit()
+    cache.invalidate("admin_user_counts")
     return htmx.redirect(url_for("admin.users", deleted=row.id))
 
 

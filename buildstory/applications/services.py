@@ -2,7 +2,8 @@
 
 Emails are unique per table; the database's unique index is the final word, so two
 submissions racing with one email end as one row and one "already exists" message.
-Every review writes its audit row (domain.md §4) in the same transaction.
+Every review writes its audit row (domain.md §4) in the same transaction, after locking
+the reviewed row, so two admins deciding at once make one decision and one audit row.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit import record
 from ..enums import MentorStatus, SponsorshipStatus
 from ..errors import Conflict, ValidationFailed
+from ..locking import lock_row
 from . import forms
 from .models import MentorApplication, SponsorshipInquiry
 
@@ -80,6 +82,7 @@ def submit_sponsorship_inquiry(session, values: dict, *, now: datetime) -> Spons
 def review_mentor_application(session, application: MentorApplication, actor, *,
                               approve: bool, now: datetime) -> MentorApplication:
     """Approve or decline a pending application (audited); raises ApplicationNotPending."""
+    lock_row(session, application)
     if application.status != MentorStatus.pending:
         raise ApplicationNotPending()
     application.status = MentorStatus.approved if approve else MentorStatus.declined
@@ -97,6 +100,7 @@ def move_sponsorship_inquiry(session, inquiry: SponsorshipInquiry, actor, to: st
     Declined is reachable from every status but declined; anything else raises
     InquiryTransitionRefused (409).
     """
+    lock_row(session, inquiry)
     old = SponsorshipStatus(inquiry.status)
     new = SponsorshipStatus(to)
     if old not in SPONSOR_MOVES.get(new, set()):

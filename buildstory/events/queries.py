@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from ..enums import EventStatus, TeamPreference
 from ..errors import NotFound
@@ -51,9 +52,28 @@ def project_count_column(event_col=Event.id):
             .correlate(Event).scalar_subquery())
 
 
+# The event page's and the dashboard's lookups are built once, their values bound per
+# call: building a statement costs more than running these indexed lookups.
+
+@cache
+def _by_slug_statement():
+    return select(Event).where(Event.slug == bindparam("slug"))
+
+
+@cache
+def _featured_statement():
+    return select(Event).where(Event.featured)
+
+
+@cache
+def _registration_statement():
+    return select(EventRegistration).where(EventRegistration.event_id == bindparam("event_id"),
+                                           EventRegistration.profile_id == bindparam("profile_id"))
+
+
 def event_by_slug_or_404(session, slug: str, *, include_drafts: bool = False) -> Event:
     """Return the event with ``slug``; NotFound when unknown, or a draft and drafts are hidden."""
-    event = session.scalar(select(Event).where(Event.slug == slug))
+    event = session.scalar(_by_slug_statement(), {"slug": slug})
     if event is None or (not include_drafts and not rules.is_public(event)):
         raise NotFound()
     return event
@@ -61,32 +81,70 @@ def event_by_slug_or_404(session, slug: str, *, include_drafts: bool = False) ->
 
 def featured_event(session) -> Event | None:
     """Return the featured event (never a draft), or None."""
-    return session.scalar(select(Event).where(Event.featured))
+    return session.scalar(_featured_statement())
+
+
+@cache
+def _featured_and_registration_statement():
+    return (select(Event, EventRegistration)
+            .outerjoin(EventRegistration,
+                       and_(EventRegistration.event_id == Event.id,
+                            EventRegistration.profile_id == bindparam("profile_id")))
+            .where(Event.featured))
+
+
+def featured_event_and_registration(session, profile) -> tuple[Event | None,
+                                                                EventRegistration | None]:
+    """Return the featured event and ``profile``'s registration for it (one statement);
+    ``(None, None)`` without a featured event (the dashboard)."""
+    row = session.execute(_featured_and_registration_statement(),
+                          {"profile_id": profile.id}).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def registration_for(session, event: Event | None, profile) -> EventRegistration | None:
     """Return ``profile``'s registration for ``event``, or None (also when either is None)."""
     if event is None or profile is None:
         return None
-    return session.scalar(select(EventRegistration).where(
-        EventRegistration.event_id == event.id, EventRegistration.profile_id == profile.id))
+    return session.scalar(_registration_statement(),
+                          {"event_id": event.id, "profile_id": profile.id})
 
 
-def event_listing(session, *, include_drafts: bool, past_page: int = 1) -> dict:
+def participant_counts(session, event_ids) -> dict:
+    """Return ``{event id: visible registrants}`` for these events (one statement).
+
+    It counts every registration of these events (tens of thousands for a big one): the
+    /events view keeps the answer in the stats cache (``buildstory/cache.py``).
+    """
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(EventRegistration.event_id, func.count())
+        .join(Profile, Profile.id == EventRegistration.profile_id)
+        .where(EventRegistration.event_id.in_(list(event_ids)), visible())
+        .group_by(EventRegistration.event_id)).all()
+    return {event_id: count for event_id, count in rows}
+
+
+def event_listing(session, *, include_drafts: bool, past_page: int = 1,
+                  counts=participant_counts) -> dict:
     """Return the /events groups — live, upcoming, past (one page), drafts — with counts.
 
-    Two statements: the current events, and one page of past events (newest first).
+    Three statements: the current events, one page of past events (newest first), and
+    ``counts(session, event ids)`` (the view passes a cached ``participant_counts``).
     """
     statuses = [EventStatus.active, EventStatus.judging, EventStatus.open]
     if include_drafts:
         statuses.append(EventStatus.draft)
-    people = participant_count_column().label("participants")
-    current = session.execute(select(Event, people).where(Event.status.in_(statuses))
-                              .order_by(Event.starts_at, Event.id).limit(100)).all()
+    current_events = list(session.scalars(select(Event).where(Event.status.in_(statuses))
+                                          .order_by(Event.starts_at, Event.id).limit(100)))
     offset = (max(past_page, 1) - 1) * PAST_PER_PAGE
-    past = session.execute(select(Event, people).where(Event.status == EventStatus.complete)
-                           .order_by(Event.ends_at.desc(), Event.id)
-                           .offset(offset).limit(PAST_PER_PAGE + 1)).all()
+    past_events = list(session.scalars(select(Event).where(Event.status == EventStatus.complete)
+                                       .order_by(Event.ends_at.desc(), Event.id)
+                                       .offset(offset).limit(PAST_PER_PAGE + 1)))
+    people = counts(session, tuple(e.id for e in current_events + past_events))
+    current = [(e, people.get(e.id, 0)) for e in current_events]
+    past = [(e, people.get(e.id, 0)) for e in past_events]
     groups = {"live": [], "upcoming": [], "drafts": []}
     for event, count in current:
         key = {EventStatus.open: "upcoming", EventStatus.draft: "drafts"}.get(
@@ -119,14 +177,21 @@ def entered_projects(session, event: Event, page: int = 1,
                      per_page: int = PROJECTS_PER_PAGE) -> tuple[list, bool]:
     """Return one page of ``(project, owner)`` entered in the event, and whether more follow."""
     page = max(page, 1)
-    rows = session.execute(
-        select(Project, Profile)
-        .join(EventProject, EventProject.project_id == Project.id)
-        .join(Profile, Profile.id == Project.profile_id)
-        .where(EventProject.event_id == event.id, _visible_project())
-        .order_by(EventProject.submitted_at.desc(), Project.id)
-        .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    rows = session.execute(_entered_statement(), {
+        "event_id": event.id, "offset": (page - 1) * per_page, "limit": per_page + 1}).all()
     return [tuple(r) for r in rows[:per_page]], len(rows) > per_page
+
+
+@cache
+def _entered_statement():
+    return (select(Project, Profile)
+            .join(EventProject, EventProject.project_id == Project.id)
+            .join(Profile, Profile.id == Project.profile_id)
+            .where(EventProject.event_id == bindparam("event_id"), _visible_project())
+            # project_id (= Project.id) breaks ties so the (event_id, submitted_at,
+            # project_id) index returns the page in order and the scan stops after it.
+            .order_by(EventProject.submitted_at.desc(), EventProject.project_id.desc())
+            .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
 def registered_profile_ids_subquery(event_id: uuid.UUID, seeking: bool = False):

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, g, request, url_for
 from werkzeug.routing import BuildError
 
-from .. import markdown
+from .. import cache, markdown
 from ..db import db
 from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
 from ..errors import Conflict, ValidationFailed
 from ..web import htmx
 from ..web.auth import login_required
+from ..web.urls import link_for
 from . import access, forms, ics, queries, rules, services
 
 bp = Blueprint("events", __name__)
@@ -41,7 +42,7 @@ def event_countdown(event) -> dict:
 def project_url(slug: str) -> str:
     """The public URL of a project page (owned by the projects feature)."""
     try:
-        return url_for("projects.show", slug=slug)
+        return link_for("projects.show", slug=slug)
     except BuildError:  # same path, for a tree where the projects pages are not registered
         return f"/projects/{slug}"
 
@@ -51,11 +52,18 @@ def _load(slug: str):
                                         include_drafts=access.can_view_drafts(g.role))
 
 
+def _cached_participant_counts(session, event_ids) -> dict:
+    """The listing's participant counts, kept for STATS_CACHE_SECONDS (they count every
+    registration of the listed events)."""
+    return cache.cached(("event_participants", event_ids),
+                        lambda: queries.participant_counts(session, event_ids))
+
+
 @bp.get("/events")
 def index():
     """Live / Upcoming / Past events; drafts too (badged) for admins."""
     listing = queries.event_listing(db.session, include_drafts=access.can_view_drafts(g.role),
-                                    past_page=_page())
+                                    past_page=_page(), counts=_cached_participant_counts)
     return htmx.page("events/index.html", {"past-events": "past_events"}, listing=listing,
                      can_manage=access.can_manage_events(g.role))
 
@@ -73,12 +81,17 @@ def _panel_context(event, registration=None, *, values=None, errors=None, messag
             "commitment_levels": list(COMMITMENT_LEVEL_LABELS.items())}
 
 
+def cached_stats(session, event) -> dict:
+    """The event's counts, kept for STATS_CACHE_SECONDS (an aggregate over every sign-up)."""
+    return cache.cached(("event_stats", event.id), lambda: queries.event_stats(session, event))
+
+
 def _page_context(event, page: int = 1, **panel) -> dict:
     session = db.session
     registration = queries.registration_for(session, event, g.profile)
     projects, has_next = queries.entered_projects(session, event, page)
     return {**_panel_context(event, registration, **panel),
-            "stats": queries.event_stats(session, event), "projects": projects,
+            "stats": cached_stats(session, event), "projects": projects,
             "has_next": has_next, "page": page, "oob": False,
             "description_meta": markdown.meta_description(event.description),
             "can_manage": access.can_manage_events(g.role)}
@@ -128,6 +141,7 @@ def register(slug):
         db.session.rollback()
         return _panel_answer(event, exc.status, values=values, message=exc.message)
     db.session.commit()
+    cache.invalidate("event_stats", event.id)  # the registrant sees the counts change
     if not htmx.is_htmx():
         return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
     return _panel_answer(event, notice=NOTICES["updated" if before else "registered"])
@@ -148,6 +162,7 @@ def withdraw(slug):
         db.session.rollback()
         return _panel_answer(event, exc.status, message=exc.message)
     db.session.commit()
+    cache.invalidate("event_stats", event.id)  # the registrant sees the counts change
     if not htmx.is_htmx():
         return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
     return _panel_answer(event, notice=NOTICES["withdrawn"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
@@ -139,13 +140,19 @@ def create_session(session, identity_id: str, *, user_agent: str | None, now: da
     return row
 
 
+@cache
+def _live_session_statement():
+    """The session lookup of every signed-in request, built once (values are bound per
+    call: rebuilding the statement cost more than running it)."""
+    return (select(UserSession, Profile)
+            .outerjoin(Profile, Profile.clerk_id == UserSession.identity_id)
+            .where(UserSession.id == bindparam("sid"), UserSession.revoked_at.is_(None),
+                   UserSession.expires_at > bindparam("now")))
+
+
 def load_session(session, sid: str, *, now: datetime):
     """Return ``(UserSession, Profile | None)`` for a live session id, or None."""
-    row = session.execute(
-        select(UserSession, Profile)
-        .outerjoin(Profile, Profile.clerk_id == UserSession.identity_id)
-        .where(UserSession.id == sid, UserSession.revoked_at.is_(None),
-               UserSession.expires_at > now)).first()
+    row = session.execute(_live_session_statement(), {"sid": sid, "now": now}).first()
     return (row[0], row[1]) if row else None
 
 

@@ -1,7 +1,9 @@
 """Signed tokens: the session cookie and password-reset links (HS256 under SECRET_KEY)."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import jwt
 from flask import current_app
@@ -18,12 +20,29 @@ def encode_session(user_session) -> str:
 
 def decode_session(value: str) -> str | None:
     """Return the session id of a valid cookie, or None."""
+    found = _session_claims(value, current_app.config["SECRET_KEY"])
+    if found is None or found[1] < time.time():  # expired (as PyJWT's own check)
+        return None
+    return found[0]
+
+
+@lru_cache(maxsize=4096)
+def _session_claims(value: str, secret: str) -> tuple[str, float] | None:
+    """Return ``(sid, exp)`` of a cookie whose signature and shape are good, else None.
+
+    Kept per (cookie, key): a browser sends the same cookie on every request, and the
+    HMAC check is then done once; the expiry is compared on every use.
+    """
     try:
-        claims = jwt.decode(value, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM],
-                            options={"require": ["exp", "sid"]})
+        claims = jwt.decode(value, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sid"], "verify_exp": False})
     except jwt.InvalidTokenError:
         return None
-    return claims["sid"] if claims.get("typ") == "session" else None
+    exp = claims["exp"]
+    if claims.get("typ") != "session" or isinstance(exp, bool) \
+            or not isinstance(exp, (int, float)):
+        return None
+    return claims["sid"], exp
 
 
 def _fingerprint(account) -> str:

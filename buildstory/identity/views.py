@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 
 from ..db import db
 from ..errors import ValidationFailed
-from ..mail import send_mail
+from ..mail import send_mail_later
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.limits import browser_key, email_key, failed, limiter, rate
@@ -114,10 +114,10 @@ def forgot_password():
     if found:
         account, token = found
         link = url_for("identity.reset_password", token=token, _external=True)
-        send_mail(current_app.config, account.email, "Reset your Buildstory password",
-                  f"Someone asked to reset the password of your Buildstory account.\n\n"
-                  f"Set a new password within an hour:\n{link}\n\n"
-                  "If it was not you, ignore this email.")
+        send_mail_later(current_app.config, account.email, "Reset your Buildstory password",
+                        f"Someone asked to reset the password of your Buildstory account.\n\n"
+                        f"Set a new password within an hour:\n{link}\n\n"
+                        "If it was not you, ignore this email.")
     return render_template("identity/forgot_password.html", sent=True, message=RESET_SENT)
 
 

@@ -1,6 +1,8 @@
 """Moderation and role changes (domain.md §4). Every change writes one audit row.
 
-Each service checks who may act (``access``), then the target's state, then changes it
+Each service locks the target's row (``lock_row``: moderators acting on one builder at
+the same instant queue, and the later one sees "User is already banned" instead of
+banning twice), checks who may act (``access``), then the target's state, then changes it
 and writes its audit row with ``audit.record`` in the caller's transaction; the view
 commits once, so a change and its audit row land together or not at all.
 """
@@ -16,6 +18,7 @@ from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
+from ..locking import lock_row
 from . import access
 
 BAN_REASON_MAX = 1000
@@ -24,6 +27,7 @@ CONFIRM_MISMATCH = "Type the username to confirm"
 
 def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
     """Soft-hide ``target``; raises Forbidden (yourself, a super-admin) or Conflict (hidden)."""
+    lock_row(session, target)
     access.require_can_hide(actor, target, admin_ids)
     if target.hidden_at is not None:
         raise Conflict("User is already hidden")
@@ -33,6 +37,7 @@ def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
 
 def unhide_profile(session, actor, target, *, admin_ids) -> None:
     """Show ``target`` again; raises Forbidden (yourself) or Conflict ("User is not hidden")."""
+    lock_row(session, target)
     access.require_can_unhide(actor, target, admin_ids)
     if target.hidden_at is None:
         raise Conflict("User is not hidden")
@@ -43,6 +48,7 @@ def unhide_profile(session, actor, target, *, admin_ids) -> None:
 def hide_project(session, actor, project, *, admin_ids, now: datetime) -> None:
     """Hide ``project``; raises Conflict ("Project is already hidden")."""
     access.require_moderator(actor, admin_ids)
+    lock_row(session, project)
     if project.hidden_at is not None:
         raise Conflict("Project is already hidden")
     project.hidden_at, project.hidden_by = now, actor.id
@@ -53,6 +59,7 @@ def hide_project(session, actor, project, *, admin_ids, now: datetime) -> None:
 def unhide_project(session, actor, project, *, admin_ids) -> None:
     """Show ``project`` again; raises Conflict ("Project is not hidden")."""
     access.require_moderator(actor, admin_ids)
+    lock_row(session, project)
     if project.hidden_at is None:
         raise Conflict("Project is not hidden")
     project.hidden_at = project.hidden_by = None
@@ -70,6 +77,7 @@ def clean_reason(raw: str | None) -> str | None:
 
 def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: datetime) -> None:
     """Ban ``target`` (effective at their next request); raises Forbidden, Conflict or 422."""
+    lock_row(session, target)
     access.require_can_ban(actor, target, admin_ids)
     if target.banned_at is not None:
         raise Conflict("User is already banned")
@@ -81,6 +89,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
 def unban_user(session, actor, target, *, admin_ids) -> None:
     """Lift a ban and any hide (admins only); raises Forbidden or Conflict ("User is not banned")."""
     access.require_can_unban(actor, admin_ids)
+    lock_row(session, target)
     if target.banned_at is None:
         raise Conflict("User is not banned")
     target.banned_at = target.banned_by = target.ban_reason = None
@@ -94,6 +103,7 @@ def set_role(session, actor, target, role: str, *, admin_ids, via_cli: bool = Fa
     ``actor`` is None only for the CLI (audited with ``{"via": "cli"}``); the CLI may not
     touch a super-admin either. An unknown role is a 422 on the Role field.
     """
+    lock_row(session, target)
     if via_cli:
         if is_super_admin(target, admin_ids):
             raise Forbidden("Cannot change a super-admin's role")
@@ -131,6 +141,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     the local account have no foreign key and are deleted by identity id. The identity is
     recorded in ``deleted_identities`` so ``ensure_profile`` never recreates it.
     """
+    lock_row(session, target)
     access.require_can_delete(actor, target, admin_ids)
     if not confirmation_matches(target, confirm):
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})

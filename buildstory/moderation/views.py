@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, request, url_for
 
+from .. import cache
 from ..db import db
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..profiles.models import Profile
 from ..projects.models import Project
 from ..web import htmx
@@ -107,11 +108,12 @@ def _act(kind: str, obj, action, done: str):
         return _confirm_page(kind, obj, exc.status, errors=exc.errors, values=request.form)
     except DomainError as exc:
         db.session.rollback()
-        if not is_hx:
+        if not is_hx or isinstance(exc, NotFound):  # a target deleted meanwhile has no panel
             raise
         return _panel(kind, obj, exc.status, error=exc.message, focus=True)
     back = _back_url(kind, obj)
     db.session.commit()
+    cache.invalidate("admin_user_counts")  # the tabs' counts change (buildstory/cache.py)
     if is_hx:
         return _panel(kind, obj, done=done, focus=True)
     return htmx.redirect(back)

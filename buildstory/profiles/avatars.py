@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from functools import lru_cache
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -17,8 +18,8 @@ def avatar_url(profile) -> str | None:
     """Return the immutable URL of the builder's uploaded avatar, or None."""
     if not profile.avatar_hash:
         return None
-    from flask import url_for  # here, so the image processing below imports without Flask
-    return url_for("profiles.avatar", profile_id=profile.id, digest=profile.avatar_hash)
+    from ..web.urls import link_for  # here, so the image processing imports without Flask
+    return link_for("profiles.avatar", profile_id=profile.id, digest=profile.avatar_hash)
 
 
 def initials(name: str | None) -> str:
@@ -30,8 +31,36 @@ def initials(name: str | None) -> str:
 
 def initials_colour(profile) -> str:
     """Return a stable background colour for the initials avatar."""
-    digest = hashlib.sha256(str(profile.id).encode()).digest()
+    return _colour(profile.id)
+
+
+def _colour(profile_id) -> str:
+    digest = hashlib.sha256(str(profile_id).encode()).digest()
     return PALETTE[digest[0] % len(PALETTE)]
+
+
+def avatar_markup(profile, size=40):
+    """Return the ``avatar`` macro's HTML: the uploaded image, or the initials drawn as
+    inline SVG (built once per builder, name and size: lists show many avatars)."""
+    from markupsafe import Markup, escape
+
+    url = avatar_url(profile)
+    if url:
+        return Markup(f'<img class="avatar" src="{escape(url)}" width="{escape(size)}" '
+                      f'height="{escape(size)}" alt="" loading="lazy">')
+    return _initials_svg(profile.id, profile.display_name, size)
+
+
+@lru_cache(maxsize=8192)
+def _initials_svg(profile_id, name, size):
+    from markupsafe import Markup, escape
+
+    return Markup(
+        f'<svg class="avatar" width="{escape(size)}" height="{escape(size)}" viewBox="0 0 40 40" '
+        f'aria-hidden="true" focusable="false"><rect width="40" height="40" rx="20" '
+        f'fill="{escape(_colour(profile_id))}"/><text x="20" y="25.5" text-anchor="middle" '
+        f'font-size="15" font-weight="700" fill="#fff" font-family="system-ui, sans-serif">'
+        f'{escape(initials(name))}</text></svg>')
 
 
 # --- Image processing for uploads (domain.md §3 "Avatar") ---------------------------------

@@ -39,6 +39,8 @@ class Profile(db.Model):
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         Index("ix_profiles_username_prefix", "username",
               postgresql_ops={"username": "text_pattern_ops"}),
+        # The admin user list's role filter and its status tabs' counts (index-only).
+        Index("ix_profiles_role_hidden_at_banned_at", "role", "hidden_at", "banned_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,

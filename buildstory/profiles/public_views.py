@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import abort, g, redirect, request, url_for
+from markupsafe import Markup, escape
 
 from .. import markdown
 from ..db import db
@@ -29,12 +31,28 @@ class Location(NamedTuple):
 @bp.app_template_global()
 def profile_location(profile) -> Location | None:
     """Return the flag and "Region, Country" of a profile, or None without a country."""
-    country = countries.country(profile.country)
+    return _location(profile.country, profile.region)
+
+
+@lru_cache(maxsize=4096)
+def _location(country_code: str | None, region_code: str | None) -> Location | None:
+    """The Location of a (country, region) pair, computed once per process per pair."""
+    country = countries.country(country_code)
     if country is None:
         return None
-    text = countries.location_text(profile.country, profile.region)
+    text = countries.location_text(country_code, region_code)
     # Some ISO 3166-2 names carry their code ("Stockholms län [SE-01]"); people read names.
     return Location(country.flag, re.sub(r"\s*\[[^\]]*\]", "", text))
+
+
+@bp.app_template_global()
+@lru_cache(maxsize=512)
+def country_options(selected: str | None) -> Markup:
+    """Return the directory's country ``<option>`` lines (6-space indented, one per line),
+    ``selected`` marked: built once per process per selected country, not on every page."""
+    return Markup("\n".join(
+        f'      <option value="{escape(c.code)}"{" selected" if c.code == selected else ""}>'
+        f'{escape(c.name)}</option>' for c in countries.all_countries()))
 
 
 @bp.app_template_test("http_url")

@@ -1,7 +1,9 @@
 """Profile reads: the one visibility filter and the username availability check."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from functools import cache
+
+from sqlalchemy import bindparam, exists, select
 
 from .models import Profile
 from .rules import is_reserved, normalise_username, username_format_error
@@ -24,9 +26,15 @@ def username_status(session, raw: str | None, current: Profile | None = None) ->
         return INVALID, name, err
     if current is not None and current.username == name:
         return CURRENT, name, "This is your current username"
-    if is_reserved(name) or session.scalar(select(exists().where(Profile.username == name))):
+    if is_reserved(name) or session.scalar(_username_taken_statement(), {"name": name}):
         return TAKEN, name, "Username is already taken"
     return AVAILABLE, name, "Available"
+
+
+@cache
+def _username_taken_statement():
+    """The live check's one lookup, built once (it runs on every keystroke pause)."""
+    return select(exists().where(Profile.username == bindparam("name")))
 
 
 # --- Settings, avatars and invitee search (appended by the settings work) ----------------
@@ -84,10 +92,16 @@ def public_profile(session, username: str, *, viewer: Profile | None = None,
     """
     if viewer is not None and viewer.username == username:
         return viewer
-    condition = Profile.username == username
+    return session.scalar(_profile_statement(sees_hidden), {"username": username})
+
+
+@cache
+def _profile_statement(sees_hidden: bool):
+    """The profile page's lookup, built once per kind of viewer."""
+    condition = Profile.username == bindparam("username")
     if not sees_hidden:
         condition = condition & visible()
-    return session.scalar(select(Profile).where(condition))
+    return select(Profile).where(condition)
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ class EventProject(db.Model):
     __tablename__ = "event_projects"
     __table_args__ = (UniqueConstraint("event_id", "project_id"),
                       # the admin dashboard's recent activity (latest entries)
-                      Index("ix_event_projects_submitted_at", "submitted_at"))
+                      Index("ix_event_projects_submitted_at", "submitted_at"),
+                      # an event page's entered projects, newest first, one page at a time
+                      Index("ix_event_projects_event_id_submitted_at_project_id",
+                            "event_id", "submitted_at", "project_id"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())

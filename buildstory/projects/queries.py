@@ -6,8 +6,9 @@ function here runs a constant number of statements whatever the data size.
 from __future__ import annotations
 
 import uuid
+from functools import cache
 
-from sqlalchemy import and_, exists, false, or_, select, true, union_all
+from sqlalchemy import Integer, and_, bindparam, exists, false, select, true, union, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..events.models import Event, EventRegistration
@@ -64,11 +65,37 @@ def project_for_page(session, slug: str) -> Project | None:
 
     One statement: teams are small (TEAM_SIZE_LIMIT), so joining the members is cheap.
     """
-    return session.execute(
-        select(Project).join(Project.owner).options(
+    return session.execute(_page_statement(), {"slug": slug}).unique().scalar_one_or_none()
+
+
+# The project page's statements are built once and their values bound per call:
+# building them (eager-loading options, a union) cost more than running them.
+
+@cache
+def _page_statement():
+    return (select(Project).join(Project.owner).options(
             contains_eager(Project.owner),
             joinedload(Project.members).joinedload(ProjectMember.profile))
-        .where(Project.slug == slug)).unique().scalar_one_or_none()
+            .where(Project.slug == bindparam("slug")))
+
+
+@cache
+def _events_panel_statement(with_enterable: bool):
+    project_id = bindparam("project_id")
+    parts = [select(EventProject.event_id.label("event_id"), true().label("entered"))
+             .where(EventProject.project_id == project_id)]
+    if with_enterable:
+        in_it = exists().where(EventProject.event_id == EventRegistration.event_id,
+                               EventProject.project_id == project_id)
+        parts.append(
+            select(EventRegistration.event_id, false())
+            .join(Event, Event.id == EventRegistration.event_id)
+            .where(EventRegistration.profile_id == bindparam("viewer_id"),
+                   Event.status.in_(ENTRY_STATUSES), ~in_it))
+    found = union_all(*parts).subquery()
+    return (select(Event, found.c.entered).join(found, found.c.event_id == Event.id)
+            .where(Event.status != EventStatus.draft)
+            .order_by(Event.starts_at.desc(), Event.name).limit(100))
 
 
 def events_panel(session, project: Project, viewer: Profile | None = None
@@ -80,21 +107,10 @@ def events_panel(session, project: Project, viewer: Profile | None = None
     viewer is registered for that take entries (open or active) and that the project is
     not in yet, soonest first.
     """
-    parts = [select(EventProject.event_id.label("event_id"), true().label("entered"))
-             .where(EventProject.project_id == project.id)]
+    params = {"project_id": project.id}
     if viewer is not None:
-        in_it = exists().where(EventProject.event_id == EventRegistration.event_id,
-                               EventProject.project_id == project.id)
-        parts.append(
-            select(EventRegistration.event_id, false())
-            .join(Event, Event.id == EventRegistration.event_id)
-            .where(EventRegistration.profile_id == viewer.id,
-                   Event.status.in_(ENTRY_STATUSES), ~in_it))
-    found = union_all(*parts).subquery()
-    rows = session.execute(
-        select(Event, found.c.entered).join(found, found.c.event_id == Event.id)
-        .where(Event.status != EventStatus.draft)
-        .order_by(Event.starts_at.desc(), Event.name).limit(100)).all()
+        params["viewer_id"] = viewer.id
+    rows = session.execute(_events_panel_statement(viewer is not None), params).all()
     entered = [event for event, is_entry in rows if is_entry]
     enterable = [event for event, is_entry in reversed(rows) if not is_entry]
     return entered, enterable
@@ -144,12 +160,25 @@ def projects_of(session, profile: Profile, *, q: str | None = None,
                 limit: int = YOURS_LIMIT) -> list[Project]:
     """Return the projects ``profile`` owns or has joined (owners loaded), newest first.
 
-    Their own hidden projects included: the page badges them.
+    Their own hidden projects included: the page badges them. The ids come from a UNION
+    of two index lookups (owner, membership), so only their projects are read and sorted.
+    The statement is built once (it runs on every dashboard); ``params`` binds the values.
     """
-    joined = select(ProjectMember.project_id).where(ProjectMember.profile_id == profile.id)
+    q = " ".join((q or "").split())[:100]
+    values = {"profile_id": profile.id, "limit": limit}
+    if q:
+        values["name"] = f"%{_escape_like(q)}%"
+    return list(session.scalars(_projects_of_statement(bool(q)).params(values)))
+
+
+@cache
+def _projects_of_statement(with_name: bool):
+    profile_id = bindparam("profile_id")
+    ids = union(select(Project.id).where(Project.profile_id == profile_id),
+                select(ProjectMember.project_id).where(ProjectMember.profile_id == profile_id))
     stmt = (select(Project).join(Project.owner).options(contains_eager(Project.owner))
-            .where(or_(Project.profile_id == profile.id, Project.id.in_(joined))))
-    if (match := _name_matches(q)) is not None:
-        stmt = stmt.where(match)
-    return list(session.scalars(
-        stmt.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit)))
+            .where(Project.id.in_(ids)))
+    if with_name:
+        stmt = stmt.where(Project.name.ilike(bindparam("name"), escape="\\"))
+    return (stmt.order_by(Project.created_at.desc(), Project.id.desc())
+            .limit(bindparam("limit", type_=Integer)))

@@ -12,6 +12,7 @@ from ..identity.services import utcnow
 from ..markdown import meta_description
 from ..web import htmx
 from ..web.auth import login_required
+from ..web.urls import link_for
 from ..teams import queries as team_queries
 from . import access, forms, queries, services
 from .rules import suggest_slug
@@ -30,12 +31,12 @@ EVENT_UNKNOWN = "Choose an event from the list"
 
 def profile_url(profile) -> str:
     """Return the public profile URL of a builder."""
-    return url_for("profiles.profile", username=profile.username)
+    return link_for("profiles.profile", username=profile.username)
 
 
 def event_url(event) -> str:
     """Return the public page of an event."""
-    return url_for("events.show", slug=event.slug)
+    return link_for("events.show", slug=event.slug)
 
 
 def _int_arg(name: str) -> int:

@@ -14,6 +14,7 @@ from ..admin.models import TwitchCategory
 from ..applications.forms import clean_text
 from ..audit import record
 from ..errors import ValidationFailed
+from ..locking import lock_row
 from ..profiles.forms import URL_MAX, clean_url
 
 ALREADY_FOLLOWED = "This category is already followed"
@@ -61,7 +62,8 @@ def add_category(session, actor, values: dict) -> TwitchCategory:
 
 
 def remove_category(session, actor, category: TwitchCategory) -> None:
-    """Stop following a category (audited)."""
+    """Stop following a category (audited); NotFound when another admin just removed it."""
+    lock_row(session, category)
     record(session, actor, "remove_twitch_category", twitch_id=category.twitch_id,
            name=category.name)
     session.delete(category)

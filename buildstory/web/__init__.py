@@ -8,11 +8,13 @@ from .csrf import init_csrf
 from .errors import init_errors
 from .jinja import init_jinja
 from .limits import init_limits
+from .inputs import init_inputs
 from .security import init_security
 
 
 def init_web(app) -> None:
     """Install the shared request machinery and every blueprint."""
+    init_inputs(app)  # before any rule is added
     init_compress(app)  # registered first, so it runs last among after_request hooks
     init_security(app)
     init_csrf(app)

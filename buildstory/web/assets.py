@@ -18,9 +18,15 @@ def _digest(path: str) -> str:
 def init_assets(app) -> None:
     """Add ``asset_url(filename)`` to templates and cache versioned files for a year."""
     static = Path(app.static_folder)
+    built: dict[tuple[str, str], str] = {}  # (script root, filename) → URL, per process
 
     def asset_url(filename: str) -> str:
-        return url_for("static", filename=filename, v=_digest(str(static / filename)))
+        key = (request.script_root, filename)
+        url = built.get(key)
+        if url is None:
+            url = built[key] = url_for("static", filename=filename,
+                                       v=_digest(str(static / filename)))
+        return url
 
     app.jinja_env.globals["asset_url"] = asset_url
 

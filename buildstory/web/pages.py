@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from .. import cache
 from ..db import db
 from ..events import queries as event_queries
 from ..events.queries import SEEKING
@@ -56,11 +57,23 @@ def ago(dt, now) -> str:
     return dt.strftime("%-d %b %Y")
 
 
+def _featured_stats(event) -> dict:
+    """The featured event's counts, kept for STATS_CACHE_SECONDS (``buildstory/cache.py``;
+    the same entry as the event page's)."""
+    return cache.cached(("event_stats", event.id),
+                        lambda: event_queries.event_stats(db.session, event))
+
+
 def _featured_context(now) -> dict:
-    """The featured event and its stats (two statements; none without a featured event)."""
-    event = event_queries.featured_event(db.session)
+    """The featured event and its stats (two statements, one when the stats are cached;
+    none without a featured event)."""
+    return _event_context(event_queries.featured_event(db.session), now)
+
+
+def _event_context(event, now) -> dict:
+    """The featured event's part of the landing page and the dashboard."""
     return {"event": event, "now": now,
-            "stats": event_queries.event_stats(db.session, event) if event else None,
+            "stats": _featured_stats(event) if event else None,
             "refusal": event_queries.registration_refusal(event, now) if event else None}
 
 
@@ -127,13 +140,14 @@ def dashboard():
 def _dashboard_context(profile) -> dict:
     now = utcnow()
     session = db.session
-    ctx = _featured_context(now)
-    event, refusal = ctx["event"], ctx["refusal"]
-    registration = event_queries.registration_for(session, event, profile)
+    event, registration = event_queries.featured_event_and_registration(session, profile)
+    ctx = _event_context(event, now)
+    refusal = ctx["refusal"]
     projects = project_queries.projects_of(session, profile, limit=DASHBOARD_PROJECTS + 1)
-    invites = team_queries.received_invites(session, profile, now)
-    if len(invites) < team_queries.LIST_LIMIT:
-        g.invite_count = len(invites)  # the header badge counts the same invites
+    # The header badge's count first: most builders have no invite waiting, and the
+    # count is far cheaper than loading invites with their projects and senders.
+    g.invite_count = team_queries.pending_invite_count(session, profile, now)
+    invites = team_queries.received_invites(session, profile, now) if g.invite_count else []
     actions = _registration_actions(event, registration, refusal)
     seeking = registration is not None and registration.team_preference in SEEKING
     return {**ctx, **actions, "profile": profile, "registration": registration,

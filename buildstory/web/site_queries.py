@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import String, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
@@ -40,6 +41,7 @@ def _activity_part(kind: str, at, subject, subject_slug, extra, extra_slug, stmt
         .order_by(at.desc()).limit(limit))
 
 
+@cache  # built once per limit: building this union cost more than running it
 def recent_activity_statement(limit: int = ACTIVITY_LIMIT):
     """Return the SELECT of the newest public activity: sign-ups, registrations for public
     events, project entries and team joins, newest first, at most ``limit`` rows.

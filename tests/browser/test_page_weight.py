@@ -1,0 +1,123 @@
+"""Page weight on a first visit (quality.md "Performance"): every main page, opened in a
+fresh browser context (empty cache), transfers at most 40 KB of HTML + JavaScript + CSS
+measured as gzip level 6 of each response body (images excluded); the only scripts are
+the vendored htmx and our own app.js (a few KB); static files come with versioned URLs,
+immutable caching and gzip, and so do the pages.
+
+Lists are filled to a full page (24 members, 24 projects, 50 users…) so the numbers are
+the heaviest a visitor gets; public pages are measured both signed out and as an admin,
+who also sees the moderation controls.
+"""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from buildstory.db import db
+from buildstory.enums import EventStatus
+from tests.browser.a11y import session_cookies
+from tests.factories import (AccountFactory, EventFactory, EventProjectFactory,
+                             EventRegistrationFactory, ProfileFactory, ProjectFactory,
+                             ProjectMemberFactory, TeamInviteFactory)
+
+LIMIT = 40 * 1024
+APP_JS_LIMIT = 8 * 1024  # our own script, uncompressed: "a few KB"
+IMMUTABLE = "public, max-age=31536000, immutable"
+COUNTED = {"document", "script", "stylesheet", "fetch", "xhr"}
+SCRIPTS = {"htmx-2.0.11.min.js", "app.js"}
+
+
+def world():
+    """A featured event with 30 entered projects, 60 builders, an admin with a project,
+    a team, invites both ways; returns the admin's identity and the URLs to visit."""
+    event = EventFactory(status=EventStatus.active, featured=True, name="Winter Agents Jam",
+                         description="Build an **agent** in a week. " * 8)
+    admin = AccountFactory(profile__role="admin", profile__display_name="Amara Okafor",
+                           profile__bio="Shipping *agents* since 2023. " * 5)
+    me = admin.profile
+    mine = ProjectFactory(owner=me, name="Ledger Lens", description="Receipts, read. " * 20)
+    EventRegistrationFactory(event=event, profile=me)
+    EventProjectFactory(event=event, project=mine)
+    for i in range(60):
+        builder = ProfileFactory(display_name=f"Zoë Müller {i}")
+        EventRegistrationFactory(event=event, profile=builder)
+        if i < 30:
+            project = ProjectFactory(owner=builder)
+            EventProjectFactory(event=event, project=project)
+        if i < 4:
+            ProjectMemberFactory(project=mine, profile=builder)
+            TeamInviteFactory(recipient=me, project=project)
+    TeamInviteFactory(project=mine)
+    return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
+                         "project": f"/projects/{mine.slug}"}
+
+
+@pytest.fixture
+def setup(app, site):
+    with app.app_context():
+        identity, urls = world()
+        db.session.commit()
+        db.session.remove()
+    return identity, urls
+
+
+def first_visit(browser, url, cookies=None) -> dict:
+    """Open ``url`` in a fresh context; return what was transferred, by resource type."""
+    context = browser.new_context()
+    if cookies:
+        context.add_cookies(cookies)
+    seen = []
+    page = context.new_page()
+    page.on("response", lambda r: seen.append(r))
+    try:
+        main = page.goto(url, wait_until="networkidle")
+        assert main.status == 200, (url, main.status)
+        found = []
+        for r in seen:
+            kind = r.request.resource_type
+            if kind not in COUNTED or r.status != 200:
+                continue
+            body = r.body()
+            found.append({"url": r.url, "kind": kind, "raw": len(body),
+                          "gzip": len(gzip.compress(body, compresslevel=6)),
+                          "headers": r.headers})
+        return {"responses": found, "total": sum(f["gzip"] for f in found)}
+    finally:
+        context.close()
+
+
+PUBLIC = ["/", "/sign-in", "/sign-up"]
+BOTH = ["/events", "event", "/members", "profile", "/projects", "project"]
+SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users"]
+
+
+def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):
+    identity, urls = setup
+    admin = session_cookies(app, identity, site)
+    visits = [(p, None) for p in PUBLIC + BOTH] + [(p, admin) for p in BOTH + SIGNED_IN]
+    report = {}
+    for path, cookies in visits:
+        url = site + urls.get(path, path)
+        result = first_visit(browser, url, cookies)
+        who = "admin" if cookies else "anonymous"
+        report[f"{who} {urls.get(path, path)}"] = result["total"]
+        kinds = {r["kind"] for r in result["responses"]}
+        assert {"document", "script", "stylesheet"} <= kinds, (url, kinds)
+        scripts = {r["url"].split("?")[0].rsplit("/", 1)[-1]
+                   for r in result["responses"] if r["kind"] == "script"}
+        assert scripts == SCRIPTS, (url, scripts)
+        for r in result["responses"]:
+            if r["kind"] in ("script", "stylesheet"):
+                assert "?v=" in r["url"], r["url"]  # versioned by content hash
+                assert r["headers"].get("cache-control") == IMMUTABLE, r
+                assert r["headers"].get("content-encoding") == "gzip", r
+                if r["url"].split("?")[0].endswith("/app.js"):
+                    assert r["raw"] <= APP_JS_LIMIT, r
+            if r["kind"] == "document":
+                assert r["headers"].get("content-encoding") == "gzip", r
+        assert result["total"] <= LIMIT, (url, result["total"], [
+            (r["url"], r["gzip"]) for r in result["responses"]])
+    print("\nfirst-visit weight (gzip -6, HTML + JS + CSS):")
+    for name, total in report.items():
+        print(f"  {total / 1024:5.1f} KB  {name}")
