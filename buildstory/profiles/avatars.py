@@ -6,6 +6,7 @@ import io
 import warnings
 from functools import lru_cache
 
+from markupsafe import Markup, escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import ValidationFailed
@@ -42,8 +43,6 @@ def _colour(profile_id) -> str:
 def avatar_markup(profile, size=40):
     """Return the ``avatar`` macro's HTML: the uploaded image, or the initials drawn as
     inline SVG (built once per builder, name and size: lists show many avatars)."""
-    from markupsafe import Markup, escape
-
     url = avatar_url(profile)
     if url:
         return Markup(f'<img class="avatar" src="{escape(url)}" width="{escape(size)}" '
@@ -53,8 +52,6 @@ def avatar_markup(profile, size=40):
 
 @lru_cache(maxsize=8192)
 def _initials_svg(profile_id, name, size):
-    from markupsafe import Markup, escape
-
     return Markup(
         f'<svg class="avatar" width="{escape(size)}" height="{escape(size)}" viewBox="0 0 40 40" '
         f'aria-hidden="true" focusable="false"><rect width="40" height="40" rx="20" '

@@ -10,6 +10,7 @@ from .jinja import init_jinja
 from .limits import init_limits
 from .inputs import init_inputs
 from .security import init_security
+from .transactions import init_transactions
 
 
 def init_web(app) -> None:
@@ -17,6 +18,7 @@ def init_web(app) -> None:
     init_inputs(app)  # before any rule is added
     init_compress(app)  # registered first, so it runs last among after_request hooks
     init_security(app)
+    init_transactions(app)  # read-only requests end with COMMIT (prepared plans survive)
     init_csrf(app)
     init_limits(app)
     app.before_request(load_current_user)

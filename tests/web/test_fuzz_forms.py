@@ -13,6 +13,7 @@ and tokens in every route with a variable part answer 404.
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -114,7 +115,6 @@ def test_random_form_data_never_breaks_a_post_route(world, endpoint, base, pairs
                                b"\xff\xd8\xff\xe0"]),
        htmx=st.booleans())
 def test_random_uploads_never_break_the_avatar_form(world, junk, name, prefix, htmx):
-    import io
     data = {"avatar": (io.BytesIO(prefix + junk), name)}
     with world.turn():
         response = world.client("builder").post("/settings/avatar", data, htmx=htmx)
@@ -167,7 +167,6 @@ def test_bodies_over_the_form_cap_are_413(world, endpoint):
 
 @pytest.mark.parametrize("size_mb", [5.5, 7])
 def test_avatars_over_5_mb_are_413_with_the_image_message(world, size_mb):
-    import io
     blob = b"\x89PNG\r\n\x1a\n" + b"\x00" * int(size_mb * 1024 * 1024)
     for htmx in (False, True):
         with world.turn():
@@ -200,7 +199,6 @@ def variable_routes(app):
 
 def malformed_urls(app, w, endpoint, method, rule):
     """The route's matrix URL with one variable part at a time replaced by junk."""
-    from werkzeug.routing import RequestRedirect  # noqa: F401  (routing may redirect)
     url = main_case(endpoint, method).url(w).split("?")[0]
     _, args = app.url_map.bind("localhost").match(url, method=method)
     for match in VARIABLE.finditer(rule.rule):
@@ -237,3 +235,15 @@ def test_malformed_ids_slugs_and_tokens_are_404_everywhere(app, world):
                     failures.append(f"{method} {path[:120]}: the database changed")
     assert tried > 200
     assert not failures, "\n".join(failures)
+
+
+def test_a_nul_in_any_input_is_dropped_not_a_500(world):
+    """PostgreSQL text cannot hold NUL: it never reaches a view (buildstory/web/inputs.py)."""
+    with world.turn():
+        me = world.client("builder")
+        r = me.post("/settings", {"display_name": "Ada\x00 Lovelace", "username": "mx-builder\x00",
+                                  "allow_invites": "1"})
+        assert r.status_code == 303
+        assert "Ada Lovelace" in me.get("/profiles/mx-builder").get_data(as_text=True)
+        assert me.get("/members?q=ada%00").status_code == 200
+        assert me.get("/projects/mx-project%00").status_code == 404

@@ -60,10 +60,6 @@ def at_once(clients, path, data):
     return responses
 
 
-def succeeded(r) -> bool:
-    return r.status_code == 303 or (r.status_code == 200 and r.headers.get("HX-Request") is None)
-
-
 def audit_rows(app, action):
     with app.app_context():
         value = db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == action))
