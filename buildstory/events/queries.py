@@ -243,3 +243,28 @@ def registrant_rows(session, event: Event):
 def now_phase(event: Event, now: datetime) -> dict:
     """Return the event's countdown state (see ``rules.countdown``)."""
     return rules.countdown(event, now)
+
+
+def registrants_of_slug(slug: str, seeking: bool = False):
+    """Return a SELECT of profile ids registered for the public event ``slug`` (directory filter).
+
+    With ``seeking``: only those looking for a team or with a team open to more.
+    """
+    stmt = (select(EventRegistration.profile_id)
+            .join(Event, Event.id == EventRegistration.event_id)
+            .where(Event.slug == slug, Event.status.in_(rules.PUBLIC_STATUSES)))
+    if seeking:
+        stmt = stmt.where(EventRegistration.team_preference.in_(SEEKING))
+    return stmt
+
+
+def team_preferences(session, slug: str, profile_ids) -> dict:
+    """Return {profile_id: team preference} for these builders in the public event ``slug``."""
+    if not profile_ids:
+        return {}
+    rows = session.execute(
+        select(EventRegistration.profile_id, EventRegistration.team_preference)
+        .join(Event, Event.id == EventRegistration.event_id)
+        .where(Event.slug == slug, Event.status.in_(rules.PUBLIC_STATUSES),
+               EventRegistration.profile_id.in_(list(profile_ids))))
+    return dict(rows.all())

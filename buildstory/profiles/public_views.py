@@ -112,9 +112,15 @@ def directory_filters(args) -> queries.DirectoryFilters:
 @bp.get("/members")
 def members():
     """The member directory: visible builders, live search, filters, 24 per page."""
+    from ..events import queries as event_queries  # events imports profiles
+
     filters = directory_filters(request.args)
     builders, has_next = queries.directory(db.session, filters)
+    preferences = (event_queries.team_preferences(db.session, filters.event,
+                                                  [b.id for b in builders])
+                   if filters.event else {})
     return htmx.page(MEMBERS, MEMBERS_BLOCKS, members=builders, filters=filters,
+                     events=event_queries.public_events(db.session), preferences=preferences,
                      has_next=has_next, page_size=queries.DIRECTORY_PAGE_SIZE,
                      can_moderate=access.sees_hidden_profiles(g.role),
                      countries=countries.all_countries(),

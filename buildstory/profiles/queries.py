@@ -108,7 +108,8 @@ def _profile_statement(sees_hidden: bool):
 class DirectoryFilters:
     """What the member directory was asked for; invalid values were already dropped.
 
-    ``event`` (a slug) and ``seeking`` are accepted now and applied by the events feature.
+    ``event`` is a public event's slug (registered builders only); ``seeking`` narrows
+    that to builders looking for a team or with a team open to more (only with an event).
     """
 
     q: str = ""
@@ -156,6 +157,9 @@ def _matching(filters: DirectoryFilters) -> Select:
         stmt = stmt.where(Profile.experience_level == filters.experience)
     if filters.country:
         stmt = stmt.where(Profile.country == filters.country)
+    if filters.event:
+        from ..events.queries import registrants_of_slug  # events imports this module
+        stmt = stmt.where(Profile.id.in_(registrants_of_slug(filters.event, filters.seeking)))
     term = search_term(filters.q)
     if 1 <= len(term) <= 2:
         stmt = stmt.where(Profile.username.like(_like_escape(term) + "%", escape=LIKE_ESCAPE))

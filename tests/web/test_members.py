@@ -171,3 +171,35 @@ def test_directory_query_count_is_small_and_constant(client, login, app, path, s
                 assert r.status_code == 200
             counts.append(q.count)
     assert counts[:2] == counts[2:] and max(counts) <= 8, counts
+
+
+def test_event_and_looking_for_teammates_filters(client, db_session):
+    """The directory narrows to an event's registrants, and with "seeking" to those looking
+    for a team or with a team open to more; each card shows the team preference."""
+    from buildstory.enums import TeamPreference
+    from tests.factories import EventFactory, EventRegistrationFactory
+    event = EventFactory(slug="filter-jam")
+    draft = EventFactory(status="draft", slug="secret-draft")
+    looking = ProfileFactory(username="looking-one")
+    open_team = ProfileFactory(username="open-team")
+    solo = ProfileFactory(username="solo-one")
+    ProfileFactory(username="not-registered")
+    hidden = ProfileFactory(username="hidden-reg", hidden=True)
+    for profile, pref in ((looking, TeamPreference.looking_for_team),
+                          (open_team, TeamPreference.has_team_open),
+                          (solo, TeamPreference.solo), (hidden, TeamPreference.looking_for_team)):
+        EventRegistrationFactory(event=event, profile=profile, team_preference=pref)
+    EventRegistrationFactory(event=draft, profile=solo, team_preference=TeamPreference.solo)
+
+    html = client.get("/members?event=filter-jam").get_data(as_text=True)
+    assert all(f"@{u}" in html for u in ("looking-one", "open-team", "solo-one"))
+    assert "@not-registered" not in html and "@hidden-reg" not in html
+    assert "Looking for a team" in html and "Have a team, open to more" in html
+    assert 'option value="filter-jam" selected' in html and "secret-draft" not in html
+
+    html = client.get("/members?event=filter-jam&seeking=1").get_data(as_text=True)
+    assert "@looking-one" in html and "@open-team" in html and "@solo-one" not in html
+    html = client.hx_get("/members?event=filter-jam&seeking=1", target="member-results").get_data(as_text=True)
+    assert "<html" not in html and "@looking-one" in html and "@solo-one" not in html
+    # A draft event is not a public filter: nobody matches.
+    assert "@solo-one" not in client.get("/members?event=secret-draft").get_data(as_text=True)
