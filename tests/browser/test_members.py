@@ -65,6 +65,6 @@ def test_search_works_without_javascript(browser, site, app):
     page.goto(site + "/members")
     page.get_by_label("Search members").fill("hopper")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(site + "/members?q=hopper&experience=&country=")
+    expect(page).to_have_url(site + "/members?q=hopper&experience=&country=&event=")
     expect(page.locator("#member-results .member-card")).to_have_count(1)
     context.close()
