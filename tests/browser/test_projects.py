@@ -35,6 +35,9 @@ def tab_to(page, element_id, limit=30):
 
 def test_create_a_project_by_keyboard_with_the_suggested_url(page, site, app):
     sign_in(page, site, app, "/projects/new")
+    # Wait until the form page (and htmx) has fully loaded before tabbing into it.
+    expect(page.get_by_role("button", name="Create project")).to_be_visible()
+    page.wait_for_load_state("load")
     checks = []
     page.on("request", lambda r: "/project-slug-check" in r.url and checks.append(r.url))
     slug, status = page.locator("#slug"), page.locator("#slug-status")
