@@ -62,7 +62,7 @@ def load_config(instance_path, env=None):
             "pool_pre_ping": True,
             "pool_size": int(env.get("DB_POOL_SIZE", "10")),
             "max_overflow": 10,
-            "connect_args": {"connect_timeout": 5},
+            "connect_args": _connect_args(env),
         },
         # Form bodies are capped at 1 MB; the avatar upload raises its own limit.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -98,6 +98,17 @@ def load_config(instance_path, env=None):
         # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
         "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
     }
+
+
+def _connect_args(env) -> dict:
+    """psycopg connection arguments; ``DB_STATEMENT_TIMEOUT_MS`` (default off) caps every
+    statement of the app's connections (README "Performance" recommends 5000 for web
+    processes; leave it off for ``flask db upgrade`` on large tables)."""
+    args = {"connect_timeout": 5}
+    timeout = int(env.get("DB_STATEMENT_TIMEOUT_MS", "0") or 0)
+    if timeout > 0:
+        args["options"] = f"-c statement_timeout={timeout}"
+    return args
 
 
 def _list(value):

@@ -173,3 +173,7 @@ FEATURE_SEEDERS.append(_draws_demo.seed)  # after registrations: the past event'
 from .moderation import demo as _moderation_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the demo's builders
+
+from .profiles import demo as _profiles_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars

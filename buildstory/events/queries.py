@@ -6,6 +6,7 @@ builders, and projects that are hidden or whose owner is, never show or count.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -173,18 +174,45 @@ def event_stats(session, event: Event) -> dict:
     return dict(row._mapping)
 
 
+@dataclass(frozen=True, slots=True)
+class EnteredProject:
+    """What an event page's project card shows of a project."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectOwner:
+    """What an event page's project card shows of its owner (``avatar`` needs these)."""
+
+    id: uuid.UUID
+    username: str | None
+    display_name: str
+    avatar_hash: str | None
+
+
 def entered_projects(session, event: Event, page: int = 1,
                      per_page: int = PROJECTS_PER_PAGE) -> tuple[list, bool]:
-    """Return one page of ``(project, owner)`` entered in the event, and whether more follow."""
+    """Return one page of ``(project, owner)`` entered in the event, and whether more follow.
+
+    Plain ``EnteredProject`` / ``ProjectOwner`` values with the card's columns only, not
+    ORM objects: loading 48 full rows as entities was a third of the page's time.
+    """
     page = max(page, 1)
     rows = session.execute(_entered_statement(), {
         "event_id": event.id, "offset": (page - 1) * per_page, "limit": per_page + 1}).all()
-    return [tuple(r) for r in rows[:per_page]], len(rows) > per_page
+    cards = [(EnteredProject(r[0], r[1], r[2]), ProjectOwner(r[3], r[4], r[5], r[6]))
+             for r in rows[:per_page]]
+    return cards, len(rows) > per_page
 
 
 @cache
 def _entered_statement():
-    return (select(Project, Profile)
+    return (select(Project.id, Project.slug, Project.name, Profile.id, Profile.username,
+                   Profile.display_name, Profile.avatar_hash)
+            .select_from(Project)
             .join(EventProject, EventProject.project_id == Project.id)
             .join(Profile, Profile.id == Project.profile_id)
             .where(EventProject.event_id == bindparam("event_id"), _visible_project())
@@ -207,8 +235,13 @@ def registered_profile_ids_subquery(event_id: uuid.UUID, seeking: bool = False):
 
 def public_events(session) -> list[Event]:
     """Return every public event (newest first) — for filters such as the member directory's."""
-    return list(session.scalars(select(Event).where(Event.status.in_(rules.PUBLIC_STATUSES))
-                                .order_by(Event.starts_at.desc()).limit(200)))
+    return list(session.scalars(_public_events_statement()))
+
+
+@cache  # built once: the member directory runs it on every page
+def _public_events_statement():
+    return (select(Event).where(Event.status.in_(rules.PUBLIC_STATUSES))
+            .order_by(Event.starts_at.desc()).limit(200))
 
 
 def admin_events(session, page: int = 1) -> tuple[list, bool]:

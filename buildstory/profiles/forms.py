@@ -63,7 +63,7 @@ def too_long(name: str, limit: int) -> str:
 
 
 def clean_display_name(raw: str | None) -> tuple[str | None, str | None]:
-    """Return the trimmed display name (1–100 characters) or its error."""
+    """Return the display name trimmed, inner runs of whitespace made one space (1–100)."""
     value = " ".join((raw or "").split())
     if not value:
         return None, "Display name is required"

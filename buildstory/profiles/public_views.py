@@ -8,7 +8,7 @@ from typing import NamedTuple
 from flask import abort, g, redirect, request, url_for
 from markupsafe import Markup, escape
 
-from .. import markdown
+from .. import cache, markdown
 from ..db import db
 from ..enums import EXPERIENCE_LEVEL_LABELS, ExperienceLevel
 from ..web import htmx
@@ -109,6 +109,23 @@ def directory_filters(args) -> queries.DirectoryFilters:
         seeking=args.get("seeking") == "1", page=page)
 
 
+class EventOption(NamedTuple):
+    """An event of the directory's Event filter."""
+
+    slug: str
+    name: str
+
+
+def _event_options() -> list[EventOption]:
+    """The Event filter's options (public events, newest first), kept for
+    STATS_CACHE_SECONDS (``buildstory/cache.py``): they change a few times a month and the
+    directory is a hot page."""
+    from ..events import queries as event_queries  # events imports profiles
+
+    return cache.cached(("event_options",), lambda: [
+        EventOption(e.slug, e.name) for e in event_queries.public_events(db.session)])
+
+
 @bp.get("/members")
 def members():
     """The member directory: visible builders, live search, filters, 24 per page."""
@@ -120,7 +137,7 @@ def members():
                                                   [b.id for b in builders])
                    if filters.event else {})
     return htmx.page(MEMBERS, MEMBERS_BLOCKS, members=builders, filters=filters,
-                     events=event_queries.public_events(db.session), preferences=preferences,
+                     events=_event_options(), preferences=preferences,
                      has_next=has_next, page_size=queries.DIRECTORY_PAGE_SIZE,
                      can_moderate=access.sees_hidden_profiles(g.role),
                      countries=countries.all_countries(),

@@ -12,9 +12,16 @@ COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/sv
 MIN_SIZE = 500
 
 
+# Pages and fragments are compressed on every response: level 2 costs ~40% of level 6's
+# CPU (0.16 vs 0.28 ms for the 34 KB member directory, 0.33 vs 0.93 ms for a 156 KB admin
+# list) for ~8% more bytes. Static files are compressed once per process (cached), so at 9.
+DYNAMIC_LEVEL = 2
+STATIC_LEVEL = 9
+
+
 @lru_cache(maxsize=256)
 def _gzip_static(path: str, etag: str, data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=6, mtime=0)
+    return gzip.compress(data, compresslevel=STATIC_LEVEL, mtime=0)
 
 
 def _compress(response):
@@ -31,7 +38,7 @@ def _compress(response):
     if request.endpoint == "static":
         body = _gzip_static(request.path, response.get_etag()[0] or "", data)
     else:
-        body = gzip.compress(data, compresslevel=6, mtime=0)
+        body = gzip.compress(data, compresslevel=DYNAMIC_LEVEL, mtime=0)
     response.set_data(body)
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")

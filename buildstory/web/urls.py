@@ -2,31 +2,38 @@
 
 A page builds the same links on every view (24 cards are ~50 links at 6-10 µs each in
 Flask's ``url_for``). A relative URL depends only on the endpoint, its arguments and the
-script root, so those are the key. External URLs (``_external``), anchors, other
-underscore options, blueprint-relative endpoints, calls outside a request and
-unhashable arguments go straight to Flask. The templates' ``url_for`` is this function.
+script root, so those are the key (every app instance builds the same URL map).
+External URLs (``_external``), anchors, other underscore options, blueprint-relative
+endpoints, calls outside a request and unhashable arguments go straight to Flask. The
+templates' ``url_for`` is this function.
 """
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, url_for
+from flask import url_for
+from flask.globals import _cv_request  # the request context without the proxy's cost
 
 MAX_URLS = 20_000
+_built: dict = {}
 
 
 def link_for(endpoint: str, **values) -> str:
     """Return ``url_for(endpoint, **values)``, remembered per process (see module doc)."""
-    if endpoint[:1] == "." or not has_request_context() or any(k[:1] == "_" for k in values):
+    ctx = _cv_request.get(None)
+    if ctx is None or endpoint[0] == ".":
         return url_for(endpoint, **values)
-    built = current_app.extensions.setdefault("buildstory_urls", {})
+    key = [ctx.request.script_root, endpoint]
+    for name, value in values.items():
+        if name[0] == "_":
+            return url_for(endpoint, **values)
+        key += (name, value.__class__, value)
+    key = tuple(key)
     try:
-        key = (request.script_root, endpoint,
-               *sorted((k, type(v), v) for k, v in values.items()))
-        url = built.get(key)
-    except TypeError:  # an unhashable or unorderable argument
+        url = _built.get(key)
+    except TypeError:  # an unhashable argument
         return url_for(endpoint, **values)
     if url is None:
         url = url_for(endpoint, **values)
-        if len(built) >= MAX_URLS:
-            built.clear()
-        built[key] = url
+        if len(_built) >= MAX_URLS:
+            _built.clear()
+        _built[key] = url
     return url

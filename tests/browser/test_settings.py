@@ -1,11 +1,13 @@
 """The settings page in a real browser: the region picker, the username check, the keyboard."""
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from buildstory.db import db
 from buildstory.profiles.models import Profile
+from tests.browser.a11y import serious_violations, session_cookies
 from tests.conftest import TEST_PASSWORD
 from tests.factories import AccountFactory, ProfileFactory
 
@@ -127,3 +129,14 @@ def test_the_settings_form_works_by_keyboard_alone(page, site, app):
     saved = stored(app, profile_id)
     assert (saved.display_name, saved.country, saved.region, saved.allow_invites) == (
         "Ada Keyboard", "DE", "DE-BE", False)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_settings_page_is_accessible(browser, site, app, scheme):
+    with app.app_context():
+        account = AccountFactory(profile__country="GB", profile__region="GB-LND")
+        identity = account.id
+        db.session.commit()
+    cookies = session_cookies(app, identity, site)
+    assert serious_violations(browser, site + "/settings", cookies=cookies,
+                              color_scheme=scheme) == []

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
 from buildstory.errors import ValidationFailed
 from buildstory.profiles import services
@@ -177,3 +178,16 @@ def test_an_empty_upload_asks_for_a_file(db_session):
     with pytest.raises(ValidationFailed) as info:
         services.set_avatar(db_session, ProfileFactory(), b"", now=NOW)
     assert info.value.errors == {"avatar": "Avatar is required"}
+
+
+def test_the_demo_gives_a_few_builders_avatars_once(db_session):
+    import random
+
+    from buildstory.profiles import demo
+
+    ProfileFactory(clerk_id="demo_priya", username="priya")
+    ProfileFactory(clerk_id="demo_kenji", username="kenji")
+    ProfileFactory(clerk_id="demo_someone", username="someone")
+    assert demo.seed(db_session, random.Random(1)) == {"avatars": 2}
+    assert demo.seed(db_session, random.Random(1)) == {"avatars": 0}
+    assert db_session.scalar(select(func.count()).select_from(Avatar)) == 2
