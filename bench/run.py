@@ -115,15 +115,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-# Chosen by measurement on 2 cores (README "Performance"): processes, not threads, share
-# the cores — 8 threads per worker spent more CPU handing the GIL around than serving.
-WORKERS = os.environ.get("BENCH_WORKERS", "4")
+# Production's settings (gunicorn.conf.py: 2 processes per core, 1 thread each, chosen
+# by measurement — README "Performance"); BENCH_WORKERS / BENCH_THREADS try others.
+WORKERS = os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1)))
 THREADS = os.environ.get("BENCH_THREADS", "1")
 
 
 def serve(env, port):
-    cmd = [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", WORKERS,
-           "-k", "gthread", "--threads", THREADS, "--log-level", "warning", "wsgi:app"]
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+           "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    env = dict(env, WEB_CONCURRENCY=WORKERS, GUNICORN_THREADS=THREADS)
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(100):
         try:
@@ -217,7 +218,7 @@ def main() -> int:
         port = free_port()
         proc = serve(serving, port)  # production settings; migrations run without the timeout
         base = f"http://127.0.0.1:{port}"
-        print(f"\ngunicorn: {WORKERS} workers x {THREADS} threads (gthread), production config, "
+        print(f"\ngunicorn: gunicorn.conf.py, {WORKERS} workers x {THREADS} threads (gthread), production config, "
               f"statement timeout {serving['DB_STATEMENT_TIMEOUT_MS']} ms\n"
               f"wrk: {CONNECTIONS} connections on loopback, best of {ROUNDS} rounds of "
               f"{DURATION} s per path (each round: the baseline, then the path)\n"

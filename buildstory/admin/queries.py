@@ -15,11 +15,14 @@ from .audit_text import ACTION_LABELS
 from ..enums import UserRole
 from ..events.models import Event, EventRegistration
 from ..profiles.models import Profile
-from ..profiles.queries import visible
+from ..profiles.queries import CARD_COLUMNS, MemberCard, visible
 from ..projects.models import Project
 from ..teams.models import ProjectMember, TeamInvite
 
 PER_PAGE = 50
+# The user list pages 25 rows: each row carries a full moderation panel (three forms),
+# and 50 of them were two thirds of the page's time (README "Performance").
+USERS_PER_PAGE = 25
 STATUSES = ("all", "active", "hidden", "banned")
 STATUS_LABELS = {"all": "All", "active": "Active", "hidden": "Hidden", "banned": "Banned"}
 
@@ -87,19 +90,21 @@ def user_counts(session, *, q: str | None, role: str | None) -> dict[str, int]:
 
 def user_list(session, *, q: str | None, status: str, role: str | None, page: int,
               counts: dict[str, int] | None = None) -> UserList:
-    """Return one page (≤ 50) of profiles, newest first, and the status-tab counts
+    """Return one page (25) of profiles, newest first, and the status-tab counts
     (``counts`` when the caller has them, e.g. from the stats cache; else counted here)."""
     where = [c for c in (search_condition(q),) if c is not None]
     if role in UserRole.__members__:
         where.append(Profile.role == UserRole(role))
     if counts is None:
         counts = user_counts(session, q=q, role=role)
-    rows = session.scalars(
-        select(Profile).where(*where, status_condition(status))
+    # The row's columns only (``MemberCard``), not whole profiles: loading 51 entities
+    # was a fifth of the page's time.
+    rows = [MemberCard(*r) for r in session.execute(
+        select(*CARD_COLUMNS).where(*where, status_condition(status))
         .order_by(Profile.created_at.desc(), Profile.id.desc())
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
-    return UserList(rows=rows[:PER_PAGE], counts=counts, page=page,
-                    has_next=len(rows) > PER_PAGE)
+        .offset((page - 1) * USERS_PER_PAGE).limit(USERS_PER_PAGE + 1))]
+    return UserList(rows=rows[:USERS_PER_PAGE], counts=counts, page=page,
+                    has_next=len(rows) > USERS_PER_PAGE)
 
 
 def registrations_of(session, profile_id: uuid.UUID, limit: int = PER_PAGE):

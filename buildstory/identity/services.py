@@ -141,7 +141,7 @@ def create_session(session, identity_id: str, *, user_agent: str | None, now: da
 
 
 @cache
-def _live_session_statement():
+def live_session_statement():
     """The session lookup of every signed-in request, built once (values are bound per
     call: rebuilding the statement cost more than running it)."""
     return (select(UserSession, Profile)
@@ -152,7 +152,7 @@ def _live_session_statement():
 
 def load_session(session, sid: str, *, now: datetime):
     """Return ``(UserSession, Profile | None)`` for a live session id, or None."""
-    row = session.execute(_live_session_statement(), {"sid": sid, "now": now}).first()
+    row = session.execute(live_session_statement(), {"sid": sid, "now": now}).first()
     return (row[0], row[1]) if row else None
 
 

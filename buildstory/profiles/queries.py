@@ -75,9 +75,13 @@ def invitable_builders(session, q: str | None, *, exclude_ids=(), limit: int = 5
 
 from dataclasses import dataclass, replace  # noqa: E402
 
-from sqlalchemy import Select  # noqa: E402
+from typing import NamedTuple  # noqa: E402
 
-from ..enums import ExperienceLevel  # noqa: E402
+from sqlalchemy import Select, literal, union_all  # noqa: E402
+import uuid  # noqa: E402
+from datetime import datetime  # noqa: E402
+
+from ..enums import ExperienceLevel, UserRole  # noqa: E402
 
 DIRECTORY_PAGE_SIZE = 24
 LIKE_ESCAPE = "\\"
@@ -145,64 +149,135 @@ def _like_escape(term: str) -> str:
             .replace("_", LIKE_ESCAPE + "_"))
 
 
-def _matching(filters: DirectoryFilters) -> Select:
-    """Return SELECT of every builder the directory shows for these filters (unordered).
+def _search_parts(term: str) -> tuple[str, list[str]]:
+    """Return how a normalised query matches: ``("", [])`` for none, ``("prefix",
+    [pattern])`` for 1–2 characters, else ``("words", [one LIKE pattern per word])``."""
+    if not term:
+        return "", []
+    if len(term) <= 2:
+        return "prefix", [_like_escape(term) + "%"]
+    words = term.split(" ")
+    parts = words if any(len(w) >= 3 for w in words) else [term]
+    return "words", [f"%{_like_escape(part)}%" for part in parts]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberCard:
+    """What a directory card (and its moderation panel, for moderators) shows of a
+    builder: the card's columns only, not the whole profile — a page loads 25 of them."""
+
+    id: uuid.UUID
+    clerk_id: str
+    username: str
+    display_name: str
+    avatar_hash: str | None
+    country: str | None
+    region: str | None
+    experience_level: ExperienceLevel | None
+    role: UserRole
+    hidden_at: datetime | None
+    banned_at: datetime | None
+    created_at: datetime
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+
+CARD_COLUMNS = (Profile.id, Profile.clerk_id, Profile.username, Profile.display_name,
+                 Profile.avatar_hash, Profile.country, Profile.region, Profile.experience_level,
+                 Profile.role, Profile.hidden_at, Profile.banned_at, Profile.created_at)
+
+
+class _Plan(NamedTuple):
+    """One directory request: the statement's shape (cache key) and its values."""
+
+    shape: tuple
+    values: dict
+    exact: bool  # an exact-username match may be pinned first
+
+
+def _plan(filters: DirectoryFilters) -> _Plan:
+    term = search_term(filters.q)
+    mode, patterns = _search_parts(term)
+    exact = bool(term) and not username_format_error(term)
+    page = max(filters.page, 1)
+    # With an exact match pinned first, every later page starts one row earlier; the
+    # statement reads one row more than a page on both sides of that, and ``directory``
+    # keeps the right ones once it knows whether the exact match exists.
+    offset = (page - 1) * DIRECTORY_PAGE_SIZE
+    shift = 1 if exact and page > 1 else 0
+    values = {"offset": offset - shift, "limit": DIRECTORY_PAGE_SIZE + 1 + shift,
+              "experience": filters.experience, "country": filters.country,
+              "event": filters.event, "term": term}
+    values.update({f"p{i}": pattern for i, pattern in enumerate(patterns)})
+    shape = (filters.experience is not None, filters.country is not None,
+             filters.event is not None, bool(filters.event and filters.seeking),
+             mode, len(patterns), exact)
+    return _Plan(shape, values, exact)
+
+
+def _matching(shape: tuple) -> Select:
+    """Return SELECT of every builder the directory shows for this shape (unordered).
 
     Visible builders with a username only. 1–2 characters match username prefixes
     (``text_pattern_ops`` index); 3 or more match every word of the query inside the
-    normalised ``search_text`` (trigram GIN index).
+    normalised ``search_text`` (trigram GIN index). Values are bind parameters.
     """
-    stmt = select(Profile).where(visible(), Profile.username.is_not(None))
-    if filters.experience:
-        stmt = stmt.where(Profile.experience_level == filters.experience)
-    if filters.country:
-        stmt = stmt.where(Profile.country == filters.country)
-    if filters.event:
+    experience, country, event, seeking, mode, n_patterns, _ = shape
+    stmt = select(*CARD_COLUMNS).where(visible(), Profile.username.is_not(None))
+    if experience:
+        stmt = stmt.where(Profile.experience_level == bindparam("experience"))
+    if country:
+        stmt = stmt.where(Profile.country == bindparam("country"))
+    if event:
         from ..events.queries import registrants_of_slug  # events imports this module
-        stmt = stmt.where(Profile.id.in_(registrants_of_slug(filters.event, filters.seeking)))
-    term = search_term(filters.q)
-    if 1 <= len(term) <= 2:
-        stmt = stmt.where(Profile.username.like(_like_escape(term) + "%", escape=LIKE_ESCAPE))
-    elif term:
-        words = term.split(" ")
-        for part in words if any(len(w) >= 3 for w in words) else [term]:
-            stmt = stmt.where(Profile.search_text.like(f"%{_like_escape(part)}%",
-                                                       escape=LIKE_ESCAPE))
+        stmt = stmt.where(Profile.id.in_(registrants_of_slug(bindparam("event"), seeking)))
+    column = Profile.username if mode == "prefix" else Profile.search_text
+    for i in range(n_patterns):
+        stmt = stmt.where(column.like(bindparam(f"p{i}"), escape=LIKE_ESCAPE))
     return stmt
 
 
-def exact_match_statement(filters: DirectoryFilters) -> Select | None:
-    """Return the SELECT of the builder whose username is exactly the query (shown first),
-    or None when the query cannot be a username."""
-    term = search_term(filters.q)
-    if username_format_error(term):
-        return None
-    return _matching(filters).where(Profile.username == term)
+@cache
+def _directory_statement(shape: tuple):
+    """The directory's one statement for a shape, built once (values bound per call).
 
-
-def directory_statement(filters: DirectoryFilters, *, pinned: bool = False) -> Select:
-    """Return the SELECT of one directory page, newest first, one row more than fits.
-
-    ``pinned``: an exact username match is shown first on page 1, so it is left out here
-    and every page shifts by one. Ordering by ``created_at`` lets PostgreSQL stop after a
-    page when a search matches many builders (no relevance sort over every match).
+    Newest first: ordering by ``created_at`` lets PostgreSQL stop after a page when a
+    search matches many builders (no relevance sort over every match). When the query
+    could be a username, the exact match (one unique-index probe) comes along in the
+    same statement, marked ``pinned``, so it can be shown first.
     """
-    stmt = _matching(filters)
-    if pinned:
-        stmt = stmt.where(Profile.username != search_term(filters.q))
-    shift = 1 if pinned else 0
-    offset = max((filters.page - 1) * DIRECTORY_PAGE_SIZE - shift, 0)
-    limit = DIRECTORY_PAGE_SIZE + 1 - (shift if filters.page == 1 else 0)
-    return (stmt.order_by(Profile.created_at.desc(), Profile.id.desc())
-            .offset(offset).limit(limit))
+    order = (Profile.created_at.desc(), Profile.id.desc())
+    page = (_matching(shape).add_columns(literal(False).label("pinned"))
+            .order_by(*order).offset(bindparam("offset")).limit(bindparam("limit")))
+    if not shape[-1]:
+        return page
+    exact = (_matching(shape).add_columns(literal(True).label("pinned"))
+             .where(Profile.username == bindparam("term")))
+    both = union_all(exact, page.where(Profile.username != bindparam("term"))).subquery()
+    return select(both).order_by(both.c.pinned.desc(), both.c.created_at.desc(),
+                                 both.c.id.desc())
 
 
-def directory(session, filters: DirectoryFilters) -> tuple[list[Profile], bool]:
-    """Return ``(builders on this page, whether a next page exists)``: exact username
-    match first, then newest first; two indexed queries at most."""
-    exact_stmt = exact_match_statement(filters)
-    exact = session.scalar(exact_stmt) if exact_stmt is not None else None
-    rows = list(session.scalars(directory_statement(filters, pinned=exact is not None)))
-    if exact is not None and filters.page == 1:
-        rows.insert(0, exact)
-    return rows[:DIRECTORY_PAGE_SIZE], len(rows) > DIRECTORY_PAGE_SIZE
+def directory_statement(filters: DirectoryFilters) -> Select:
+    """Return the directory's statement for these filters with its values bound (EXPLAIN)."""
+    plan = _plan(filters)
+    return _directory_statement(plan.shape).params(plan.values)
+
+
+def directory(session, filters: DirectoryFilters) -> tuple[list[MemberCard], bool]:
+    """Return ``(builders on this page, whether a next page exists)``: an exact username
+    match first, then newest first; one statement, index-backed."""
+    plan = _plan(filters)
+    rows = session.execute(_directory_statement(plan.shape), plan.values).all()
+    pinned = [MemberCard(*r[:-1]) for r in rows if r[-1]]
+    others = [MemberCard(*r[:-1]) for r in rows if not r[-1]]
+    if plan.exact and filters.page > 1 and not pinned:
+        others = others[1:]  # no exact match: this page starts where the shift assumed not
+    builders = (pinned + others) if filters.page <= 1 else others
+    return builders[:DIRECTORY_PAGE_SIZE], len(builders) > DIRECTORY_PAGE_SIZE

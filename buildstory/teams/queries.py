@@ -52,6 +52,17 @@ def _pending_count_statement():
             .where(*_received_by(bindparam("recipient_id"), bindparam("now"), owner)))
 
 
+def pending_count_column(recipient_id, now):
+    """The pending invite count of ``recipient_id`` (a column or bind parameter) as a
+    scalar subquery: the session lookup of signed-in page views carries the header badge's
+    count this way, saving a round trip per page."""
+    owner = aliased(Profile)
+    return (select(func.count(TeamInvite.id))
+            .join(Project, Project.id == TeamInvite.project_id)
+            .join(owner, owner.id == Project.profile_id)
+            .where(*_received_by(recipient_id, now, owner)).scalar_subquery())
+
+
 @cache
 def _received_statement():
     owner, sender = aliased(Profile), aliased(Profile)

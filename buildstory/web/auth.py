@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlencode
 
 from flask import abort, current_app, g, redirect as flask_redirect, request, url_for
+from sqlalchemy import bindparam
 
 from ..db import db
 from ..enums import UserRole
@@ -22,7 +23,27 @@ BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz"
 def _load_from_cookie(now):
     value = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
     sid = tokens.decode_session(value) if value else None
-    return services.load_session(db.session, sid, now=now) if sid else None
+    if not sid:
+        return None
+    if request.method not in ("GET", "HEAD"):
+        return services.load_session(db.session, sid, now=now)
+    # A page view: the header badge's invite count comes along with the session (one
+    # round trip fewer per page). Only for GET/HEAD, which change no invite; after a
+    # POST the badge is counted when the layout asks (``invite_count``).
+    row = db.session.execute(_page_view_statement(), {"sid": sid, "now": now}).first()
+    if row is None:
+        return None
+    g.preloaded_invite_count = row[2] or 0
+    return row[0], row[1]
+
+
+@cache
+def _page_view_statement():
+    """``identity.services.live_session_statement`` plus the pending invite count."""
+    from ..profiles.models import Profile
+    from ..teams.queries import pending_count_column
+    return services.live_session_statement().add_columns(
+        pending_count_column(Profile.id, bindparam("now")).label("invite_count"))
 
 
 def _clerk_token() -> str | None:
@@ -141,6 +162,8 @@ def invite_count() -> int:
         profile = g.get("profile")
         if profile is None:
             g.invite_count = 0
+        elif "preloaded_invite_count" in g:  # counted with the session (page views)
+            g.invite_count = g.preloaded_invite_count
         else:
             from ..teams.queries import pending_invite_count
             g.invite_count = pending_invite_count(db.session, profile, services.utcnow())

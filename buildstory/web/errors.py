@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import make_response, render_template, request
+from flask import g, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -37,13 +37,30 @@ def error_response(status: int, message: str | None = None):
     message = message or MESSAGES.get(status, "Something went wrong.")
     context = {"status": status, "message": message, "title": TITLES.get(status, "Error")}
     if request.headers.get("HX-Request") == "true":
-        response = make_response(render_block("errors/error.html", "message", **context), status)
+        response = make_response(_render(render_block, "errors/error.html", "message",
+                                         **context), status)
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     else:
-        response = make_response(render_template("errors/error.html", **context), status)
+        response = make_response(_render(render_template, "errors/error.html", **context),
+                                 status)
     response.vary.add("HX-Request")
     return response
+
+
+def _render(render, *args, **context) -> str:
+    """Render an error answer even when the database has just gone away.
+
+    The layout reads the signed-in profile, which the rollback expired; with PostgreSQL
+    down, reloading it fails inside this handler. Then answer as for a signed-out visitor.
+    """
+    try:
+        return render(*args, **context)
+    except DBAPIError:
+        _rollback()
+        g.profile = g.role = g.user_session = None
+        g.invite_count = 0
+        return render(*args, **context)
 
 
 def _rollback():

@@ -24,7 +24,7 @@ from ..profiles import services as profile_services
 from ..projects import queries as project_queries
 from ..teams import queries as team_queries
 from . import htmx, site_queries
-from .auth import login_required
+from .auth import invite_count, login_required
 
 bp = Blueprint("pages", __name__)
 
@@ -144,10 +144,9 @@ def _dashboard_context(profile) -> dict:
     ctx = _event_context(event, now)
     refusal = ctx["refusal"]
     projects = project_queries.projects_of(session, profile, limit=DASHBOARD_PROJECTS + 1)
-    # The header badge's count first: most builders have no invite waiting, and the
-    # count is far cheaper than loading invites with their projects and senders.
-    g.invite_count = team_queries.pending_invite_count(session, profile, now)
-    invites = team_queries.received_invites(session, profile, now) if g.invite_count else []
+    # The header badge's count first (it came with the session lookup): most builders
+    # have no invite waiting, and then no invites are loaded with their projects.
+    invites = team_queries.received_invites(session, profile, now) if invite_count() else []
     actions = _registration_actions(event, registration, refusal)
     seeking = registration is not None and registration.team_preference in SEEKING
     return {**ctx, **actions, "profile": profile, "registration": registration,

@@ -102,11 +102,11 @@ def test_users_list_tabs_search_role_filter_and_pagination(moderator, db_session
     assert 'aria-current="page">All' in html
 
 
-def test_users_list_pages_hold_at_most_50(moderator, db_session):
-    for i in range(55):
+def test_users_list_pages_hold_25(moderator, db_session):
+    for i in range(30):
         ProfileFactory(username=f"page-user-{i:02d}")
     first = text(moderator.get("/admin/users?q=page-user"))
-    assert first.count('<tr id="user-row-') == 50 and 'rel="next"' in first
+    assert first.count('<tr id="user-row-') == 25 and 'rel="next"' in first
     second = text(moderator.get("/admin/users?q=page-user&page=2"))
     assert second.count('<tr id="user-row-') == 5 and 'rel="prev"' in second
 
