@@ -2,11 +2,11 @@
 production, drive each hot path with wrk on loopback and compare with the /healthz baseline.
 
 Rate limits are switched off for the run (RATELIMIT_ENABLED=false). Each path is measured
-in BENCH_ROUNDS rounds (default 3) of BENCH_SECONDS (default 5): the baseline, then the
-path; the best figures of each are kept (most req/s, lowest p50/p99) and the path's ratio
-is to the best baseline of its own rounds (the "baseline" column), so other work on a
-shared machine, which only slows a run down, skews the results less. Results are printed as a table and written to
-bench/results/<timestamp>.json.
+in BENCH_ROUNDS rounds (default 5) of BENCH_SECONDS (default 4), each round the baseline
+and then the path back to back; a round's ratio is the path's req/s over that baseline's,
+and the round with the median ratio is reported (its baseline in the "baseline" column),
+so load that drifts on a shared machine skews the ratios less. Results are printed as a
+table and written to bench/results/<timestamp>.json.
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ from bench import seed as seeder  # noqa: E402
 from buildstory.devdb import cluster_for  # noqa: E402
 
 DB = "buildstory_bench"
-DURATION = int(os.environ.get("BENCH_SECONDS", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = int(os.environ.get("BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 
 
@@ -119,12 +119,14 @@ def free_port() -> int:
 # by measurement — README "Performance"); BENCH_WORKERS / BENCH_THREADS try others.
 WORKERS = os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1)))
 THREADS = os.environ.get("BENCH_THREADS", "1")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 
 
 def serve(env, port):
     cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
            "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
     env = dict(env, WEB_CONCURRENCY=WORKERS, GUNICORN_THREADS=THREADS)
+    env["GUNICORN_WORKER_CLASS"] = WORKER_CLASS
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(100):
         try:
@@ -158,25 +160,26 @@ def wrk(binary, base, name, paths, cookie=None, warm=2):
             "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def best(runs: list[dict]) -> dict:
-    """The best of a path's rounds: the most requests per second and the lowest p50 and
-    p99 (each round's figures are kept under ``rounds``)."""
-    lows = [r for r in runs if r["p99_ms"] is not None] or runs
-    return {"path": runs[0]["path"], "rps": max(r["rps"] for r in runs),
-            "p50_ms": min((r["p50_ms"] for r in lows), default=None),
-            "p99_ms": min((r["p99_ms"] for r in lows), default=None),
-            "non_2xx": sum(r["non_2xx"] for r in runs),
-            "rounds": [{k: r[k] for k in ("rps", "p50_ms", "p99_ms")} for r in runs]}
+def median_round(bases: list[dict], runs: list[dict]) -> dict:
+    """A path's figures from its median round: each round is the baseline and then the
+    path, back to back, and its ratio is the path's req/s over that baseline's; the round
+    with the median ratio is reported whole (req/s, p50, p99 and its baseline), every
+    round's figures are kept under ``rounds``."""
+    rounds = [{"rps": r["rps"], "p50_ms": r["p50_ms"], "p99_ms": r["p99_ms"],
+               "baseline_rps": b["rps"], "ratio": round(r["rps"] / b["rps"], 3) if b["rps"] else 0}
+              for b, r in zip(bases, runs)]
+    middle = sorted(rounds, key=lambda x: x["ratio"])[len(rounds) // 2]
+    return {"path": runs[0]["path"], **middle,
+            "non_2xx": sum(r["non_2xx"] for r in runs), "rounds": rounds}
 
 
 def measure(wrk_bin, base, plan) -> list[dict]:
-    """Measure every path in ROUNDS rounds, each round the baseline then the path, and
-    keep the best of each (most req/s, lowest p50 and p99).
+    """Measure every path in ROUNDS rounds, each round the baseline then the path back to
+    back, and report the round with the median ratio.
 
-    On a shared machine other work only ever slows a run down, and it comes and goes:
-    alternating the baseline with each path and keeping the best of a few rounds
-    measures the code rather than the neighbours. Each path's ratio is to the best of
-    the baseline runs of its own rounds.
+    The load of a shared machine drifts over seconds (a 2x swing in the baseline within
+    one run was seen): pairing each path run with the baseline run just before it keeps
+    the ratio about the code, and the median round ignores one lucky or unlucky pairing.
     """
     (name, paths, cookie), rest = plan[0], plan[1:]
     baselines, results = [], []
@@ -187,10 +190,12 @@ def measure(wrk_bin, base, plan) -> list[dict]:
             pair_path.append(wrk(wrk_bin, base, name_, paths_, cookie_,
                                  warm=2 if i == 0 else 1))
         baselines += pair_base
-        top = best(pair_path)
-        top["baseline_rps"] = best(pair_base)["rps"]
-        results.append(top)
-    summary = best(baselines)
+        results.append(median_round(pair_base, pair_path))
+    middle = sorted(baselines, key=lambda r: r["rps"])[len(baselines) // 2]
+    summary = {"path": name, "rps": middle["rps"], "p50_ms": middle["p50_ms"],
+               "p99_ms": middle["p99_ms"], "baseline_rps": middle["rps"],
+               "non_2xx": sum(r["non_2xx"] for r in baselines),
+               "rounds": [{k: r[k] for k in ("rps", "p50_ms", "p99_ms")} for r in baselines]}
     return [summary, *results]
 
 
@@ -218,9 +223,9 @@ def main() -> int:
         port = free_port()
         proc = serve(serving, port)  # production settings; migrations run without the timeout
         base = f"http://127.0.0.1:{port}"
-        print(f"\ngunicorn: gunicorn.conf.py, {WORKERS} workers x {THREADS} threads (gthread), production config, "
+        print(f"\ngunicorn: gunicorn.conf.py, {WORKERS} {WORKER_CLASS} workers x {THREADS} threads, production config, "
               f"statement timeout {serving['DB_STATEMENT_TIMEOUT_MS']} ms\n"
-              f"wrk: {CONNECTIONS} connections on loopback, best of {ROUNDS} rounds of "
+              f"wrk: {CONNECTIONS} connections on loopback, median of {ROUNDS} rounds of "
               f"{DURATION} s per path (each round: the baseline, then the path)\n"
               "rate limits OFF (RATELIMIT_ENABLED=false); load average "
               f"{' '.join(map(str, load_average()))}\n")
@@ -236,6 +241,9 @@ def main() -> int:
             ("/dashboard", ["/dashboard"], builder_cookie),
             ("/admin/users?q=", ["/admin/users?q=ana"], admin_cookie),
         ]
+        only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
+        if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)
+            plan = plan[:1] + [p for p in plan[1:] if any(p[0].startswith(o) for o in only)]
         results = measure(wrk_bin, base, plan)
     finally:
         if proc:
@@ -271,7 +279,7 @@ def report(results) -> int:
                                "connections": CONNECTIONS, "seconds": DURATION,
                                "rounds": ROUNDS,
                                "gunicorn": {"workers": int(WORKERS), "threads": int(THREADS),
-                                            "worker_class": "gthread"},
+                                            "worker_class": WORKER_CLASS},
                                "rate_limits": "off", "sizes": seeder.SIZES,
                                "results": results}, indent=2) + "\n")
     print(f"\nwritten {out.relative_to(ROOT)}")

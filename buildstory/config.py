@@ -86,6 +86,10 @@ def load_config(instance_path, env=None):
         "MAIL_FROM": env.get("MAIL_FROM", "Buildstory <no-reply@buildstory.local>"),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # With a shared store (redis://…) that goes away, count in memory per process
+        # until it is back rather than failing requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
         "TWITCH_CLIENT_ID": env.get("TWITCH_CLIENT_ID", ""),

@@ -36,3 +36,26 @@ def test_limits_can_be_switched_off(app, cluster):
             assert c.get(f"/username-check?username=free{i}").status_code == 200
     finally:
         limiter.init_app(app)  # the limiter is process-wide: give it back to the test app
+
+
+def test_an_unreachable_shared_store_falls_back_to_limits_in_memory(app, cluster):
+    """RATELIMIT_STORAGE_URI=redis://… shares limits between processes (README "Scaling");
+    when that store is down, requests are still answered and still limited, per process."""
+    import socket
+
+    from buildstory import create_app
+    from buildstory.web.limits import limiter
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    shared = create_app({"TESTING": True, "SECRET_KEY": "x" * 32,
+                         "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{port}/0",
+                         "SQLALCHEMY_DATABASE_URI": cluster.url("buildstory_test")})
+    try:
+        assert type(limiter._storage).__name__ == "RedisStorage"
+        c = shared.test_client()
+        c.get("/sign-up")  # the browser gets its cookie
+        codes = [c.get(f"/username-check?username=free{i}").status_code for i in range(61)]
+        assert codes[:60] == [200] * 60 and codes[60] == 429
+    finally:
+        limiter.init_app(app)

@@ -1,0 +1,436 @@
+"""Axe on every page type (issue 9 point 9, quality.md "Accessibility").
+
+Every GET route of ``app.url_map`` is accounted for here, in exactly one of four tables:
+
+* ``ELSEWHERE`` — page types another browser test already runs axe on (file and path named,
+  and checked to still be there);
+* ``PAGES`` — the page types checked below, with realistic data and signed in with the role
+  that sees them, in the light and the dark colour scheme; plus the states a route shows
+  after a refused form (422 error summaries, the no-JavaScript moderation confirmation) and
+  the error pages (403, 404 signed in, an invalid reset link);
+* ``FRAGMENTS`` — htmx fragment routes, checked swapped into the page that asks for them;
+* ``EXCLUDED`` — routes that are not HTML at all (feeds, files, probes), with the reason.
+
+``test_every_get_route_is_axe_checked_or_excluded`` fails when a new GET route appears in
+none of them, so a new page cannot skip axe.
+
+The three live flows by keyboard alone exist elsewhere: the username check
+(test_sign_up.py::test_username_check_states_and_keyboard_only_use, and
+test_settings.py::test_the_settings_form_works_by_keyboard_alone), invite accept / decline
+(test_teams.py::test_recipient_accepts_and_declines_in_place_by_keyboard, and
+test_invite_link_signed_out_then_sign_in_and_join_by_keyboard), hide / ban
+(test_moderation_inline.py::test_moderator_hides_a_builder_from_the_member_card,
+test_moderator_bans_from_the_profile_page_and_the_next_click_lands_on_banned,
+test_moderator_hides_a_project_on_its_page, and
+test_moderation_admin.py::test_moderator_bans_from_the_user_list_by_keyboard).
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from buildstory.db import db
+from tests.browser.a11y import AXE, RUN, session_cookies
+from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
+                             EventProjectFactory, EventRegistrationFactory,
+                             MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
+                             ProjectEventFactory, ProjectFactory, ProjectMemberFactory,
+                             TeamInviteFactory)
+
+HERE = Path(__file__).resolve().parent
+
+# endpoint -> (browser test file that runs axe on it, the path literal it checks)
+ELSEWHERE = {
+    "pages.home": ("test_a11y_foundation.py", '"/"'),
+    "identity.sign_in": ("test_a11y_foundation.py", '"/sign-in"'),
+    "identity.sign_up": ("test_a11y_foundation.py", '"/sign-up"'),
+    "identity.forgot_password": ("test_a11y_foundation.py", '"/forgot-password"'),
+    "pages.dashboard": ("test_dashboard.py", '"/dashboard"'),
+    "identity.account": ("test_a11y_foundation.py", '"/settings/account"'),
+    "profiles.settings": ("test_settings.py", '"/settings"'),
+    "profiles.profile": ("test_moderation_inline.py", '"/profiles/ada"'),
+    "profiles.members": ("test_moderation_inline.py", '"/members?q=ada"'),
+    "events.index": ("test_events_browser.py", '"/events"'),
+    "events.show": ("test_events_browser.py", 'f"/events/{slug}"'),
+    "events.onboarding": ("test_onboarding.py", '"/onboarding"'),
+    "events_admin.index": ("test_events_browser.py", '"/admin/events"'),
+    "events_admin.edit": ("test_events_browser.py", 'f"/admin/events/{slug}"'),
+    "projects.show": ("test_teams.py", '"/projects/receipts"'),
+    "teams.invites": ("test_teams.py", '"/invites"'),
+    "teams.invite_link": ("test_teams.py", '"/invite/axe-link"'),
+    "admin.dashboard": ("test_moderation_admin.py", '"/admin"'),
+    "admin.users": ("test_moderation_admin.py", '"/admin/users"'),
+    "admin.audit": ("test_moderation_admin.py", '"/admin/audit"'),
+    "applications.mentor_apply": ("test_applications_browser.py", '"/mentor-apply"'),
+    "applications.mentor_thanks": ("test_applications_browser.py", '"/mentor-apply/thanks"'),
+    "applications.sponsor_apply": ("test_applications_browser.py", '"/sponsor-apply"'),
+    "applications.streams": ("test_applications_browser.py", '"/streams"'),
+    "applications_admin.mentors": ("test_applications_browser.py", '"/admin/mentors"'),
+    "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
+    "applications_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
+    "applications_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+}
+
+EXCLUDED = {
+    "static": "CSS, JavaScript, fonts and images, not pages",
+    "profiles.avatar": "an image (WebP)",
+    "pages.healthz": "plain-text health probe ('ok' or the 503)",
+    "pages.robots": "robots.txt, plain text",
+    "pages.sitemap_index": "XML sitemap index",
+    "pages.sitemap_chunk": "XML sitemap",
+    "events.calendar": "iCalendar (.ics) download",
+    "events_admin.registrations_csv": "CSV download",
+    "applications_admin.mentors_csv": "CSV download",
+}
+
+
+@dataclass(frozen=True)
+class PageCase:
+    """One page type: who opens which path, the status it answers, what it is."""
+    id: str
+    endpoint: str | None  # the GET route it proves; None for an error page of no route
+    who: str              # anon | builder | other | admin | moderator | banned
+    path: str             # formatted with the World's fields
+    status: int = 200
+    shows: str = ""       # text the page must show (proves it is the page meant)
+    post: dict | None = field(default=None)  # a refused form: POSTed natively from ``path``
+    action: str | None = None                 # where ``post`` goes (formatted like ``path``)
+
+
+PAGES = [
+    PageCase("projects-index", "projects.index", "anon", "/projects", shows="Receipt Whisperer"),
+    PageCase("projects-index-yours", "projects.index", "builder", "/projects",
+             shows="Receipt Whisperer"),
+    PageCase("projects-search-empty", "projects.index", "anon", "/projects?q=zzzz-nothing",
+             shows="What people are building"),
+    PageCase("projects-new", "projects.new", "builder", "/projects/new", shows="New project"),
+    PageCase("projects-edit", "projects.edit", "builder", "/projects/{project_slug}/edit",
+             shows="Edit project"),
+    PageCase("project-anon", "projects.show", "anon", "/projects/{project_slug}",
+             shows="Mo Member"),
+    PageCase("profile-own", "profiles.profile", "builder", "/profiles/{builder_username}",
+             shows="Edit profile"),
+    PageCase("profile-anon", "profiles.profile", "anon", "/profiles/{builder_username}",
+             shows="Amara Okafor"),
+    PageCase("members-anon", "profiles.members", "anon", "/members", shows="Amara Okafor"),
+    PageCase("invite-link-signed-in", "teams.invite_link", "other", "/invite/{link_token}",
+             shows="Join team"),
+    PageCase("admin-user-detail", "admin.user_detail", "admin", "/admin/users/{builder_id}",
+             shows="Winter Agents Jam"),
+    PageCase("banned", "pages.banned", "banned", "/banned", shows="Your account is suspended"),
+    PageCase("reset-password", "identity.reset_password", "anon", "/reset-password/{reset_token}",
+             shows="Choose a new password"),
+    PageCase("reset-password-invalid", "identity.reset_password", "anon",
+             "/reset-password/not-a-real-token", status=404,
+             shows="This reset link is invalid or has expired"),
+    PageCase("sponsor-thanks", "applications.sponsor_thanks", "anon", "/sponsor-apply/thanks",
+             shows="Thank you!"),
+    PageCase("error-403", None, "builder", "/admin", status=403, shows="Not allowed"),
+    PageCase("error-404-signed-in", None, "builder", "/no-such-page", status=404,
+             shows="Page not found"),
+    PageCase("event-open-builder", "events.show", "builder", "/events/spring-build-sprint",
+             shows="Spring Build Sprint"),
+    PageCase("event-complete-with-draw", "events.show", "anon", "/events/autumn-shipathon",
+             shows="Autumn Shipathon"),
+    PageCase("project-hidden-moderator", "projects.show", "moderator", "/projects/hidden-bot",
+             shows="Hidden Bot"),
+    PageCase("profile-hidden-moderator", "profiles.profile", "moderator", "/profiles/hiddenhank",
+             shows="Hank Hidden"),
+    PageCase("settings-saved", "profiles.settings", "builder", "/settings?saved=1",
+             shows="Profile saved"),
+    # States after a form, rendered as full pages (the no-JavaScript path).
+    PageCase("sign-in-errors", "identity.sign_in", "anon", "/sign-in", status=422,
+             shows="Sign in", post={"email": "amara@example.com", "password": "wrong password"},
+             action="/sign-in"),
+    PageCase("forgot-password-sent", "identity.forgot_password", "anon", "/forgot-password",
+             shows="If an account exists, we sent a link", post={"email": "amara@example.com"},
+             action="/forgot-password"),
+    PageCase("settings-errors", "profiles.settings", "builder", "/settings", status=422,
+             shows="Display name", post={"display_name": "", "username": "x!"},
+             action="/settings"),
+    PageCase("account-errors", "identity.account", "builder", "/settings/account", status=422,
+             shows="Current password is incorrect",
+             post={"current_password": "wrong", "new_password": "short"},
+             action="/settings/account"),
+    PageCase("sign-up-errors", "identity.sign_up", "anon", "/sign-up", status=422,
+             shows="Create your account",
+             post={"username": "x", "email": "not-an-email", "password": "short"},
+             action="/sign-up"),
+    PageCase("project-form-errors", "projects.new", "builder", "/projects/new", status=422,
+             shows="Project name is required",
+             post={"name": "", "slug": "{project_slug}", "github_url": "example.com",
+                   "starting_point": "existing"}, action="/projects/new"),
+    PageCase("reset-password-errors", "identity.reset_password", "anon",
+             "/reset-password/{reset_token}", status=422, shows="Choose a new password",
+             post={"new_password": "short"}, action="/reset-password/{reset_token}"),
+    PageCase("moderation-confirm", None, "moderator", "/profiles/{builder_username}",
+             status=422, shows="Tick the box to confirm", post={"reason": "Spam"},
+             action="/moderation/profiles/{builder_id}/ban"),
+]
+
+
+@dataclass
+class World:
+    identities: dict
+    builder_id: str
+    builder_username: str
+    project_slug: str
+    link_token: str
+    reset_token: str
+
+
+def make_world(app) -> World:
+    """A builder with a project (team, invites, history, an event entry, an avatar), other
+    builders, a moderator, an admin, a banned builder; committed for the live server."""
+    from buildstory.identity import services
+
+    with app.app_context():
+        event = EventFactory(active=True, featured=True, name="Winter Agents Jam")
+        builder = AccountFactory(email="amara@example.com", profile__username="amara",
+                                 profile__display_name="Amara Okafor",
+                                 profile__website_url="https://amara.example.com/")
+        AvatarFactory(profile=builder.profile)
+        project = ProjectFactory(owner=builder.profile, slug="receipt-whisperer",
+                                 name="Receipt Whisperer", live_url="https://receipts.example.com/")
+        ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Mo Member"))
+        TeamInviteFactory(project=project)
+        TeamInviteFactory(project=project, link=True, raw_token="axe-pages-link")
+        TeamInviteFactory(recipient=builder.profile)
+        ProjectEventFactory(project=project)
+        EventRegistrationFactory(event=event, profile=builder.profile)
+        EventProjectFactory(event=event, project=project)
+        EventFactory(open=True, name="Spring Build Sprint", slug="spring-build-sprint")
+        done = EventFactory(complete=True, name="Autumn Shipathon", slug="autumn-shipathon")
+        EventRegistrationFactory(event=done, profile=builder.profile)
+        PrizeDrawFactory(event=done, eligible=[{"username": "amara"}, {"username": "kenji"}],
+                         winners=[{"username": "amara"}])
+        ProjectFactory(owner=ProfileFactory(), slug="hidden-bot", name="Hidden Bot", hidden=True)
+        ProfileFactory(username="hiddenhank", display_name="Hank Hidden", hidden=True)
+        ProfileFactory(username="kenji", display_name="Kenji Watanabe")
+        for n in range(3):
+            ProjectFactory(owner=ProfileFactory(display_name=f"Other Builder {n}"))
+        other = AccountFactory()
+        moderator = AccountFactory(profile__moderator=True, profile__display_name="Mona Mod")
+        admin = AccountFactory(profile__admin=True, profile__display_name="Ada Admin")
+        banned = AccountFactory(profile__banned=True)
+        AuditLogFactory(action="hide_user", target_profile_id=builder.profile.id,
+                        actor_profile_id=moderator.profile.id, target_name="Amara Okafor (@amara)",
+                        actor_name="Mona Mod", meta={"reason": "Checking"})
+        db.session.flush()
+        _, reset = services.request_reset(db.session, "amara@example.com",
+                                          secret=app.config["SECRET_KEY"], now=services.utcnow())
+        world = World(identities={"builder": builder.id, "other": other.id,
+                                  "moderator": moderator.id, "admin": admin.id,
+                                  "banned": banned.id},
+                      builder_id=str(builder.profile.id), builder_username="amara",
+                      project_slug="receipt-whisperer", link_token="axe-pages-link",
+                      reset_token=reset)
+        db.session.commit()
+        db.session.remove()
+    return world
+
+
+def fill(template: str, world: World) -> str:
+    return template.format(**vars(world))
+
+
+def axe(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(RUN)
+
+
+SUBMIT = """([action, data]) => {
+  const form = document.createElement('form');
+  form.method = 'post'; form.action = action;
+  for (const [name, value] of Object.entries(data)) {
+    const input = document.createElement('input');
+    input.type = 'hidden'; input.name = name; input.value = value; form.append(input);
+  }
+  document.body.append(form);
+  form.submit();  // a native submit: the no-JavaScript path, a full page comes back
+}"""
+
+
+@pytest.mark.parametrize("case", PAGES, ids=[c.id for c in PAGES])
+def test_page_type_has_no_serious_axe_violation(browser, site, app, case):
+    world = make_world(app)
+    cookies = None
+    if case.who != "anon":
+        cookies = session_cookies(app, world.identities[case.who], site)
+    for scheme in ("light", "dark"):
+        context = browser.new_context(bypass_csp=True, color_scheme=scheme)
+        try:
+            if cookies:
+                context.add_cookies(cookies)
+            page = context.new_page()
+            response = page.goto(site + fill(case.path, world))
+            if case.post is None:
+                assert response.status == case.status, (case.id, response.status)
+            else:
+                assert response.status == 200, (case.id, response.status)
+                token = page.evaluate(
+                    "JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token']")
+                data = {k: fill(v, world) for k, v in case.post.items()}
+                with page.expect_navigation() as nav:
+                    page.evaluate(SUBMIT, [fill(case.action, world),
+                                           {**data, "csrf_token": token}])
+                assert nav.value.status == case.status, (case.id, nav.value.status)
+            page.wait_for_load_state()
+            assert case.shows in page.inner_text("main"), (case.id, case.shows)
+            assert axe(page) == [], (case.id, scheme)
+        finally:
+            context.close()
+
+
+# --- The htmx fragments, checked where they are swapped in --------------------------------
+
+def _username_taken(page, site):
+    page.goto(site + "/sign-up")
+    page.get_by_label("Username").press_sequentially("amara", delay=20)
+    expect(page.locator("#username-status")).to_have_attribute("data-status", "taken")
+
+
+def _regions(page, site):
+    page.goto(site + "/settings")
+    page.get_by_label("Country").select_option("DE")
+    expect(page.get_by_label("Region").locator("option", has_text="Berlin")).to_have_count(1)
+
+
+def _slug_check(page, site):
+    page.goto(site + "/projects/new")
+    page.wait_for_load_state("load")
+    page.locator("#name").press_sequentially("Receipt Whisperer", delay=20)
+    expect(page.locator("#slug-status")).to_have_attribute("data-status", "taken")
+
+
+def _invitee_search(page, site):
+    page.goto(site + "/projects/receipt-whisperer")
+    page.wait_for_load_state("load")
+    page.locator("#invite-username").press_sequentially("kenj", delay=20)
+    expect(page.locator("#invitee-results").get_by_text("Kenji Watanabe")).to_be_visible()
+
+
+FRAGMENTS = {  # endpoint -> (who, how to make the page swap it in)
+    "profiles.username_check": ("anon", _username_taken),
+    "profiles.regions": ("builder", _regions),
+    "projects.slug_check": ("builder", _slug_check),
+    "teams.invitee_search": ("builder", _invitee_search),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(FRAGMENTS))
+def test_swapped_in_fragment_has_no_serious_axe_violation(browser, site, app, endpoint):
+    world = make_world(app)
+    who, swap = FRAGMENTS[endpoint]
+    context = browser.new_context(bypass_csp=True)
+    try:
+        if who != "anon":
+            context.add_cookies(session_cookies(app, world.identities[who], site))
+        page = context.new_page()
+        swap(page, site)
+        assert axe(page) == [], endpoint
+    finally:
+        context.close()
+
+
+# --- The registry: no GET route may skip axe --------------------------------------------
+
+def get_endpoints(app) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+def test_every_get_route_is_axe_checked_or_excluded(app):
+    checked_here = {c.endpoint for c in PAGES if c.endpoint and c.post is None}
+    routes = get_endpoints(app)
+    checked = set(ELSEWHERE) | checked_here | set(FRAGMENTS)
+    missing = sorted(routes - checked - set(EXCLUDED))
+    assert not missing, (
+        f"GET routes with no axe check: {missing}. Add each to PAGES in "
+        f"tests/browser/test_a11y_pages.py (with data and the role that sees it), to "
+        f"FRAGMENTS (an htmx fragment, checked swapped into its page), or to EXCLUDED with "
+        f"the reason it is not an HTML page.")
+    assert not (checked | set(EXCLUDED)) - routes, "stale entries"
+    assert not set(EXCLUDED) & checked, "excluded and checked at once"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ELSEWHERE))
+def test_axe_checks_named_elsewhere_still_exist(endpoint):
+    filename, literal = ELSEWHERE[endpoint]
+    source = (HERE / filename).read_text()
+    assert "serious_violations(" in source, filename
+    assert literal in source, f"{filename} no longer axe-checks {literal} ({endpoint})"
+
+
+def test_every_case_path_is_the_route_it_claims(app):
+    """Each case's path (or refused form's action) really routes to its endpoint, and the
+    error-page cases match no route, so the registry is honest."""
+    from werkzeug.exceptions import NotFound
+
+    world = World(identities={}, builder_id=str(uuid.uuid4()), builder_username="amara",
+                  project_slug="receipt-whisperer", link_token="t", reset_token="t")
+    adapter = app.url_map.bind("localhost")
+    for case in PAGES:
+        if case.post is not None:
+            endpoint, _ = adapter.match(fill(case.action, world), method="POST")
+            assert case.endpoint in (None, endpoint), case.id
+        elif case.endpoint is not None:
+            path = fill(case.path, world).split("?")[0]
+            assert adapter.match(path, method="GET")[0] == case.endpoint, case.id
+        elif case.status == 404:
+            with pytest.raises(NotFound):
+                adapter.match(case.path, method="GET")
+
+
+def test_excluded_routes_are_not_html_pages(app, db_session, login):
+    """Every excluded route and fragment answers something other than a full page: text,
+    XML, a calendar, a CSV, an image, a fragment (fetched as an admin who owns a project)."""
+    admin = ProfileFactory(admin=True)
+    project = ProjectFactory(owner=admin, slug="receipt-whisperer")
+    event = EventFactory(active=True, slug="jam")
+    EventRegistrationFactory(event=event, profile=admin)
+    MentorApplicationFactory()
+    avatar = AvatarFactory(profile=admin)
+    ProfileFactory(username="kenji")
+    me = login(admin)
+    urls = {
+        "pages.healthz": "/healthz", "pages.robots": "/robots.txt",
+        "pages.sitemap_index": "/sitemap.xml", "pages.sitemap_chunk": "/sitemap-profiles-1.xml",
+        "events.calendar": "/events/jam.ics",
+        "events_admin.registrations_csv": "/admin/events/jam/registrations.csv",
+        "applications_admin.mentors_csv": "/admin/mentors.csv",
+        "profiles.avatar": f"/avatars/{admin.id}/{avatar.hash}",
+        "profiles.username_check": "/username-check?username=abc",
+        "projects.slug_check": "/project-slug-check?slug=abc",
+        "profiles.regions": "/settings/regions?country=DE",
+        "teams.invitee_search": f"/projects/{project.slug}/invitee-search?q=kenji",
+        "static": "/static/app.css",
+    }
+    assert set(urls) == set(EXCLUDED) | set(FRAGMENTS)
+    for endpoint, url in urls.items():
+        r = me.get(url, headers={"HX-Request": "true"} if "check" in url or "search" in url
+                   or "regions" in url else {})
+        body = r.get_data(as_text=False)
+        assert r.status_code == 200, (endpoint, url, r.status_code)
+        assert not re.search(rb"<!doctype html|<html|<body", body[:4000], re.I), (endpoint, url)
+
+
+def test_the_axe_check_can_fail(browser, site):
+    """The harness itself: a nameless button and an unlabelled field are reported."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(site + "/sign-in")
+        page.evaluate("""() => {
+          const main = document.querySelector('main');
+          main.insertAdjacentHTML('beforeend',
+            '<button id="nameless"></button><input id="unlabelled" type="text">');
+        }""")
+        found = {v["id"] for v in axe(page)}
+        assert {"button-name", "label"} <= found, found
+    finally:
+        context.close()
