@@ -15,15 +15,25 @@
   }
 
   // After an htmx swap, put focus on the element that asks for it (data-focus).
+  var focusTarget = null;
   function focusAfterSwap(root) {
     var el = root.querySelector ? root.querySelector("[data-focus]") : null;
-    if (el) el.focus();
+    if (el) { el.focus(); focusTarget = el; }
   }
 
   document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
   document.addEventListener("htmx:afterSwap", function (e) {
     localTimes(e.detail.elt.parentNode || document);
     focusAfterSwap(e.detail.elt.parentNode || document);
+  });
+  // htmx settles a swap a moment later; focus that was lost on the way (to the body, as
+  // the element that had it was swapped out) goes back to that swap's data-focus element.
+  document.addEventListener("htmx:afterSettle", function () {
+    var el = focusTarget;
+    focusTarget = null;
+    if (el && el.isConnected && (!document.activeElement || document.activeElement === document.body)) {
+      el.focus();
+    }
   });
 })();
 

@@ -373,7 +373,11 @@ def build_world(app, session):
     project = ProjectFactory(owner=people["builder"], slug="mx-project")
     ProjectMemberFactory(project=project, profile=people["member"])
     for actor in ("builder", "member", "other"):
-        EventRegistrationFactory(event=event, profile=people[actor])
+        # Fixed values unlike the register case's (solo, daily): the factory cycles through
+        # the enums, and an update to the same values changed nothing, failing the guard
+        # test below whenever earlier tests had left the cycle there.
+        EventRegistrationFactory(event=event, profile=people[actor],
+                                 team_preference="looking_for_team", commitment_level="all_in")
     for actor in ("builder", "member"):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)

@@ -57,5 +57,6 @@ def test_an_unreachable_shared_store_falls_back_to_limits_in_memory(app, cluster
         c.get("/sign-up")  # the browser gets its cookie
         codes = [c.get(f"/username-check?username=free{i}").status_code for i in range(61)]
         assert codes[:60] == [200] * 60 and codes[60] == 429
-    finally:
+    finally:  # the limiter is process-wide: forget the dead store, give it back to the test app
+        limiter._storage_dead = False
         limiter.init_app(app)
