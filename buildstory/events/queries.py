@@ -222,17 +222,6 @@ def _entered_statement():
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
-def registered_profile_ids_subquery(event_id: uuid.UUID, seeking: bool = False):
-    """Return a SELECT of the ids of profiles registered for the event (member directory).
-
-    With ``seeking``, only those looking for a team or with a team open to more.
-    """
-    stmt = select(EventRegistration.profile_id).where(EventRegistration.event_id == event_id)
-    if seeking:
-        stmt = stmt.where(EventRegistration.team_preference.in_(SEEKING))
-    return stmt
-
-
 def public_events(session) -> list[Event]:
     """Return every public event (newest first) — for filters such as the member directory's."""
     return list(session.scalars(_public_events_statement()))
@@ -283,9 +272,7 @@ def registrants_of_slug(slug: str, seeking: bool = False):
 
     With ``seeking``: only those looking for a team or with a team open to more.
     """
-    stmt = (select(EventRegistration.profile_id)
-            .join(Event, Event.id == EventRegistration.event_id)
-            .where(Event.slug == slug, Event.status.in_(rules.PUBLIC_STATUSES)))
+    stmt = _public_registrations(select(EventRegistration.profile_id), slug)
     if seeking:
         stmt = stmt.where(EventRegistration.team_preference.in_(SEEKING))
     return stmt
@@ -295,9 +282,13 @@ def team_preferences(session, slug: str, profile_ids) -> dict:
     """Return {profile_id: team preference} for these builders in the public event ``slug``."""
     if not profile_ids:
         return {}
-    rows = session.execute(
-        select(EventRegistration.profile_id, EventRegistration.team_preference)
-        .join(Event, Event.id == EventRegistration.event_id)
-        .where(Event.slug == slug, Event.status.in_(rules.PUBLIC_STATUSES),
-               EventRegistration.profile_id.in_(list(profile_ids))))
+    rows = session.execute(_public_registrations(
+        select(EventRegistration.profile_id, EventRegistration.team_preference), slug)
+        .where(EventRegistration.profile_id.in_(list(profile_ids))))
     return dict(rows.all())
+
+
+def _public_registrations(stmt, slug):
+    """``stmt`` (a SELECT of registration columns) limited to the public event ``slug``."""
+    return (stmt.join(Event, Event.id == EventRegistration.event_id)
+            .where(Event.slug == slug, Event.status.in_(rules.PUBLIC_STATUSES)))

@@ -44,12 +44,6 @@ def admin_ids():
 
 
 @bp.app_template_global()
-def moderation_actions(profile) -> dict[str, bool]:
-    """Template global: the profile buttons the signed-in viewer gets (access.py decides)."""
-    return access.profile_actions(g.get("profile"), profile, admin_ids())
-
-
-@bp.app_template_global()
 def project_moderation_actions(project) -> dict[str, bool]:
     """Template global: the project buttons the signed-in viewer gets."""
     return access.project_actions(g.get("profile"), project, admin_ids())

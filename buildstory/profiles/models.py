@@ -18,7 +18,22 @@ from buildstory.enums import (ExperienceLevel, UserRole, experience_level_type,
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,28}[a-z0-9]$"
 
 
-class Profile(db.Model):
+class ModerationState:
+    """``is_hidden`` / ``is_banned`` from ``hidden_at`` / ``banned_at``: for the profile
+    and for the lighter rows lists load of it (``queries.MemberCard``)."""
+
+    __slots__ = ()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_banned(self) -> bool:
+        return self.banned_at is not None
+
+
+class Profile(ModerationState, db.Model):
     """A builder's public profile, keyed by the identity that signs in as it.
 
     A profile is active, hidden (``hidden_at`` set) or banned (``banned_at`` set).
@@ -93,14 +108,6 @@ class Profile(db.Model):
         display_name = value if key == "display_name" else self.display_name
         self.search_text = self.compute_search_text(username, display_name)
         return value
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @property
-    def is_banned(self) -> bool:
-        return self.banned_at is not None
 
     def __repr__(self) -> str:
         return f"<Profile {self.username or self.clerk_id}>"

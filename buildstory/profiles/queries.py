@@ -5,7 +5,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, exists, select
 
-from .models import Profile
+from .models import ModerationState, Profile
 from .rules import is_reserved, normalise_username, username_format_error
 
 AVAILABLE, TAKEN, INVALID, CURRENT = "available", "taken", "invalid", "current"
@@ -162,7 +162,7 @@ def _search_parts(term: str) -> tuple[str, list[str]]:
 
 
 @dataclass(frozen=True, slots=True)
-class MemberCard:
+class MemberCard(ModerationState):
     """What a directory card (and its moderation panel, for moderators) shows of a
     builder: the card's columns only, not the whole profile — a page loads 25 of them."""
 
@@ -178,14 +178,6 @@ class MemberCard:
     hidden_at: datetime | None
     banned_at: datetime | None
     created_at: datetime
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @property
-    def is_banned(self) -> bool:
-        return self.banned_at is not None
 
 
 CARD_COLUMNS = (Profile.id, Profile.clerk_id, Profile.username, Profile.display_name,

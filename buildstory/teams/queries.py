@@ -43,24 +43,25 @@ def _received_by(recipient_id, now, owner) -> list:
 # invites: both statements are built once, their values bound per call (building them
 # cost several times more than running them).
 
-@cache
-def _pending_count_statement():
+def _pending_count(recipient_id, now):
+    """SELECT the number of pending invites ``recipient_id`` may answer."""
     owner = aliased(Profile)
     return (select(func.count(TeamInvite.id))
             .join(Project, Project.id == TeamInvite.project_id)
             .join(owner, owner.id == Project.profile_id)
-            .where(*_received_by(bindparam("recipient_id"), bindparam("now"), owner)))
+            .where(*_received_by(recipient_id, now, owner)))
+
+
+@cache
+def _pending_count_statement():
+    return _pending_count(bindparam("recipient_id"), bindparam("now"))
 
 
 def pending_count_column(recipient_id, now):
     """The pending invite count of ``recipient_id`` (a column or bind parameter) as a
     scalar subquery: the session lookup of signed-in page views carries the header badge's
     count this way, saving a round trip per page."""
-    owner = aliased(Profile)
-    return (select(func.count(TeamInvite.id))
-            .join(Project, Project.id == TeamInvite.project_id)
-            .join(owner, owner.id == Project.profile_id)
-            .where(*_received_by(recipient_id, now, owner)).scalar_subquery())
+    return _pending_count(recipient_id, now).scalar_subquery()
 
 
 @cache

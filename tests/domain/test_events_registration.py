@@ -179,20 +179,20 @@ def test_entered_projects_paginate(db_session):
     assert len(first) == 2 and more is True and len(last) == 1 and none_after is False
 
 
-def test_featured_event_and_registered_profile_ids_subquery(db_session):
+def test_featured_event_and_registrants_of_slug(db_session):
     assert queries.featured_event(db_session) is None
     event = EventFactory(status="active", featured=True)
     assert queries.featured_event(db_session).id == event.id
     rows = {pref: EventRegistrationFactory(event=event, team_preference=pref).profile_id
             for pref in TeamPreference}
     EventRegistrationFactory(team_preference="looking_for_team")  # another event
-    everyone = set(db_session.scalars(queries.registered_profile_ids_subquery(event.id)))
-    seeking = set(db_session.scalars(queries.registered_profile_ids_subquery(event.id, True)))
+    everyone = set(db_session.scalars(queries.registrants_of_slug(event.slug)))
+    seeking = set(db_session.scalars(queries.registrants_of_slug(event.slug, True)))
     assert everyone == set(rows.values())
     assert seeking == {rows[TeamPreference.looking_for_team], rows[TeamPreference.has_team_open]}
     # It works as a subquery in a profile filter, as the member directory uses it.
     found = set(db_session.scalars(select(Profile.id).where(
-        Profile.id.in_(queries.registered_profile_ids_subquery(event.id, True)))))
+        Profile.id.in_(queries.registrants_of_slug(event.slug, True)))))
     assert found == seeking
 
 
