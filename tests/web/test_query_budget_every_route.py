@@ -1,0 +1,182 @@
+"""Every GET route's statement count, counted at one size of data and at ten times it
+(quality.md "Performance", issue 8 point 2: "make sure every page has one").
+
+The feature test files count their own pages in detail (members' filters, an event's
+project grid, the admin lists…); this file is the registry that no route escapes: ``CASES``
+holds one realistic request per GET endpoint of ``app.url_map`` (the role that sees it,
+the htmx target for fragment routes), ``EXEMPT`` the one route that runs no SQL. A new GET
+route in neither fails ``test_every_get_route_is_counted``.
+
+Each case is requested after a small world is built and again after ten times as much of
+everything has been added: the statement counts must be equal, at most 8, and at most 2
+for the live checks (counted as ``tests/querycount.py`` does: no transaction control, no
+``SET``).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from buildstory.enums import EventStatus
+from buildstory.identity import services, tokens
+from buildstory.profiles.avatars import avatar_url
+from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
+                             EventProjectFactory, EventRegistrationFactory,
+                             MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
+                             ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
+                             TeamInviteFactory)
+from tests.querycount import count_queries
+
+BUDGET = 8
+LIVE_CHECK_BUDGET = 2
+LIVE_CHECKS = {"profiles.username_check", "projects.slug_check"}
+
+# endpoint -> (who, path, HX-Target or None). Paths are formatted with the world's fields.
+CASES = {
+    "pages.home": ("anon", "/", None),
+    "pages.dashboard": ("builder", "/dashboard", None),
+    "pages.banned": ("banned", "/banned", None),
+    "pages.robots": ("anon", "/robots.txt", None),
+    "pages.sitemap_index": ("anon", "/sitemap.xml", None),
+    "pages.sitemap_chunk": ("anon", "/sitemap-profiles-1.xml", None),
+    "identity.sign_in": ("anon", "/sign-in", None),
+    "identity.sign_up": ("anon", "/sign-up", None),
+    "identity.forgot_password": ("anon", "/forgot-password", None),
+    "identity.reset_password": ("anon", "/reset-password/{reset}", None),
+    "identity.account": ("builder", "/settings/account", None),
+    "profiles.settings": ("builder", "/settings", None),
+    "profiles.regions": ("builder", "/settings/regions?country=DE", "region-field"),
+    "profiles.username_check": ("anon", "/username-check?username=counted-owner", None),
+    "profiles.profile": ("anon", "/profiles/counted-owner", None),
+    "profiles.members": ("anon", "/members?q=builder", None),
+    "profiles.avatar": ("anon", "{avatar}", None),
+    "events.index": ("anon", "/events", None),
+    "events.show": ("builder", "/events/counted", None),
+    "events.calendar": ("anon", "/events/counted.ics", None),
+    "events.onboarding": ("builder", "/onboarding", None),
+    "events_admin.index": ("admin", "/admin/events", None),
+    "events_admin.edit": ("admin", "/admin/events/counted", None),
+    "events_admin.registrations_csv": ("admin", "/admin/events/counted/registrations.csv",
+                                       None),
+    "projects.index": ("anon", "/projects", None),
+    "projects.new": ("builder", "/projects/new", None),
+    "projects.show": ("builder", "/projects/counted-bot", None),
+    "projects.edit": ("builder", "/projects/counted-bot/edit", None),
+    "projects.slug_check": ("builder", "/project-slug-check?slug=counted-bot", None),
+    "teams.invites": ("builder", "/invites", None),
+    "teams.invite_link": ("other", "/invite/{link}", None),
+    "teams.invitee_search": ("builder", "/projects/counted-bot/invitee-search?q=builder",
+                             "invitee-results"),
+    "admin.dashboard": ("admin", "/admin", None),
+    "admin.users": ("admin", "/admin/users?q=builder", None),
+    "admin.user_detail": ("admin", "/admin/users/{owner_id}", None),
+    "admin.audit": ("admin", "/admin/audit", None),
+    "applications.mentor_apply": ("anon", "/mentor-apply", None),
+    "applications.mentor_thanks": ("anon", "/mentor-apply/thanks", None),
+    "applications.sponsor_apply": ("anon", "/sponsor-apply", None),
+    "applications.sponsor_thanks": ("anon", "/sponsor-apply/thanks", None),
+    "applications.streams": ("anon", "/streams", None),
+    "applications_admin.mentors": ("admin", "/admin/mentors", None),
+    "applications_admin.mentors_csv": ("admin", "/admin/mentors.csv", None),
+    "applications_admin.sponsors": ("admin", "/admin/sponsors", None),
+    "applications_admin.streams": ("admin", "/admin/streams", None),
+    "applications_admin.draws": ("admin", "/admin/draws", None),
+    "pages.healthz": ("anon", "/healthz", None),
+}
+EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
+
+
+def get_endpoints(app) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+def test_every_get_route_is_counted(app):
+    missing = sorted(get_endpoints(app) - set(CASES) - set(EXEMPT))
+    assert not missing, (f"GET routes with no statement count: {missing}; add each to CASES "
+                         f"in {__name__} (who opens it, a realistic path)")
+    assert not (set(CASES) | set(EXEMPT)) - get_endpoints(app), "stale entries"
+
+
+def test_every_case_path_is_the_route_it_claims(app, world):
+    adapter = app.url_map.bind("localhost")
+    for endpoint, (_, path, _) in CASES.items():
+        url = path.format(**world["fields"]).split("?")[0]
+        assert adapter.match(url, method="GET")[0] == endpoint, (endpoint, url)
+
+
+def grow(n: int, event, project) -> None:
+    """Add ``n`` of everything the pages read: builders registered with projects, teams,
+    entries, invites in both kinds, audit rows, applications, avatars, draws."""
+    for i in range(n):
+        builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
+        EventRegistrationFactory(event=event, profile=builder)
+        theirs = ProjectFactory(owner=builder)
+        EventProjectFactory(event=event, project=theirs)
+        ProjectMemberFactory(project=theirs)
+        TeamInviteFactory(project=theirs)
+        TeamInviteFactory(project=theirs, link=True)
+        TeamInviteFactory(project=project, recipient=builder)
+        AvatarFactory(profile=builder)
+        AuditLogFactory()
+        MentorApplicationFactory()
+        SponsorshipInquiryFactory()
+        PrizeDrawFactory()
+
+
+@pytest.fixture
+def world(app, db_session, login, client):
+    event = EventFactory(status=EventStatus.open, slug="counted", featured=True)
+    account = AccountFactory(profile__username="counted-owner")
+    owner = account.profile
+    EventRegistrationFactory(event=event, profile=owner)
+    project = ProjectFactory(owner=owner, slug="counted-bot")
+    EventProjectFactory(event=event, project=project)
+    ProjectMemberFactory(project=project)
+    TeamInviteFactory(project=project, link=True, raw_token="counted-link-token")
+    avatar = AvatarFactory(profile=owner)
+    with app.test_request_context():
+        reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
+                                    ttl=timedelta(hours=1))
+        avatar_path = avatar_url(owner)
+    assert avatar_path, avatar
+    return {
+        "event": event, "project": project,
+        "fields": {"reset": reset, "link": "counted-link-token", "owner_id": owner.id,
+                   "avatar": avatar_path},
+        "clients": {"anon": client, "builder": login(owner),
+                    "other": login(ProfileFactory()),
+                    "banned": login(ProfileFactory(banned=True)),
+                    "admin": login(ProfileFactory(admin=True))},
+    }
+
+
+def measure(app, world) -> dict[str, int]:
+    counts = {}
+    for endpoint, (who, path, target) in CASES.items():
+        c = world["clients"][who]
+        url = path.format(**world["fields"])
+
+        def fetch():  # the body is read too: CSV exports stream their rows
+            r = c.hx_get(url, target=target) if target else c.get(url)
+            r.get_data()
+            return r
+
+        fetch()  # warm: a session's first request of the day writes last_seen_at
+        with count_queries(app) as q:
+            r = fetch()
+        assert r.status_code == 200, (endpoint, url, r.status_code)
+        counts[endpoint] = q.count
+    return counts
+
+
+def test_no_get_route_runs_more_statements_with_ten_times_the_data(app, world):
+    grow(2, world["event"], world["project"])
+    small = measure(app, world)
+    grow(18, world["event"], world["project"])  # 2 of everything, then 20: ten times
+    large = measure(app, world)
+    grew = {e: (small[e], large[e]) for e in CASES if small[e] != large[e]}
+    assert not grew, f"statement counts that grew with the data: {grew}"
+    over = {e: n for e, n in small.items()
+            if n > (LIVE_CHECK_BUDGET if e in LIVE_CHECKS else BUDGET)}
+    assert not over, f"over budget: {over}"
