@@ -5,6 +5,7 @@ import json
 from collections import ChainMap
 
 from flask.templating import Environment as FlaskEnvironment
+from jinja2 import Template as JinjaTemplate, nodes
 from markupsafe import Markup
 
 HTMX_CONFIG = json.dumps({
@@ -36,10 +37,51 @@ class TemplateGlobals(ChainMap):
         return set().union(*self.maps)
 
 
+class Template(JinjaTemplate):
+    """A template whose every context starts with the macros its top level imports.
+
+    A full page runs its top-level ``{% from "_ui.html" import csrf %}`` before any block;
+    an htmx fragment (jinja2-fragments' ``render_block``) runs one block alone, so those
+    names were undefined there and the fragment crashed ("'csrf' is undefined"). Seeding
+    every context with the same imports gives each fragment what its full page has.
+    """
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        context = super().new_context(vars, shared, locals)
+        env = self.environment
+        for source, names in self._top_level_imports():
+            module = env.get_template(source, parent=self.name)._get_default_module()
+            for name, alias in names:
+                context.vars[alias] = getattr(module, name) if name else module
+        return context
+
+    def _top_level_imports(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
+        """Return ``(template, [(name or None for the whole module, alias)])`` for each
+        import outside blocks and macros, read once from the template's source."""
+        found = self.__dict__.get("_bs_imports")
+        if found is None:
+            found = []
+            if self.name is not None:
+                source = self.environment.loader.get_source(self.environment, self.name)[0]
+                for node in self.environment.parse(source, self.name).body:
+                    if isinstance(node, (nodes.FromImport, nodes.Import)) and \
+                            isinstance(node.template, nodes.Const) and not node.with_context:
+                        if isinstance(node, nodes.Import):
+                            names = [(None, node.target)]
+                        else:
+                            names = [n if isinstance(n, tuple) else (n, n) for n in node.names]
+                        found.append((node.template.value, names))
+            self.__dict__["_bs_imports"] = found
+        return found
+
+
 class Environment(FlaskEnvironment):
-    """Flask's Jinja environment, with ``TemplateGlobals`` for every template and an
-    unbounded template cache (a plain dict: the app has a few dozen templates, and Jinja's
-    LRU bookkeeping ran on every import of a macro file)."""
+    """Flask's Jinja environment, with ``TemplateGlobals`` for every template, templates
+    that give fragments their page's imports, and an unbounded template cache (a plain
+    dict: the app has a few dozen templates, and Jinja's LRU bookkeeping ran on every
+    import of a macro file)."""
+
+    template_class = Template
 
     def __init__(self, app, **options):
         options.setdefault("cache_size", -1)
