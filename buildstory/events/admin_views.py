@@ -147,7 +147,8 @@ def delete(slug):
     """Delete an unused event (confirmation box required); back to the list."""
     event = _load(slug)
     try:
-        forms.confirmed(request.form)
+        if not htmx.confirmed():
+            raise ValidationFailed({"confirm": htmx.CONFIRM_REQUIRED})
         services.delete_event(db.session, g.profile, event)
     except (ValidationFailed, Conflict) as exc:
         return _refused(slug, exc, exc.status)

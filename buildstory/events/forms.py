@@ -13,7 +13,6 @@ EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registrat
 OPTIONAL_TIMES = {"registration_opens_at", "registration_closes_at"}
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 BAD_TIME = "Enter a date and time"
-CONFIRM_DELETE = "Tick the box to confirm"
 
 
 def _local_to_utc(raw: str, zone: ZoneInfo) -> datetime | None:
@@ -86,12 +85,6 @@ def status(form) -> EventStatus:
         return EventStatus((form.get("status") or "").strip())
     except ValueError:
         raise ValidationFailed({"status": "Choose a status from the list"}) from None
-
-
-def confirmed(form) -> None:
-    """Raise ValidationFailed unless the destructive action's confirmation box is ticked."""
-    if form.get("confirm") not in ("1", "on", "yes"):
-        raise ValidationFailed({"confirm": CONFIRM_DELETE})
 
 
 def registration_values(form) -> dict[str, str]:

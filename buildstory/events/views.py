@@ -153,7 +153,8 @@ def withdraw(slug):
     """Withdraw while registration is open; the builder's projects leave the event too."""
     event = queries.event_by_slug_or_404(db.session, slug)
     try:
-        forms.confirmed(request.form)
+        if not htmx.confirmed():
+            raise ValidationFailed({"confirm": htmx.CONFIRM_REQUIRED})
         services.withdraw(db.session, event, g.profile, now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()

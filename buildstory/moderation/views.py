@@ -23,14 +23,13 @@ from ..profiles.models import Profile
 from ..projects.models import Project
 from ..web import htmx
 from ..web.auth import role_required
-from ..web.csrf import csrf_token
 from ..web.urls import link_for
 from ..web.safe_next import safe_next
 from . import access, services
 
 bp = Blueprint("moderation", __name__)
 TEMPLATE = "moderation/confirm.html"
-CONFIRM_REQUIRED = "Tick the box to confirm"
+CONFIRM_REQUIRED = htmx.CONFIRM_REQUIRED
 
 
 def utcnow() -> datetime:
@@ -49,17 +48,17 @@ def project_moderation_actions(project) -> dict[str, bool]:
     return access.project_actions(g.get("profile"), project, admin_ids())
 
 
-_BUTTONS = (  # (action key, endpoint, label, question with {who})
+_BUTTONS = (  # (action key, endpoint, label, question with {who}: only destructive ones ask)
     ("hide", "moderation.hide_profile", "Hide", "Hide {who} from every public page?"),
-    ("unhide", "moderation.unhide_profile", "Unhide", "Show {who} on public pages again?"),
-    ("unban", "moderation.unban_profile", "Unban", "Unban {who}? This also unhides them."),
+    ("unhide", "moderation.unhide_profile", "Unhide", None),
+    ("unban", "moderation.unban_profile", "Unban", None),
 )
 
 
 class PanelButton(NamedTuple):
     url: str
     label: str
-    question: str
+    question: str | None
 
 
 class PanelView(NamedTuple):
@@ -76,9 +75,7 @@ class PanelView(NamedTuple):
     ban_url: str | None
     ban_question: str
     none_apply: bool
-    csrf_token: str
     next: str | None
-    noscript: bool
     reason: str
     reason_error: str | None
     ban_open: bool
@@ -93,7 +90,7 @@ def moderation_panel_view(profile, next=None, errors=None, values=None) -> Panel
         return None
     who = profile.display_name + (f" (@{profile.username})" if profile.username else "")
     buttons = [PanelButton(link_for(endpoint, profile_id=profile.id), label,
-                           question.format(who=who))
+                           question and question.format(who=who))
                for key, endpoint, label, question in _BUTTONS if acts[key]]
     errors, values = errors or {}, values or {}
     return PanelView(
@@ -101,7 +98,7 @@ def moderation_panel_view(profile, next=None, errors=None, values=None) -> Panel
         ban_url=link_for("moderation.ban_profile", profile_id=profile.id) if acts["ban"] else None,
         ban_question=f"Ban {who}? They are signed out of everything at their next click.",
         none_apply=not (acts["hide"] or acts["unhide"] or acts["ban"] or acts["unban"]),
-        csrf_token=csrf_token(), next=next, noscript=not htmx_request(),
+        next=next,
         reason=values.get("reason", ""), reason_error=errors.get("reason"),
         ban_open=bool(errors or values.get("reason")))
 
@@ -147,10 +144,11 @@ def _confirm_page(kind: str, obj, status: int, **extra):
     return htmx.page(TEMPLATE, None, status, **_context(kind, obj, **extra))
 
 
-def _act(kind: str, obj, action, done: str):
-    """Run ``action`` after the confirmation; answer the htmx or the plain-form way."""
+def _act(kind: str, obj, action, done: str, ask: bool = True):
+    """Run ``action`` (after the confirmation when it ``ask``s: hiding and banning do,
+    unhiding and unbanning do not); answer the htmx or the plain-form way."""
     is_hx = htmx_request()
-    if not is_hx and request.form.get("confirm") != "yes":
+    if ask and not htmx.confirmed():
         return _confirm_page(kind, obj, 422, confirm_error=CONFIRM_REQUIRED,
                              values=request.form)
     try:
@@ -198,7 +196,7 @@ def unhide_profile(profile_id):
     target = _profile_or_404(profile_id)
     return _act("profile", target, lambda: services.unhide_profile(
         db.session, g.profile, target, admin_ids=admin_ids()),
-        done=f"{target.display_name} is visible again.")
+        done=f"{target.display_name} is visible again.", ask=False)
 
 
 @bp.post("/moderation/profiles/<uuid:profile_id>/ban")
@@ -219,7 +217,7 @@ def unban_profile(profile_id):
     target = _profile_or_404(profile_id)
     return _act("profile", target, lambda: services.unban_user(
         db.session, g.profile, target, admin_ids=admin_ids()),
-        done=f"{target.display_name} is no longer banned.")
+        done=f"{target.display_name} is no longer banned.", ask=False)
 
 
 @bp.post("/moderation/projects/<uuid:project_id>/hide")
@@ -239,4 +237,4 @@ def unhide_project(project_id):
     project = _project_or_404(project_id)
     return _act("project", project, lambda: services.unhide_project(
         db.session, g.profile, project, admin_ids=admin_ids()),
-        done=f"{project.name} is visible again.")
+        done=f"{project.name} is visible again.", ask=False)

@@ -43,7 +43,8 @@ def _settings_page(values, errors, status=200, **extra):
                "regions": countries.regions(values.get("country")),
                "experience_levels": EXPERIENCE_LEVEL_LABELS,
                "experience_hints": EXPERIENCE_LEVEL_HINTS,
-               "saved": False, "avatar_error": None, "avatar_note": None}
+               "saved": False, "avatar_error": None, "avatar_note": None,
+               "avatar_confirm_error": None}
     context.update(extra)
     return htmx.page(SETTINGS, SETTINGS_BLOCKS, status, **context)
 
@@ -123,7 +124,10 @@ def upload_avatar():
 @bp.post("/settings/avatar/delete")
 @login_required
 def delete_avatar():
-    """Remove the uploaded avatar; the initials avatar shows again."""
+    """Remove the uploaded avatar (after the confirmation); the initials show again."""
+    if not htmx.confirmed():
+        return _settings_page(forms.profile_values(g.profile), {}, 422,
+                              avatar_confirm_error=htmx.CONFIRM_REQUIRED)
     services.remove_avatar(db.session, g.profile, now=utcnow())
     db.session.commit()
     return _avatar_done("removed")

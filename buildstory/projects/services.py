@@ -148,11 +148,14 @@ def enter_event(session, project: Project, event: Event, actor: Profile, *,
 
 def leave_event(session, project: Project, event: Event, actor: Profile, *,
                 now: datetime) -> None:
-    """Remove the project from the event while it takes entries (owner or member).
+    """Remove the project from the event while it takes entries (the owner alone: a
+    member who is not registered could not put it back) and record it in team history.
 
-    Raises Forbidden (403) off the team; Conflict (409) when entries are closed or the
-    project is not entered.
+    Raises Forbidden (403) for anyone but the owner; Conflict (409) when entries are
+    closed or the project is not entered.
     """
+    if not access.is_owner(project, actor):
+        raise Forbidden(NOT_OWNER)
     _check_team_and_window(project, event, actor)
     removed = session.execute(delete(EventProject).where(
         EventProject.event_id == event.id, EventProject.project_id == project.id)).rowcount

@@ -24,7 +24,6 @@ FORM_BLOCKS = {"project-form": "form", "slug-field": "slug_field",
 PAGE_BLOCKS = {"project-events": "events_section", "team-history": "history",
                "team": "team_section"}
 LIST_BLOCKS = {"project-results": "results"}
-CONFIRM_DELETE = "Tick the box to confirm you want to delete this project"
 EVENT_REQUIRED = "Event is required"
 EVENT_UNKNOWN = "Choose an event from the list"
 
@@ -99,7 +98,8 @@ def _page_context(project, **extra) -> dict:
         "can_moderate": access.is_moderator(role),
         "entries": entered, "event_options": enterable,
         "history": history, "history_more": history_more, "history_page": history_page,
-        "events_error": None, "event_field_error": None, **_helpers(), **extra,
+        "events_error": None, "event_field_error": None, "events_notice": None,
+        "remove_errors": {}, **_helpers(), **extra,
     }
 
 
@@ -145,18 +145,23 @@ def enter_event(slug):
 @bp.post("/projects/<slug>/events/<event_slug>/remove")
 @login_required
 def leave_event(slug, event_slug):
-    """Take the project out of an event while the event takes entries."""
+    """The owner takes the project out of an event while it takes entries (after the
+    confirmation); the events section says so."""
     project = _project_or_404(slug)
     event = db.session.scalar(select(Event).where(Event.slug == event_slug))
     if event is None:
         abort(404)
+    _require_owner(project)
+    if not htmx.confirmed():
+        return _events_answer(project, 422, remove_errors={event.slug: htmx.CONFIRM_REQUIRED})
     try:
         services.leave_event(db.session, project, event, g.profile, now=utcnow())
     except Conflict as exc:
         db.session.rollback()
         return _events_answer(project, exc.status, events_error=exc.message)
     db.session.commit()
-    return _events_answer(project)
+    return _events_answer(project,
+                          events_notice=f"{project.name} is no longer entered in {event.name}.")
 
 
 # --- Create, edit, delete ---------------------------------------------------------------
@@ -207,9 +212,9 @@ def delete(slug):
     """The owner deletes the project (confirmed by hx-confirm, or the checkbox without JS)."""
     project = _project_or_404(slug)
     _require_owner(project)
-    if not htmx.is_htmx() and not request.form.get("confirm"):
+    if not htmx.confirmed():
         return _form(project, forms.project_form_values(project), {}, 422,
-                     delete_errors={"confirm": CONFIRM_DELETE})
+                     delete_errors={"confirm": htmx.CONFIRM_REQUIRED})
     services.delete_project(db.session, project, g.profile)
     db.session.commit()
     return htmx.redirect(url_for("projects.index"))

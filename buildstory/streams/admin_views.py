@@ -11,7 +11,6 @@ from ..web.auth import role_required
 from . import queries, services
 
 BLOCKS = {"streams-main": "streams_main"}
-CONFIRM_REMOVE = "Tick the box to confirm"
 
 
 def _render(status=200, values=None, errors=None, *, added=False, remove_error=None):
@@ -43,8 +42,8 @@ def streams():
 def remove_stream_category(category_id):
     """Stop following a category (confirmed by hx-confirm, or the checkbox without JS)."""
     category = queries.category_or_404(db.session, category_id)
-    if not htmx.is_htmx() and request.form.get("confirm") != "yes":
-        return _render(422, remove_error=(category.id, CONFIRM_REMOVE))
+    if not htmx.confirmed():
+        return _render(422, remove_error=(category.id, htmx.CONFIRM_REQUIRED))
     services.remove_category(db.session, g.profile, category)
     db.session.commit()
     if htmx.is_htmx():

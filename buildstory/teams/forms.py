@@ -21,6 +21,3 @@ def invite_username(form) -> str:
     return name
 
 
-def confirmed(form) -> bool:
-    """True when a destructive action's confirmation is given (htmx confirms in the browser)."""
-    return form.get("confirm") in {"1", "on", "yes", "true"}

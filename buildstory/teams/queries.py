@@ -181,6 +181,7 @@ def team_section(session, project: Project, viewer, *, now: datetime, team_limit
         "pending": pending_for_project(session, project, now) if owner else [],
         "form_values": {}, "form_errors": {}, "form_error": None, "new_link": None, "link_error": None,
         "notice": None, "notice_error": None, "member_errors": {}, "leave_error": None,
+        "revoke_errors": {},
         "now": now,
     }
     data.update(state)

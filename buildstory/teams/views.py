@@ -22,8 +22,7 @@ from . import access, forms, queries, services
 
 bp = Blueprint("teams", __name__)
 
-CONFIRM_REMOVE = "Tick the box to confirm the removal"
-CONFIRM_LEAVE = "Tick the box to confirm you want to leave"
+CONFIRM = htmx.CONFIRM_REQUIRED
 
 
 def account_key() -> str:
@@ -145,8 +144,8 @@ def create_link(slug):
 def remove_member(slug, profile_id):
     """The owner takes a member off the team (hx-confirm, or the checkbox without JS)."""
     project = _project(slug, owner=True)
-    if not htmx.is_htmx() and not forms.confirmed(request.form):
-        return _team_answer(slug, 422, member_errors={str(profile_id): CONFIRM_REMOVE})
+    if not htmx.confirmed():
+        return _team_answer(slug, 422, member_errors={str(profile_id): CONFIRM})
     services.remove_member(db.session, project, g.profile, profile_id, now=utcnow())
     db.session.commit()
     return _team_answer(slug)
@@ -157,8 +156,8 @@ def remove_member(slug, profile_id):
 def leave(slug):
     """A member leaves the team; they land on the project page if they may still see it."""
     project = _project(slug)
-    if not htmx.is_htmx() and not forms.confirmed(request.form):
-        return _team_answer(slug, 422, leave_error=CONFIRM_LEAVE)
+    if not htmx.confirmed():
+        return _team_answer(slug, 422, leave_error=CONFIRM)
     services.leave_project(db.session, project, g.profile, now=utcnow())
     db.session.commit()
     project = project_queries.project_for_page(db.session, slug)
@@ -234,6 +233,10 @@ def revoke(invite_id):
     invite = queries.invite_for_sender_or_404(db.session, invite_id, g.profile)
     slug = invite.project.slug
     on_project = htmx.target() == "team" or request.form.get("from") == "project"
+    if not htmx.confirmed():
+        if on_project:
+            return _team_answer(slug, 422, revoke_errors={str(invite_id): CONFIRM})
+        return _inbox(422, confirm_errors={str(invite_id): CONFIRM})
     try:
         services.revoke_invite(db.session, invite, g.profile, now=utcnow())
     except Conflict as exc:

@@ -8,6 +8,15 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 
+CONFIRM_REQUIRED = "Tick the box to confirm"
+
+
+def confirmed() -> bool:
+    """True when a destructive action may go ahead: htmx already asked in the browser
+    (hx-confirm), or the plain form's Confirm box was ticked (``confirm=yes``)."""
+    return request.headers.get("HX-Request") == "true" or request.form.get("confirm") == "yes"
+
+
 def is_htmx() -> bool:
     """True for an htmx request that is not a boosted or history-restore one."""
     return (request.headers.get("HX-Request") == "true"

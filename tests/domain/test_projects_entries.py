@@ -86,14 +86,24 @@ def test_a_project_is_entered_at_most_once(db_session):
 
 def test_leave_event_removes_the_entry_and_records_it(db_session):
     project = ProjectFactory()
-    member = ProjectMemberFactory(project=project).profile
     event = EventFactory(status=EventStatus.active)
     EventProjectFactory(event=event, project=project)
-    services.leave_event(db_session, project, event, member, now=NOW)
+    services.leave_event(db_session, project, event, project.owner, now=NOW)
     assert db_session.scalar(select(EventProject).where(EventProject.project_id == project.id)) is None
     [row] = history(db_session, project)
     assert (row.kind, row.actor_name, row.subject_name) == (
-        ProjectEventKind.left_event, member.display_name, event.name)
+        ProjectEventKind.left_event, project.owner.display_name, event.name)
+
+
+def test_only_the_owner_takes_the_project_out_of_a_live_event(db_session):
+    project = ProjectFactory()
+    member = ProjectMemberFactory(project=project).profile
+    event = EventFactory(status=EventStatus.active)
+    EventProjectFactory(event=event, project=project)
+    with pytest.raises(Forbidden, match="You do not own this project"):
+        services.leave_event(db_session, project, event, member, now=NOW)
+    assert db_session.scalar(select(EventProject).where(EventProject.project_id == project.id))
+    assert history(db_session, project) == []
 
 
 def test_leave_event_refusals(db_session):
@@ -102,7 +112,7 @@ def test_leave_event_refusals(db_session):
     EventProjectFactory(event=judging, project=project)
     with pytest.raises(Conflict, match="Submissions are not open for this event"):
         services.leave_event(db_session, project, judging, project.owner, now=NOW)
-    with pytest.raises(Forbidden, match="You are not on this project's team"):
+    with pytest.raises(Forbidden, match="You do not own this project"):
         services.leave_event(db_session, project, judging, ProfileFactory(), now=NOW)
     with pytest.raises(Conflict, match="This project is not entered in this event"):
         services.leave_event(db_session, project, EventFactory(), project.owner, now=NOW)

@@ -52,7 +52,7 @@ def test_admin_event_pages_are_refused_to_everyone_but_admins(client, login, db_
     who = {"builder": {}, "moderator": {"moderator": True}, "hidden": {"hidden": True}}
     viewer = client if role == "anonymous" else login(ProfileFactory(**who[role]))
     for method, path in admin_routes(event.slug):
-        data = {**FORM, "status": "active", "confirm": "1"}
+        data = {**FORM, "status": "active", "confirm": "yes"}
         r = viewer.get(path) if method == "get" else viewer.post(path, data)
         if role == "anonymous":
             assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in"), path
@@ -172,9 +172,9 @@ def test_delete_needs_confirmation_and_is_refused_when_in_use(admin, db_session)
     assert 'hx-confirm="Delete' in page and 'name="confirm"' in page and ">Delete event</button>" in page
     r = admin.post("/admin/events/spare/delete")
     assert r.status_code == 422 and "Tick the box to confirm" in html(r)
-    r = admin.post("/admin/events/in-use/delete", {"confirm": "1"})
+    r = admin.post("/admin/events/in-use/delete", {"confirm": "yes"})
     assert r.status_code == 409 and "Cannot delete an event with registrations" in html(r)
-    r = admin.post("/admin/events/spare/delete", {"confirm": "1"})
+    r = admin.post("/admin/events/spare/delete", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"] == "/admin/events"
     assert reload(db_session, spare.id) is None and reload(db_session, used.id) is not None
     assert actions(db_session) == ["delete_event"]

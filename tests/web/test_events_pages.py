@@ -174,7 +174,7 @@ def test_register_update_and_withdraw_without_javascript(login, db_session):
     r = me.post(f"/events/{event.slug}/withdraw")
     assert r.status_code == 422 and "Tick the box to confirm" in html(r)
     assert registration(db_session, event, builder) is not None
-    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "1"})
+    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "yes"})
     assert r.status_code == 303 and registration(db_session, event, builder) is None
 
 
@@ -194,7 +194,7 @@ def test_registering_for_a_closed_event_is_409_on_the_page(login, status):
     assert "Registration has closed" in html(me.get(f"/events/{event.slug}"))
     r = me.post(f"/events/{event.slug}/register", {"team_preference": "solo"})
     assert r.status_code == 409 and "Registration has closed" in html(r)
-    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "1"})
+    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "yes"})
     assert r.status_code == 409 and "Registration has closed" in html(r)
 
 
@@ -214,7 +214,7 @@ def test_registering_for_a_draft_or_unknown_event_is_404(login):
         me = login(who)
         assert me.post(f"/events/{draft.slug}/register", {"team_preference": "solo"}).status_code == 404
         assert me.post("/events/nope/register", {"team_preference": "solo"}).status_code == 404
-        assert me.post(f"/events/{draft.slug}/withdraw", {"confirm": "1"}).status_code == 404
+        assert me.post(f"/events/{draft.slug}/withdraw", {"confirm": "yes"}).status_code == 404
 
 
 def test_htmx_registration_swaps_the_panel_and_the_counts(login, db_session):
@@ -237,7 +237,7 @@ def test_htmx_registration_swaps_the_panel_and_the_counts(login, db_session):
     r = me.post(f"/events/{event.slug}/register", {"team_preference": ""}, htmx=True, headers=headers)
     assert r.status_code == 422 and "Choose a team preference" in html(r)
     assert "HX-Retarget" not in r.headers
-    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "1"}, htmx=True, headers=headers)
+    r = me.post(f"/events/{event.slug}/withdraw", {"confirm": "yes"}, htmx=True, headers=headers)
     assert r.status_code == 200 and "You have withdrawn from this event" in html(r)
     assert ">Register</button>" in html(r) and "<dt>Participants</dt><dd>0</dd>" in html(r)
 

@@ -48,7 +48,7 @@ def test_htmx_hide_answers_the_panel_and_the_badge_out_of_band(mod, victim, db_s
             f'data-status="hidden" hx-swap-oob="true">') in body
     assert '<span class="badge badge--hidden">Hidden</span>' in body
     assert "<noscript>" not in body  # htmx parses without scripting: no fallback markup
-    assert 'hx-confirm="Show Vic Tim (@victim) on public pages again?"' in body
+    assert "hx-confirm" not in body[:body.index(">Unhide</button>")].rsplit("<form", 1)[1]  # Unhide does not ask
     assert fresh(db_session, Profile, victim.id).hidden_at is not None
     assert audit_count(db_session) == 1
 
@@ -58,7 +58,8 @@ def test_plain_post_needs_the_confirmation_box(mod, victim, db_session):
                  headers={"Referer": "http://localhost/admin/users?q=vic"})
     body = html(r)
     assert r.status_code == 422 and "Tick the box to confirm" in body
-    assert '<input type="checkbox" name="confirm" value="yes" required> Confirm' in body
+    # The box is shown outside <noscript> now, focused, with the message beside it.
+    assert '<label class="checkbox confirm-check"><input type="checkbox" name="confirm" value="yes" required autofocus data-focus' in body
     assert 'name="next" value="/admin/users?q=vic"' in body  # the way back survives
     assert fresh(db_session, Profile, victim.id).hidden_at is None
     assert audit_count(db_session) == 0
@@ -80,7 +81,7 @@ def test_plain_post_redirects_back_to_the_local_referring_page(mod, victim, db_s
 def test_pages_render_the_no_javascript_confirmation(mod, victim):
     body = html(mod.get("/admin/users?q=victim"))
     panel = body[body.index(f'id="mod-panel-profile-{victim.id}"'):]
-    assert "<noscript><label class=\"checkbox mod-confirm\"><input type=\"checkbox\" name=\"confirm\"" in panel
+    assert "<noscript><label class=\"checkbox confirm-check\"><input type=\"checkbox\" name=\"confirm\"" in panel
     assert f'hx-post="/moderation/profiles/{victim.id}/hide"' in panel
     assert f'action="/moderation/profiles/{victim.id}/hide"' in panel
 

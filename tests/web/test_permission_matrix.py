@@ -177,7 +177,7 @@ _entries = {
     "profiles.regions": [G("signed_in", lambda w: "/settings/regions?country=DE")],
     "profiles.upload_avatar": [P("signed_in", lambda w: "/settings/avatar",
                                  lambda w: {"avatar": png_upload()}, to="/settings?avatar=saved")],
-    "profiles.delete_avatar": [P("signed_in", lambda w: "/settings/avatar/delete",
+    "profiles.delete_avatar": [P("signed_in", lambda w: "/settings/avatar/delete", CONFIRM,
                                  to="/settings?avatar=removed")],
     # --- events ---------------------------------------------------------------------------
     "events.index": [G("public", lambda w: "/events")],
@@ -226,7 +226,8 @@ _entries = {
     "projects.enter_event": [P("team", lambda w: f"/projects/{w.project_slug}/events",
                                lambda w: {"event": w.other_event_id},
                                to="/projects/mx-project#project-events")],
-    "projects.leave_event": [P("team", lambda w:
+    # The owner alone takes the project out (a member may enter it, not remove it).
+    "projects.leave_event": [P("owner", lambda w:
                                f"/projects/{w.project_slug}/events/{w.event_slug}/remove", CONFIRM,
                                to="/projects/mx-project#project-events")],
     # --- teams ----------------------------------------------------------------------------
@@ -245,7 +246,7 @@ _entries = {
                        to="/invites")],
     "teams.decline": [P("recipient", lambda w: f"/invites/{w.invite_id}/decline", refused=404,
                         to="/invites")],
-    "teams.revoke": [P("sender", lambda w: f"/invites/{w.invite_id}/revoke", refused=404,
+    "teams.revoke": [P("sender", lambda w: f"/invites/{w.invite_id}/revoke", CONFIRM, refused=404,
                        to="/invites")],
     "teams.invite_link": [G("public", lambda w: f"/invite/{w.link_token}"),
                           G("public", lambda w: "/invite/not-a-real-token", status=404)],
@@ -270,22 +271,23 @@ _entries = {
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
+    # Unhiding and unbanning undo a moderation: they do not ask.
     "moderation.unhide_profile": [P("moderator",
                                     lambda w: f"/moderation/profiles/{w.hidden_victim_id}/unhide",
-                                    CONFIRM, to="/admin/users/")],
+                                    to="/admin/users/")],
     "moderation.ban_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/ban",
                                  {**CONFIRM, "reason": "matrix"}, to="/admin/users/"),
                                P(frozenset(), lambda w: f"/moderation/profiles/{UNKNOWN_ID}/ban",
                                  CONFIRM, expect={a: 404 for a in MODERATORS})],
     "moderation.unban_profile": [P("admin",
                                    lambda w: f"/moderation/profiles/{w.banned_victim_id}/unban",
-                                   CONFIRM, to="/admin/users/")],
+                                   to="/admin/users/")],
     "moderation.hide_project": [P("moderator",
                                   lambda w: f"/moderation/projects/{w.victim_project_id}/hide",
                                   CONFIRM, to="/admin/users/")],
     "moderation.unhide_project": [P("moderator",
                                     lambda w: f"/moderation/projects/{w.hidden_project_id}/unhide",
-                                    CONFIRM, to="/admin/users/")],
+                                    to="/admin/users/")],
     # --- admin area -----------------------------------------------------------------------
     "admin.dashboard": [G("moderator", lambda w: "/admin")],
     "admin.users": [G("moderator", lambda w: "/admin/users")],

@@ -128,7 +128,7 @@ def test_edit_form_is_for_the_owner_only(login):
     page = text(login(project.owner).get("/projects/owned/edit"))
     assert ">Save project</button>" in page and ">Delete project</button>" in page
     assert f'value="{project.name}"' in page and 'hx-confirm="Delete' in page
-    assert 'type="checkbox" id="confirm" name="confirm"' in page
+    assert '<noscript><label class="checkbox confirm-check"><input type="checkbox" name="confirm" value="yes" required> Confirm' in page
     for actor in (member, ProfileFactory(), ProfileFactory(moderator=True)):
         c = login(actor)
         for r in (c.get("/projects/owned/edit"), c.post("/projects/owned/edit", FORM),
@@ -158,7 +158,7 @@ def test_delete_needs_the_checkbox_without_javascript(login, db_session):
     c = login(project.owner)
     r = c.post("/projects/doomed/delete", {})
     assert r.status_code == 422
-    assert "Tick the box to confirm you want to delete this project" in text(r)
+    assert "Tick the box to confirm" in text(r)
     assert db_session.get(Project, project.id) is not None
     r = c.post("/projects/doomed/delete", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"] == "/projects"
@@ -272,7 +272,38 @@ def test_team_enters_and_removes_with_htmx_swaps(login, db_session):
     assert r.status_code == 409 and "This project is already entered in this event" in text(r)
     r = c.post("/projects/entry/events/spring/remove", {}, htmx=True)
     assert r.status_code == 200 and "Not entered in any event yet." in text(r)
+    assert f"{project.name} is no longer entered in Spring Sprint." in text(r)
     assert db_session.scalar(select(EventProject)) is None
+
+
+def test_only_the_owner_removes_an_entry_after_confirming(login, db_session):
+    """A member may enter the project but not take it out of a live event; the owner's
+    button asks first (hx-confirm, or the Confirm box without JavaScript) and the
+    removal lands in the team history."""
+    project = ProjectFactory(slug="entry", name="Entry")
+    member = ProjectMemberFactory(project=project).profile
+    event = EventFactory(name="Spring Sprint", slug="spring", status=EventStatus.active)
+    EventProjectFactory(event=event, project=project)
+    as_member = login(member)
+    assert "Remove from event" not in text(as_member.get("/projects/entry"))
+    r = as_member.post("/projects/entry/events/spring/remove", {"confirm": "yes"})
+    assert r.status_code == 403 and db_session.scalar(select(EventProject)) is not None
+    owner = login(project.owner)
+    page = text(owner.get("/projects/entry"))
+    assert 'hx-confirm="Remove Entry from Spring Sprint?' in page
+    assert re.search(r'<noscript><label class="checkbox confirm-check"><input type="checkbox" '
+                     r'name="confirm" value="yes" required> Confirm</label></noscript>\s*'
+                     r'<button type="submit" class="button button--small button--danger">'
+                     r'Remove from event', page)
+    r = owner.post("/projects/entry/events/spring/remove", {})  # no box ticked, no JavaScript
+    assert r.status_code == 422 and "Tick the box to confirm" in text(r)
+    assert re.search(r'<label class="checkbox confirm-check"><input type="checkbox" name="confirm"'
+                     r' value="yes" required autofocus', text(r))
+    assert db_session.scalar(select(EventProject)) is not None
+    r = owner.post("/projects/entry/events/spring/remove", {"confirm": "yes"})
+    assert r.status_code == 303 and db_session.scalar(select(EventProject)) is None
+    history = text(owner.get("/projects/entry"))
+    assert "took the project out of <strong>Spring Sprint</strong>" in history
 
 
 def test_entry_without_javascript_redirects_back(login, db_session):
@@ -303,7 +334,7 @@ def test_entry_refusals(login):
     r = login(ProfileFactory()).post("/projects/entry/events", {"event": str(judging.id)})
     assert r.status_code == 403 and "You are not on this project&#39;s team" in text(r)
     assert c.post("/projects/entry/events/no-such-event/remove", {}).status_code == 404
-    r = c.post("/projects/entry/events/open-one/remove", {})
+    r = login(project.owner).post("/projects/entry/events/open-one/remove", {"confirm": "yes"})
     assert r.status_code == 409 and "This project is not entered in this event" in text(r)
 
 

@@ -199,7 +199,7 @@ def test_upload_serve_and_remove_an_avatar(login, client, db_session):
     assert client.get(f"/avatars/{me.id}/{'0' * 16}").status_code == 404  # stale hash
     assert client.get(f"/avatars/{uuid.uuid4()}/{digest}").status_code == 404
     assert client.get(f"/avatars/not-a-uuid/{digest}").status_code == 404
-    r = c.post("/settings/avatar/delete")
+    r = c.post("/settings/avatar/delete", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"] == "/settings?avatar=removed"
     page = text(c.get(r.headers["Location"]))
     assert "Avatar removed" in page and "<svg class=\"avatar\"" in page and url not in page

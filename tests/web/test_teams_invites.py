@@ -169,14 +169,29 @@ def test_sender_revokes_from_the_inbox(login, db_session):
     assert invite.status == InviteStatus.revoked
     r = c.post(f"/invites/{invite.id}/revoke", {}, htmx=True)
     assert r.status_code == 409 and "Only pending invites can be revoked" in text(r)
-    r = c.post(f"/invites/{invite.id}/revoke", {})
+    r = c.post(f"/invites/{invite.id}/revoke", {"confirm": "yes"})
     assert r.status_code == 409 and "Only pending invites can be revoked" in text(r)
 
 
 def test_revoke_without_javascript_redirects(login, db_session):
     invite = TeamInviteFactory(link=True)
-    r = login(invite.sender).post(f"/invites/{invite.id}/revoke", {})
+    r = login(invite.sender).post(f"/invites/{invite.id}/revoke", {"confirm": "yes"})
     assert r.status_code == 303 and r.headers["Location"] == "/invites"
+
+
+def test_revoke_asks_first_and_without_javascript_needs_the_box(login, db_session):
+    """Revoke is red and asks, naming who: hx-confirm, or the Confirm box without it."""
+    invite = TeamInviteFactory()
+    c = login(invite.sender)
+    page = text(c.get("/invites"))
+    card = page[page.index(f'id="invite-{invite.id}"'):]
+    assert (f'hx-confirm="Revoke the invite to {invite.recipient.display_name} for '
+            f'{invite.project.name}?"') in card
+    assert 'class="button button--small button--danger">Revoke</button>' in card
+    r = c.post(f"/invites/{invite.id}/revoke", {})
+    assert r.status_code == 422 and "Tick the box to confirm" in text(r)
+    db_session.refresh(invite)
+    assert invite.status == InviteStatus.pending
 
 
 def test_only_the_sender_revokes(login, db_session):
