@@ -22,6 +22,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PASSWORD_MIN = 10
 PASSWORD_SHORT = "Password must be at least 10 characters"
 EMAIL_INVALID = "Enter a valid email address"
+EMAIL_REQUIRED = "Enter your email address"
 EMAIL_EXISTS = "An account with this email already exists"
 RESET_INVALID = "This reset link is invalid or has expired"
 
@@ -193,8 +194,17 @@ def _set_password(session, account, new, *, hasher, now, keep_sid):
 
 
 def request_reset(session, email: str, *, secret: str, now: datetime) -> tuple[Account, str] | None:
-    """Return (account, token) for a known email, None otherwise (the page says the same)."""
-    account = session.scalar(select(Account).where(Account.email == normalise_email(email)))
+    """Return (account, token) for a known email, None otherwise (the page says the same).
+
+    Raises ValidationFailed for an empty or malformed address: no link can go there, so
+    the page must not say one was sent.
+    """
+    email = normalise_email(email)
+    if not email:
+        raise ValidationFailed({"email": EMAIL_REQUIRED})
+    if err := _email_error(email):
+        raise ValidationFailed({"email": err})
+    account = session.scalar(select(Account).where(Account.email == email))
     if account is None:
         return None
     return account, tokens.encode_reset(account, secret, now=now)

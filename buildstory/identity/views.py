@@ -108,9 +108,14 @@ def sign_out():
 def forgot_password():
     """Email a reset link when the account exists; always answer the same."""
     if request.method == "GET":
-        return render_template("identity/forgot_password.html", sent=False)
-    found = services.request_reset(db.session, request.form.get("email", ""),
-                                   secret=current_app.config["SECRET_KEY"], now=services.utcnow())
+        return render_template("identity/forgot_password.html", sent=False, values={}, errors={})
+    email = (request.form.get("email") or "").strip()[:400]
+    try:
+        found = services.request_reset(db.session, email, secret=current_app.config["SECRET_KEY"],
+                                       now=services.utcnow())
+    except ValidationFailed as exc:
+        return render_template("identity/forgot_password.html", sent=False,
+                               values={"email": email}, errors=exc.errors), 422
     if found:
         account, token = found
         link = url_for("identity.reset_password", token=token, _external=True)

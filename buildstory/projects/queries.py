@@ -18,7 +18,7 @@ from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..teams.models import ProjectMember
 from .models import EventProject, Project, ProjectEvent
-from .rules import SLUG_CURRENT, SLUG_TAKEN, normalise_slug, slug_format_error
+from .rules import SLUG_CURRENT, SLUG_MAX, SLUG_TAKEN, normalise_slug, slug_format_error
 
 AVAILABLE, TAKEN, INVALID, CURRENT = "available", "taken", "invalid", "current"
 PER_PAGE = 24
@@ -50,6 +50,26 @@ def slug_status(session, raw: str | None, project=None) -> tuple[str, str, str]:
     if project_id is not None and found == project_id:
         return CURRENT, slug, SLUG_CURRENT
     return TAKEN, slug, SLUG_TAKEN
+
+
+def free_slug(session, base: str, project=None) -> str:
+    """Return ``base``, or when another project has it the first free ``base-2``,
+    ``base-3``… (for a Project URL made from the name, which the builder did not type).
+    One indexed lookup."""
+    project_id = getattr(project, "id", project)
+    stem = base[:SLUG_MAX - 6].rstrip("-")
+    pattern = _escape_like(stem) + "-%"
+    query = select(Project.slug).where(
+        (Project.slug == base) | Project.slug.like(pattern, escape="\\"))
+    if project_id is not None:
+        query = query.where(Project.id != project_id)
+    taken = set(session.scalars(query))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{stem}-{n}" in taken:
+        n += 1
+    return f"{stem}-{n}"
 
 
 def parse_uuid(raw: str | None) -> uuid.UUID | None:

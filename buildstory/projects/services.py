@@ -18,7 +18,7 @@ from ..events.rules import accepts_entries
 from ..profiles.models import Profile
 from . import access, forms, queries
 from .models import EventProject, Project, ProjectEvent
-from .rules import SLUG_TAKEN
+from .rules import SLUG_TAKEN, normalise_slug
 
 NOT_OWNER = "You do not own this project"
 NOT_ON_TEAM = "You are not on this project's team"
@@ -42,7 +42,10 @@ def _validated(session, values: dict, project: Project | None = None) -> dict:
     cleaned, errors = forms.clean(values)
     if "slug" not in errors:
         status, _slug, message = queries.slug_status(session, cleaned["slug"], project)
-        if status == queries.TAKEN:
+        suggested = cleaned["slug"] == normalise_slug(values.get("slug_auto"))
+        if status == queries.TAKEN and suggested:  # made from the name: take a free variant
+            cleaned["slug"] = queries.free_slug(session, cleaned["slug"], project)
+        elif status == queries.TAKEN:
             errors["slug"] = message
     if errors:
         raise ValidationFailed({f: errors[f] for f in forms.FIELDS if f in errors})

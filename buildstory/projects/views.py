@@ -250,6 +250,7 @@ def _slug_suggestion(project_id):
     suggestion = suggest_slug(request.args.get("name"))
     check = (None, None)
     if suggestion:
+        suggestion = queries.free_slug(db.session, suggestion, project_id)
         status, _slug, message = queries.slug_status(db.session, suggestion, project_id)
         check = (status, message)
     response = htmx.fragments(("projects/form.html", "slug_field", {

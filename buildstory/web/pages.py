@@ -110,8 +110,8 @@ def next_steps(profile, event, registration, refusal, projects, register_url) ->
     steps = []
     if not profile.username:
         steps.append(Step("Choose your username", settings, False))
-    steps += [Step("Add a bio and where you build from", settings,
-                   bool(profile.bio and profile.country)),
+    steps += [Step("Add a bio", settings, bool(profile.bio)),
+              Step("Add where you build from", settings, bool(profile.country)),
               Step("Add a profile photo", settings, bool(profile.avatar_hash))]
     if event is not None and (registration is not None or refusal is None):
         steps.append(Step(f"Register for {event.name}", register_url, registration is not None))

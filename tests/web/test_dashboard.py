@@ -248,8 +248,8 @@ def test_profile_summary_and_next_steps(login):
     html = body(login(me).get("/dashboard"))
     assert "@ada-l" in html and 'href="/profiles/ada-l">View your profile</a>' in html
     assert "Berlin, Germany" in html and 'href="/settings">Edit profile</a>' in html
-    assert "0 of 4 done" in html
-    assert 'href="/settings">Add a bio and where you build from</a>' in html
+    assert "1 of 5 done" in html  # the place is set; the bio is not
+    assert 'href="/settings">Add a bio</a>' in html
     assert ">Register for Spring Sprint</a>" in html
 
 
@@ -260,7 +260,7 @@ def test_next_steps_tick_what_is_done(login):
     EventRegistrationFactory(event=event, profile=me)
     ProjectFactory(owner=me)
     html = body(login(me).get("/dashboard"))
-    assert "4 of 4 done" in html and html.count("checklist-item--done") == 4
+    assert "5 of 5 done" in html and html.count("checklist-item--done") == 5
     assert "Register for Spring Sprint<span class=\"visually-hidden\"> (done)</span>" in html
 
 
