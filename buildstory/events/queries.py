@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, case, func, select
 
 from ..enums import EventStatus, TeamPreference
 from ..errors import NotFound
+from ..markdown import meta_description
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
@@ -174,6 +175,10 @@ def event_stats(session, event: Event) -> dict:
     return dict(row._mapping)
 
 
+SUMMARY_CHARS = 140  # a card's one-line description
+SUMMARY_SOURCE_CHARS = 600  # enough Markdown source for it
+
+
 @dataclass(frozen=True, slots=True)
 class EnteredProject:
     """What an event page's project card shows of a project."""
@@ -181,6 +186,7 @@ class EnteredProject:
     id: uuid.UUID
     slug: str
     name: str
+    summary: str  # the description as one line of plain text
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,15 +209,16 @@ def entered_projects(session, event: Event, page: int = 1,
     page = max(page, 1)
     rows = session.execute(_entered_statement(), {
         "event_id": event.id, "offset": (page - 1) * per_page, "limit": per_page + 1}).all()
-    cards = [(EnteredProject(r[0], r[1], r[2]), ProjectOwner(r[3], r[4], r[5], r[6]))
-             for r in rows[:per_page]]
+    cards = [(EnteredProject(r[0], r[1], r[2], meta_description(r[7], SUMMARY_CHARS)),
+              ProjectOwner(r[3], r[4], r[5], r[6])) for r in rows[:per_page]]
     return cards, len(rows) > per_page
 
 
 @cache
 def _entered_statement():
     return (select(Project.id, Project.slug, Project.name, Profile.id, Profile.username,
-                   Profile.display_name, Profile.avatar_hash)
+                   Profile.display_name, Profile.avatar_hash,
+                   func.left(Project.description, SUMMARY_SOURCE_CHARS))
             .select_from(Project)
             .join(EventProject, EventProject.project_id == Project.id)
             .join(Profile, Profile.id == Project.profile_id)

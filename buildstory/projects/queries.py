@@ -8,7 +8,8 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, exists, false, select, true, union, union_all
+from sqlalchemy import (Integer, and_, bindparam, exists, false, func, or_, select, true, union,
+                        union_all)
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..events.models import Event, EventRegistration
@@ -150,30 +151,57 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _name_matches(q: str | None):
-    """Return the case-insensitive name search condition (trigram-indexed), or None."""
+def _text_matches(q: str | None):
+    """Return the case-insensitive search of names and descriptions (each trigram-indexed,
+    so PostgreSQL ORs two index scans), or None for an empty query."""
     q = " ".join((q or "").split())[:100]
     if not q:
         return None
-    return Project.name.ilike(f"%{_escape_like(q)}%", escape="\\")
+    pattern = f"%{_escape_like(q)}%"
+    return or_(Project.name.ilike(pattern, escape="\\"),
+               Project.description.ilike(pattern, escape="\\"))
 
 
-def list_projects(session, *, q: str | None = None, page: int = 1,
+def _filtered(stmt, q, event_id, include_hidden):
+    if not include_hidden:
+        stmt = stmt.where(visible_project())
+    if (match := _text_matches(q)) is not None:
+        stmt = stmt.where(match)
+    if event_id is not None:
+        stmt = stmt.where(exists().where(EventProject.project_id == Project.id,
+                                         EventProject.event_id == event_id))
+    return stmt
+
+
+def list_projects(session, *, q: str | None = None, event_id=None, page: int = 1,
                   include_hidden: bool = False) -> tuple[list[Project], bool]:
     """Return one page of projects (owners loaded), newest first, and whether more follow.
 
-    Only visible projects unless ``include_hidden`` (moderators, who see badges).
+    ``q`` matches names and descriptions; ``event_id`` keeps the projects entered in that
+    event. Only visible projects unless ``include_hidden`` (moderators, who see badges).
     """
     page = max(1, page)
     stmt = select(Project).join(Project.owner).options(contains_eager(Project.owner))
-    if not include_hidden:
-        stmt = stmt.where(visible_project())
-    if (match := _name_matches(q)) is not None:
-        stmt = stmt.where(match)
     rows = list(session.scalars(
-        stmt.order_by(Project.created_at.desc(), Project.id.desc())
+        _filtered(stmt, q, event_id, include_hidden)
+        .order_by(Project.created_at.desc(), Project.id.desc())
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)))
     return rows[:PER_PAGE], len(rows) > PER_PAGE
+
+
+def count_projects(session, *, q: str | None = None, event_id=None,
+                   include_hidden: bool = False) -> int:
+    """Return how many projects ``list_projects`` pages through with the same filters."""
+    stmt = select(func.count()).select_from(Project).join(Project.owner)
+    return session.scalar(_filtered(stmt, q, event_id, include_hidden))
+
+
+def events_with_entries(session) -> list[Event]:
+    """Return the public events that have entries, newest first (the list's Event filter)."""
+    return list(session.scalars(
+        select(Event).where(Event.status != EventStatus.draft,
+                            exists().where(EventProject.event_id == Event.id))
+        .order_by(Event.starts_at.desc())))
 
 
 def projects_of(session, profile: Profile, *, q: str | None = None,
@@ -199,6 +227,7 @@ def _projects_of_statement(with_name: bool):
     stmt = (select(Project).join(Project.owner).options(contains_eager(Project.owner))
             .where(Project.id.in_(ids)))
     if with_name:
-        stmt = stmt.where(Project.name.ilike(bindparam("name"), escape="\\"))
+        stmt = stmt.where(or_(Project.name.ilike(bindparam("name"), escape="\\"),
+                              Project.description.ilike(bindparam("name"), escape="\\")))
     return (stmt.order_by(Project.created_at.desc(), Project.id.desc())
             .limit(bindparam("limit", type_=Integer)))

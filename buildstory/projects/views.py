@@ -69,11 +69,18 @@ def index():
     """Every visible project, newest first (signed-in builders see their own first)."""
     q = " ".join(request.args.get("q", "").split())[:100]
     page = _int_arg("page")
-    projects, has_more = queries.list_projects(
-        db.session, q=q, page=page, include_hidden=access.is_moderator(g.role))
-    yours = queries.projects_of(db.session, g.profile, q=q) if g.profile and page == 1 else []
+    events = queries.events_with_entries(db.session)
+    event = next((e for e in events if e.slug == request.args.get("event")), None)
+    filters = {"q": q, "event_id": event.id if event else None,
+               "include_hidden": access.is_moderator(g.role)}
+    projects, has_more = queries.list_projects(db.session, page=page, **filters)
+    total = queries.count_projects(db.session, **filters)
+    # "Your projects" leads an unfiltered list; with an event chosen, the list is the filter.
+    yours = (queries.projects_of(db.session, g.profile, q=q)
+             if g.profile and page == 1 and event is None else [])
     return htmx.page("projects/index.html", LIST_BLOCKS, q=q, page=page, projects=projects,
-                     has_more=has_more, yours=yours, **_helpers())
+                     has_more=has_more, yours=yours, total=total, events=events,
+                     event=event, **_helpers())
 
 
 # --- Project page -----------------------------------------------------------------------
