@@ -105,3 +105,74 @@
     });
   });
 })();
+
+// === Picking: <input data-suggest="<listbox id>"> (the invitee field) ===
+// A combobox over the listbox htmx swaps in under the field: arrows move the active
+// option, Enter or a click fills the field, Escape closes. Typing clears the errors of
+// the last answer, which are stale now.
+(function () {
+  "use strict";
+  var SEL = "input[data-suggest]";
+
+  function list(input) { return document.getElementById(input.getAttribute("data-suggest")); }
+  function options(input) {
+    var l = list(input);
+    return l && !l.hidden ? Array.prototype.slice.call(l.querySelectorAll("[role=option]")) : [];
+  }
+  function sync(input) {
+    input.setAttribute("aria-expanded", String(options(input).length > 0));
+    input.removeAttribute("aria-activedescendant");
+  }
+  function setup() {
+    document.querySelectorAll(SEL).forEach(function (input) {
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", input.getAttribute("data-suggest"));
+      sync(input);
+    });
+  }
+  function close(input) {
+    var l = list(input);
+    if (l) l.hidden = true;
+    sync(input);
+  }
+  function pick(input, option) {
+    input.value = option.getAttribute("data-value");
+    close(input);
+    input.focus();
+  }
+  function move(input, step) {
+    var opts = options(input);
+    if (!opts.length) return;
+    var i = opts.indexOf(document.getElementById(input.getAttribute("aria-activedescendant")));
+    var next = opts[i < 0 ? (step > 0 ? 0 : opts.length - 1) : (i + step + opts.length) % opts.length];
+    opts.forEach(function (o) { o.setAttribute("aria-selected", String(o === next)); });
+    input.setAttribute("aria-activedescendant", next.id);
+  }
+
+  document.addEventListener("DOMContentLoaded", setup);
+  document.addEventListener("htmx:afterSettle", setup);
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches(SEL) || !options(input).length) return;
+    var active = document.getElementById(input.getAttribute("aria-activedescendant"));
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") move(input, e.key === "ArrowDown" ? 1 : -1);
+    else if (e.key === "Enter" && active) pick(input, active);
+    else if (e.key === "Escape") close(input);
+    else return;
+    e.preventDefault();
+  });
+  document.addEventListener("click", function (e) {
+    var option = e.target.closest ? e.target.closest("[role=option]") : null;
+    var input = option && document.querySelector('input[data-suggest="' + option.parentNode.id + '"]');
+    if (input) pick(input, option);
+  });
+  document.addEventListener("input", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches(SEL)) return;
+    var field = input.closest(".field");
+    (input.form || field).querySelectorAll(".field-error, .flash--error").forEach(function (el) { el.remove(); });
+    field.classList.remove("field--invalid");
+    input.removeAttribute("aria-invalid");
+  });
+})();

@@ -89,7 +89,7 @@ def invitee_search(slug):
     project = _project(slug, owner=True)
     q = request.args.get("q", request.args.get("username", ""))
     results = queries.invitee_search(db.session, project, q)
-    response = htmx.fragments(("projects/show.html", "invitee_results",
+    response = htmx.fragments(("projects/show.html", "invitee_options",
                                {"project": project, "results": results, "q": q.strip()}))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -99,9 +99,9 @@ def invitee_search(slug):
 @login_required
 @invite_limit
 def send_invite(slug):
-    """Send a direct invite by username (field Username; a search result names one too)."""
+    """Send a direct invite by username (field Username, which a suggestion fills)."""
     project = _project(slug, owner=True)
-    values = {"username": request.form.get("pick") or request.form.get("username", "")}
+    values = {"username": request.form.get("username", "")}
     try:
         name = forms.invite_username(values)
         services.send_direct_invite(db.session, project, g.profile, name, now=utcnow(),

@@ -311,8 +311,8 @@ def _slug_check(page, site):
 def _invitee_search(page, site):
     page.goto(site + "/projects/receipt-whisperer")
     page.wait_for_load_state("load")
-    page.locator("#invite-username").press_sequentially("kenj", delay=20)
-    expect(page.locator("#invitee-results").get_by_text("Kenji Watanabe")).to_be_visible()
+    page.locator("#invitee").press_sequentially("kenj", delay=20)
+    expect(page.locator("#invitee-options").get_by_text("Kenji Watanabe")).to_be_visible()
 
 
 FRAGMENTS = {  # endpoint -> (who, how to make the page swap it in)

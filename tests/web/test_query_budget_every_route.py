@@ -68,7 +68,7 @@ CASES = {
     "teams.invites": ("builder", "/invites", None),
     "teams.invite_link": ("other", "/invite/{link}", None),
     "teams.invitee_search": ("builder", "/projects/counted-bot/invitee-search?q=builder",
-                             "invitee-results"),
+                             "invitee-options"),
     "admin.dashboard": ("admin", "/admin", None),
     "admin.users": ("admin", "/admin/users?q=builder", None),
     "admin.user_detail": ("admin", "/admin/users/{owner_id}", None),

@@ -49,7 +49,7 @@ def test_owner_sees_the_management_controls(login, team):
     html = text(login(owner).get("/projects/receipts"))
     section = html[html.index('<section id="team"'):]
     assert "Amara Okafor" in section and "Mo Member" in section and "2 of 6" in section
-    assert '<label for="invite-username">Username</label>' in section
+    assert '<label for="invitee">Username</label>' in section
     assert 'hx-get="/projects/receipts/invitee-search"' in section
     assert 'hx-trigger="input changed delay:400ms"' in section
     for button in ("Send invite", "Create invite link"):
@@ -96,15 +96,17 @@ def test_invitee_search_lists_up_to_five_invitable_builders(login, team):
     ProfileFactory(username="kenquiet", allow_invites=False)
     owner.username = "kenowner"
     c = login(owner)
-    r = c.hx_get("/projects/receipts/invitee-search?q=ken", target="invitee-results")
+    r = c.hx_get("/projects/receipts/invitee-search?q=ken", target="invitee-options")
     html = text(r)
-    assert r.status_code == 200 and html.strip().startswith('<div id="invitee-results"')
-    names = re.findall(r'name="pick" value="([^"]+)"', html)
+    assert r.status_code == 200 and html.strip().startswith('<ul id="invitee-options"')
+    names = re.findall(r'<li role="option" id="invitee-opt-[^"]+" data-value="([^"]+)"', html)
     assert names == ["ken0", "ken1", "ken2", "ken3", "ken4"]
-    assert html.count(">Send invite<span") == 5
+    assert "<button" not in html  # options are not buttons
+    assert '<p id="invitee-status" class="suggest-status" role="status" hx-swap-oob="true">5 builders found</p>' in html
     # The Username field itself asks with its own name; one character finds nothing.
-    assert re.findall(r'value="(ken\d)"', text(c.hx_get("/projects/receipts/invitee-search?username=KEN6"))) == ["ken6"]
-    assert "pick" not in text(c.hx_get("/projects/receipts/invitee-search?q=k"))
+    assert re.findall(r'data-value="(ken\d)"', text(c.hx_get("/projects/receipts/invitee-search?username=KEN6"))) == ["ken6"]
+    one = text(c.hx_get("/projects/receipts/invitee-search?q=k"))
+    assert "role=\"option\"" not in one and 'role="listbox" aria-label="Matching builders" hidden>' in one
 
 
 def test_invitee_search_is_for_the_owner(login, client, team):
@@ -132,12 +134,24 @@ def test_send_invite_with_htmx_swaps_the_team_section(login, db_session, team):
     assert kinds == [ProjectEventKind.invite_sent]
 
 
-def test_send_invite_by_picking_a_search_result(login, db_session, team):
+def test_the_invite_widget_has_one_send_invite_button_and_a_listbox(login, team):
+    """The suggestions are a listbox right under the Username field (app.js makes it a
+    combobox); exactly one Send invite button follows, whatever the search found."""
     _, owner, _, _ = team
     ProfileFactory(username="kenji")
-    r = login(owner).post("/projects/receipts/invites", {"username": "ke", "pick": "kenji"})
+    c = login(owner)
+    page = text(c.get("/projects/receipts"))
+    form = page[page.index('<form id="invite-form"'):]
+    form = form[:form.index("</form>")]
+    assert form.count(">Send invite</button>") == 1 and form.count("<button") == 1
+    assert re.search(r'<input id="invitee" name="username" [^>]*data-suggest="invitee-options"'
+                     r'[^>]*hx-target="#invitee-options"[^>]*>\s*<ul id="invitee-options" '
+                     r'class="suggest-options" role="listbox" aria-label="Matching builders" hidden>',
+                     form)
+    assert form.index('id="invitee-options"') < form.index(">Send invite</button>")
+    # Picking fills the field: the form sends the username alone.
+    r = c.post("/projects/receipts/invites", {"username": "kenji"})
     assert r.status_code == 303 and r.headers["Location"] == "/projects/receipts#team"
-    assert count(db_session, TeamInvite) == 1
 
 
 @pytest.mark.parametrize("username,message", [
