@@ -36,6 +36,16 @@ STEPS = ("identity", "experience", "team", "commitment", "plan", "project",
          "starting_point", "goal")
 SHORT_STEPS = ("identity", "experience")
 DONE = "done"
+# Right after sign-up the builder is asked first: join the featured event (the full path)
+# or only set up their profile (PROFILE_PATH: the short path, no registration).
+START = "start"
+START_CHOICES = ("join", "profile")
+PROFILE_PATH = "profile"
+CHOICE_REQUIRED = "Choose one of the answers"
+# The names of the steps in the progress indicator.
+STEP_NAMES = {"identity": "About you", "experience": "Experience", "team": "Team",
+              "commitment": "Commitment", "plan": "Plan", "project": "Project",
+              "starting_point": "Starting point", "goal": "Goal"}
 NEEDS_PROJECT = ("starting_point", "goal")
 PLAN_CHOICES = {"yes": "Yes", "not_yet": "Not yet", "joining": "Joining a team"}
 
@@ -57,10 +67,21 @@ class State:
     registration: object | None
     project: Project | None
     open: bool  # a featured event whose registration is open now
+    path: str | None = None  # PROFILE_PATH when the builder chose to skip the event
+
+    @property
+    def skipping(self) -> bool:
+        """True when the builder chose "Skip — set up my profile" and is not registered."""
+        return self.path == PROFILE_PATH and self.registration is None
 
     @property
     def steps(self) -> tuple[str, ...]:
-        return STEPS if self.open else SHORT_STEPS
+        return STEPS if self.open and not self.skipping else SHORT_STEPS
+
+    @property
+    def may_choose(self) -> bool:
+        """True when the start question applies: an open featured event, not registered."""
+        return self.open and self.registration is None
 
     @property
     def completed(self) -> bool:
@@ -77,13 +98,15 @@ def entered_project(session, event, profile) -> Project | None:
         .order_by(EventProject.submitted_at.desc(), Project.id).limit(1))
 
 
-def load_state(session, profile, *, now: datetime) -> State:
-    """Return the onboarding state of ``profile`` (three statements at most)."""
+def load_state(session, profile, *, now: datetime, path: str | None = None) -> State:
+    """Return the onboarding state of ``profile`` (three statements at most); ``path`` is
+    PROFILE_PATH when the builder chose to skip the featured event."""
     event = queries.featured_event(session)
     is_open = event is not None and rules.is_registration_open(event, now)
     registration = queries.registration_for(session, event, profile) if is_open else None
     project = entered_project(session, event, profile) if registration else None
-    return State(profile, event if is_open else None, registration, project, is_open)
+    return State(profile, event if is_open else None, registration, project, is_open,
+                 PROFILE_PATH if path == PROFILE_PATH else None)
 
 
 def answered(state: State, step: str) -> bool:
@@ -109,7 +132,16 @@ def current_step(state: State) -> str | None:
 
 
 def _order(state: State) -> tuple[str, ...]:
-    return state.steps + (DONE,) if state.open else state.steps
+    return state.steps + (DONE,) if state.steps == STEPS else state.steps
+
+
+def choose_path(values: dict) -> str:
+    """Return the answer to the start question ("join" or PROFILE_PATH); raise
+    ValidationFailed without one. Nothing is saved: joining registers at the team step."""
+    choice = (values.get("choice") or "").strip()
+    if choice not in START_CHOICES:
+        raise ValidationFailed({"choice": CHOICE_REQUIRED})
+    return choice
 
 
 def step_to_show(state: State, requested: str | None) -> str | None:

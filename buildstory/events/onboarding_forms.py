@@ -14,6 +14,7 @@ FIELDS = {
     "project": ("name", "slug", "slug_auto", "description"),
     "starting_point": ("starting_point",),
     "goal": ("goal_text",),
+    "start": ("choice",),
 }
 INPUT_CAP = 5000
 

@@ -21,6 +21,7 @@ from .views import bp, utcnow
 TEMPLATE = "events/onboarding.html"
 BLOCKS = {"onboarding": "step"}
 HEADINGS = {
+    "start": "Welcome to Buildstory",
     "identity": "Tell us about you",
     "experience": "Your experience",
     "team": "Teaming up",
@@ -38,10 +39,17 @@ def _dashboard():
 
 
 def _step_url(state, step) -> str:
-    """The address of ``step``: plain /onboarding when it is where a reload lands anyway."""
+    """The address of ``step``: plain /onboarding when it is where a reload lands anyway
+    (with ``path=profile`` while the builder skips the event)."""
+    path = onboarding.PROFILE_PATH if state.skipping else None
     if step == onboarding.current_step(state) and step != onboarding.DONE:
-        return url_for("events.onboarding")
-    return url_for("events.onboarding", step=step)
+        return url_for("events.onboarding", path=path)
+    return url_for("events.onboarding", step=step, path=path)
+
+
+def _load(now):
+    return onboarding.load_state(db.session, g.profile, now=now,
+                                 path=request.values.get("path"))
 
 
 def _share(state) -> dict:
@@ -53,7 +61,7 @@ def _share(state) -> dict:
 
 
 def _context(state, step, values=None, errors=None, message=None, region_hint=False) -> dict:
-    number, total = onboarding.progress(state, step)
+    number, total = (0, 0) if step == onboarding.START else onboarding.progress(state, step)
     if values is None:
         values = onboarding_forms.saved_values(state, step)
     ctx = {"state": state, "step": step, "event": state.event, "project": state.project,
@@ -69,7 +77,8 @@ def _context(state, step, values=None, errors=None, message=None, region_hint=Fa
            "commitment_levels": list(COMMITMENT_LEVEL_LABELS.items()),
            "plan_choices": list(onboarding.PLAN_CHOICES.items()),
            "starting_points": list(STARTING_POINT_LABELS.items()),
-           "region_hint": region_hint}
+           "region_hint": region_hint, "path": onboarding.PROFILE_PATH if state.skipping else None,
+           "step_names": [(s, onboarding.STEP_NAMES[s]) for s in state.steps]}
     if step == onboarding.DONE:
         ctx.update(_share(state))
     return ctx
@@ -83,10 +92,12 @@ def _render(state, step, status=200, **extra):
 @login_required
 def onboarding_flow():
     """GET shows the step to answer (or ``?step=`` an earlier one); POST saves one step."""
-    state = onboarding.load_state(db.session, g.profile, now=utcnow())
+    state = _load(utcnow())
     if request.method == "POST":
         return _save(state)
     requested = request.args.get("step")
+    if requested == onboarding.START and state.may_choose and state.path is None:
+        return _render(state, onboarding.START)
     step = onboarding.step_to_show(state, requested)
     if step is None or (step == onboarding.DONE and requested != onboarding.DONE):
         return _dashboard()
@@ -95,8 +106,20 @@ def onboarding_flow():
     return _render(state, step, region_hint=region_hint)
 
 
+def _start(state):
+    """The start question: join the featured event (the full path) or skip it."""
+    try:
+        choice = onboarding.choose_path(request.form)
+    except ValidationFailed as exc:
+        return _render(state, onboarding.START, 422, values={}, errors=exc.errors)
+    state.path = choice
+    return _after(state, onboarding.current_step(state))
+
+
 def _save(state):
     step = request.form.get("step", "")
+    if step == onboarding.START and state.may_choose:
+        return _start(state)
     if step not in onboarding.STEPS or onboarding.step_to_show(state, step) != step:
         return _after(state, onboarding.step_to_show(state, None))  # a stale or forged form
     values = onboarding_forms.form_values(step, request.form)
@@ -106,17 +129,17 @@ def _save(state):
                               ask_region=not htmx.is_htmx())
     except ValidationFailed as exc:
         db.session.rollback()
-        state = onboarding.load_state(db.session, g.profile, now=now)
+        state = _load(now)
         return _render(state, step, 422, values=values, errors=exc.errors)
     except Conflict as exc:
         db.session.rollback()
-        state = onboarding.load_state(db.session, g.profile, now=now)
+        state = _load(now)
         shown = onboarding.step_to_show(state, step)
         if shown is None:
             return _dashboard()
         return _render(state, shown, exc.status, message=exc.message)
     db.session.commit()
-    return _after(onboarding.load_state(db.session, g.profile, now=now), nxt,
+    return _after(_load(now), nxt,
                   region_hint=(step == "identity" and nxt == "identity"))
 
 
@@ -126,7 +149,8 @@ def _after(state, step, region_hint=False):
         return _dashboard()
     url = _step_url(state, step)
     if region_hint:
-        url = url_for("events.onboarding", step="identity", region=1)
+        url = url_for("events.onboarding", step="identity", region=1,
+                      path=onboarding.PROFILE_PATH if state.skipping else None)
     if not htmx.is_htmx():
         return htmx.redirect(url)
     response = _render(state, step, region_hint=region_hint)

@@ -55,8 +55,9 @@ def _start_session(profile_or_identity: str, next_url: str):
 @limiter.limit(rate("RATE_SIGNUP_BROWSER"), key_func=browser_key, methods=["POST"])
 @limiter.limit(rate("RATE_SIGNUP_ADDRESS"), methods=["POST"])
 def sign_up():
-    """Create an account; land on the local ``next`` or onboarding."""
-    next_url = safe_next(request.values.get("next"), url_for("events.onboarding"))
+    """Create an account; land on the local ``next`` (an invite or event link), else on
+    onboarding's first question: join the featured event, or only set up the profile."""
+    next_url = safe_next(request.values.get("next"), url_for("events.onboarding", step="start"))
     if request.method == "GET":
         return render_template("identity/sign_up.html", values={}, errors={}, next=next_url,
                                given_next=safe_next(request.values.get("next"), ""))

@@ -304,7 +304,8 @@ def _regions(page, site):
 def _slug_check(page, site):
     page.goto(site + "/projects/new")
     page.wait_for_load_state("load")
-    page.locator("#name").press_sequentially("Receipt Whisperer", delay=20)
+    # A typed Project URL that is taken (one made from the name gets a free variant).
+    page.locator("#slug").press_sequentially("receipt-whisperer", delay=20)
     expect(page.locator("#slug-status")).to_have_attribute("data-status", "taken")
 
 

@@ -81,8 +81,12 @@ def test_onboarding_by_keyboard_with_htmx_swaps(page, site, app):
     tab_to(page, "password")
     page.keyboard.type("long enough password")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/onboarding$"))
+    # Asked first: join the event, or only set up the profile.
+    expect(page).to_have_url(re.compile(r"/onboarding\?step=start$"))
     page.wait_for_load_state("load")
+    tab_to_button(page, "Join Agents Jam")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/onboarding$"))
     page.evaluate("window.__samePage = true")
     swaps = []
     page.on("request", lambda r: r.url.endswith("/onboarding") and r.method == "POST"

@@ -17,7 +17,7 @@ def sign_up(client, **kw):
 
 def test_sign_up_signs_in_and_lands_on_onboarding(client):
     r = sign_up(client)
-    assert r.status_code == 303 and r.headers["Location"] == "/onboarding"
+    assert r.status_code == 303 and r.headers["Location"] == "/onboarding?step=start"
     page = client.get("/dashboard")
     assert page.status_code == 200 and "@newbie" in page.get_data(as_text=True)
 
@@ -27,7 +27,7 @@ def test_sign_up_honours_a_local_next_only(client, app, db_session):
     assert r.headers["Location"] == "/invite/abc"
     other = Client(app, db_session)
     r = sign_up(other, username="second", email="second@example.com", next="//evil.example/x")
-    assert r.headers["Location"] == "/onboarding"
+    assert r.headers["Location"] == "/onboarding?step=start"
     for bad in ("https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
         c = Client(app, db_session)
         page = c.get("/sign-in?next=" + bad).get_data(as_text=True)

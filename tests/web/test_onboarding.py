@@ -271,8 +271,8 @@ def test_without_an_open_featured_event_only_two_steps_then_the_dashboard(login,
 def test_sign_up_lands_on_onboarding(client, event):
     r = client.post("/sign-up", {"username": "freshface", "email": "fresh@example.com",
                                  "password": "long enough pw"})
-    assert r.status_code == 303 and r.headers["Location"] == "/onboarding"
-    page = html(client.get("/onboarding"))
+    assert r.status_code == 303 and r.headers["Location"] == "/onboarding?step=start"
+    page = html(client.get("/onboarding"))  # once they chose to join
     assert 'data-step="identity"' in page and 'value="freshface"' in page
 
 
