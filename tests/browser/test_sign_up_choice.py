@@ -7,10 +7,11 @@ from sqlalchemy import func, select
 
 from buildstory.db import db
 from buildstory.events.models import EventRegistration
+from tests.browser.a11y import serious_violations
 from tests.factories import EventFactory
 
 
-def test_sign_up_then_skip_the_event_and_set_up_the_profile(page, site, app):
+def test_sign_up_then_skip_the_event_and_set_up_the_profile(page, browser, site, app):
     with app.app_context():
         EventFactory(open=True, featured=True, name="Agents Jam", slug="agents-jam")
         db.session.commit()
@@ -23,6 +24,9 @@ def test_sign_up_then_skip_the_event_and_set_up_the_profile(page, site, app):
     expect(page).to_have_url(re.compile(r"/onboarding\?step=start$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome to Buildstory")
     expect(page.get_by_role("button", name="Join Agents Jam")).to_be_visible()
+    for scheme in ("light", "dark"):
+        assert serious_violations(browser, page.url, cookies=page.context.cookies(),
+                                  color_scheme=scheme) == []
     page.get_by_role("button", name="Skip — set up my profile").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Tell us about you")
