@@ -48,12 +48,22 @@ class Template(JinjaTemplate):
 
     def new_context(self, vars=None, shared=False, locals=None):
         context = super().new_context(vars, shared, locals)
-        env = self.environment
-        for source, names in self._top_level_imports():
-            module = env.get_template(source, parent=self.name)._get_default_module()
-            for name, alias in names:
-                context.vars[alias] = getattr(module, name) if name else module
+        context.vars.update(self._imported())
         return context
+
+    def _imported(self) -> dict:
+        """Return alias → macro (or module) for the top-level imports; resolved once,
+        or on every call while templates reload on change (development)."""
+        found = self.__dict__.get("_bs_imported")
+        if found is None:
+            env, found = self.environment, {}
+            for source, names in self._top_level_imports():
+                module = env.get_template(source, parent=self.name)._get_default_module()
+                for name, alias in names:
+                    found[alias] = getattr(module, name) if name else module
+            if not env.auto_reload:
+                self.__dict__["_bs_imported"] = found
+        return found
 
     def _top_level_imports(self) -> list[tuple[str, list[tuple[str | None, str]]]]:
         """Return ``(template, [(name or None for the whole module, alias)])`` for each
