@@ -5,12 +5,11 @@ one owns ``/admin``, ``/admin/users…`` and ``/admin/audit``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pycountry
 from flask import Blueprint, current_app, g, request, url_for
 
 from .. import cache
+from ..clock import utcnow
 from ..db import db
 from ..enums import USER_ROLE_LABELS
 from ..errors import DomainError, NotFound, ValidationFailed
@@ -21,13 +20,8 @@ from ..web import htmx
 from ..web.auth import role_required
 from . import audit_text, charts, queries, stats
 
-bp = Blueprint("admin", __name__)
+bp = Blueprint("admin", __name__)  # mounted at /admin (buildstory/routes.py)
 USER_TEMPLATE = "admin/user.html"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def _admin_ids():
@@ -40,7 +34,7 @@ def country_name(code: str | None) -> str:
     return getattr(country, "common_name", None) or getattr(country, "name", code or "")
 
 
-@bp.get("/admin")
+@bp.get("")
 @role_required("moderator")
 def dashboard():
     """Featured-event stats, sign-ups per day, builders per country, recent activity."""
@@ -63,7 +57,7 @@ def dashboard():
                      activity_labels=stats.ACTIVITY_LABELS)
 
 
-@bp.get("/admin/users")
+@bp.get("/users")
 @role_required("moderator")
 def users():
     """Search, status tabs with counts, role filter and pages of ≤ 50 builders."""
@@ -106,7 +100,7 @@ def _form_context(profile: Profile, **extra) -> dict:
     return ctx
 
 
-@bp.get("/admin/users/<uuid:profile_id>")
+@bp.get("/users/<uuid:profile_id>")
 @role_required("moderator")
 def user_detail(profile_id):
     """One builder: registrations, projects, invites, audit history; role and delete forms."""
@@ -132,7 +126,7 @@ def _form_refusal(profile, block: str, exc: DomainError, **fields):
     return htmx.page(USER_TEMPLATE, None, status, **_detail_context(profile, **extra))
 
 
-@bp.post("/admin/users/<uuid:profile_id>/role")
+@bp.post("/users/<uuid:profile_id>/role")
 @role_required("moderator")  # the service answers moderators "Only admins can manage roles"
 def change_role(profile_id):
     """Give a builder another role (admins; not yourself, not a super-admin)."""
@@ -150,7 +144,7 @@ def change_role(profile_id):
     return htmx.redirect(url_for("admin.user_detail", profile_id=profile.id, done="role"))
 
 
-@bp.post("/admin/users/<uuid:profile_id>/delete")
+@bp.post("/users/<uuid:profile_id>/delete")
 @role_required("moderator")  # the service answers moderators "Only admins can delete users"
 def delete_user(profile_id):
     """Delete a builder and everything they own after the typed confirmation."""
@@ -167,7 +161,7 @@ def delete_user(profile_id):
     return htmx.redirect(url_for("admin.users", deleted=row.id))
 
 
-@bp.get("/admin/audit")
+@bp.get("/audit")
 @role_required("admin")
 def audit():
     """The audit log, newest first, filtered by action, actor and target; "Load more"."""

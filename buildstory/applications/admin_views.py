@@ -1,8 +1,4 @@
-"""Admin review of mentor applications and sponsorship inquiries (admins only).
-
-The ``applications_admin`` blueprint also carries /admin/streams and /admin/draws, whose
-routes live in ``streams/admin_views.py`` and ``draws/admin_views.py``.
-"""
+"""Admin review of mentor applications and sponsorship inquiries (admins; mounted under /admin)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request, stream_with_context, url_for
@@ -10,12 +6,13 @@ from flask import Blueprint, Response, g, render_template, request, stream_with_
 from ..db import db
 from ..enums import MentorStatus, SponsorshipStatus
 from ..errors import Conflict
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import role_required
 from . import export, queries, services
 
-bp = Blueprint("applications_admin", __name__, url_prefix="/admin")
+bp = Blueprint("applications_admin", __name__)
 
 # The sponsorship buttons: URL action → (target status, button text).
 SPONSOR_ACTIONS = {"contacted": (SponsorshipStatus.contacted, "Mark contacted"),
@@ -27,12 +24,6 @@ def sponsor_buttons(status) -> list[tuple[str, str]]:
     """Return the (URL action, button text) pairs allowed from an inquiry's status."""
     return [(action, text) for action, (to, text) in SPONSOR_ACTIONS.items()
             if status in services.SPONSOR_MOVES[to]]
-
-
-def page_arg() -> int:
-    """Return the ?page= number (1 when missing or malformed)."""
-    value = request.args.get("page", "1")
-    return min(max(int(value), 1), 10_000) if value.isdigit() else 1
 
 
 def _status_arg(enum_cls, source=None) -> str | None:
@@ -137,8 +128,3 @@ def move_sponsor(inquiry_id, action):
         return htmx.fragments(("admin/sponsors.html", "sponsor_card", card))
     return htmx.redirect(url_for(".sponsors",
                                  status=_status_arg(SponsorshipStatus, request.form)))
-
-
-# Routes of the other admin pages on this blueprint (they import ``bp`` from here).
-from ..draws import admin_views as _draws_admin  # noqa: E402,F401
-from ..streams import admin_views as _streams_admin  # noqa: E402,F401

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from ..db import db
 from ..errors import ValidationFailed
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..web import htmx
 from ..web.limits import limiter
 from . import forms, services
@@ -74,6 +74,3 @@ def sponsor_apply():
 def sponsor_thanks():
     """Thank-you page after a sponsorship inquiry."""
     return render_template("applications/thanks.html", kind="sponsor")
-
-
-from ..streams import views as _streams_views  # noqa: E402,F401  (/streams lives on this blueprint)

@@ -1,20 +1,21 @@
-"""/admin/draws: run a verifiable prize draw and read the history (admins; on applications_admin)."""
+"""/admin/draws: run a verifiable prize draw and read the history (admins; mounted under /admin)."""
 from __future__ import annotations
 
 import uuid
 
-from flask import g, request, url_for
+from flask import Blueprint, g, request, url_for
 
-from ..applications.admin_views import bp, page_arg
+from ..clock import utcnow
 from ..db import db
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..events.models import Event
 from ..events.queries import featured_event
-from ..identity.services import utcnow
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import role_required
 from . import algorithm, queries, services
 
+bp = Blueprint("draws_admin", __name__)
 BLOCKS = {"draw-form": "draw_form"}
 
 

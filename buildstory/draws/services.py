@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..admin.models import PrizeDraw
+from .models import PrizeDraw
 from ..audit import record
 from ..errors import Conflict, ValidationFailed
 from ..events.models import Event

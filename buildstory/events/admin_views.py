@@ -13,7 +13,7 @@ from ..web import htmx
 from ..web.auth import role_required
 from . import forms, queries, rules, services
 
-bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
+bp = Blueprint("events_admin", __name__)  # mounted at /admin/events (buildstory/routes.py)
 
 LIST = "admin/events.html"
 EDIT = "admin/events_edit.html"

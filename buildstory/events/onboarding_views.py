@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 
+from ..clock import utcnow
 from ..db import db
 from ..enums import (COMMITMENT_LEVEL_LABELS, EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS,
                      STARTING_POINT_LABELS, TEAM_PREFERENCE_LABELS)
@@ -16,7 +17,7 @@ from ..profiles import countries
 from ..web import htmx
 from ..web.auth import login_required
 from . import onboarding, onboarding_forms
-from .views import bp, utcnow
+from .views import bp
 
 TEMPLATE = "events/onboarding.html"
 BLOCKS = {"onboarding": "step"}

@@ -11,7 +11,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.models import PrizeDraw
+from ..draws.models import PrizeDraw
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed

@@ -1,12 +1,11 @@
 """Public event pages, the calendar file, and registering / withdrawing (signed-in)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, g, request, url_for
 from werkzeug.routing import BuildError
 
 from .. import cache, markdown
+from ..clock import utcnow
 from ..db import db
 from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
 from ..errors import Conflict, ValidationFailed
@@ -21,10 +20,6 @@ SHOW_BLOCKS = {"registration": "registration_panel", "event-projects": "projects
 NOTICES = {"registered": "You're registered. See you there!",
            "updated": "Registration updated",
            "withdrawn": "You have withdrawn from this event"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _page() -> int:
@@ -166,6 +161,3 @@ def withdraw(slug):
     if not htmx.is_htmx():
         return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
     return _panel_answer(event, notice=NOTICES["withdrawn"])
-
-
-from . import onboarding_views  # noqa: E402,F401  (/onboarding, on this blueprint)

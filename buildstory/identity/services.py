@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow  # noqa: F401  (re-exported: identity.services.utcnow)
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..profiles.models import Profile
 from ..profiles.rules import USERNAME_TAKEN, is_reserved, normalise_username, username_format_error
@@ -38,11 +39,6 @@ class IdentityDeleted(DomainError):
 
     status = 403
     message = "This account has been deleted"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def new_identity_id() -> str:

@@ -10,13 +10,13 @@ carries a confirmation checkbox and the answer is a 303 back to the page it came
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, request, url_for
 
 from .. import cache
+from ..clock import utcnow
 from ..db import db
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..profiles.models import Profile
@@ -31,11 +31,6 @@ from . import access, services
 bp = Blueprint("moderation", __name__)
 TEMPLATE = "moderation/confirm.html"
 CONFIRM_REQUIRED = "Tick the box to confirm"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def admin_ids():

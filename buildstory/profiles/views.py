@@ -7,14 +7,18 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, request
 from ..db import db
 from ..enums import EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS
 from ..errors import ValidationFailed
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.errors import error_response
 from ..web.limits import browser_key, limiter, rate
-from . import countries, forms, queries, services
+from . import avatars, countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
+# The avatar markup every page shows (the header, cards, lists).
+for _helper in (avatars.avatar_url, avatars.initials, avatars.initials_colour,
+                avatars.avatar_markup):
+    bp.add_app_template_global(_helper)
 
 SETTINGS = "profiles/settings.html"
 SETTINGS_BLOCKS = {"settings-form": "form", "avatar-panel": "avatar_panel",
@@ -147,7 +151,3 @@ def avatar(profile_id, digest):
     response.headers["Cache-Control"] = IMMUTABLE if is_visible else "private, max-age=3600"
     response.set_etag(digest)
     return response
-
-
-# Public profile and member directory routes live in their own module on this blueprint.
-from . import public_views  # noqa: E402,F401

@@ -8,7 +8,7 @@ from ..db import db
 from ..enums import STARTING_POINT_LABELS, EventStatus
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..markdown import meta_description
 from ..web import htmx
 from ..web.auth import login_required
@@ -79,7 +79,7 @@ def index():
 
 # --- Project page -----------------------------------------------------------------------
 
-def _page_context(project, **extra) -> dict:
+def page_context(project, **extra) -> dict:
     """Return everything the project page and its blocks show to this viewer."""
     viewer, role = g.profile, g.role
     on_team = access.is_on_team(project, viewer)
@@ -107,13 +107,13 @@ def _page_context(project, **extra) -> dict:
 def show(slug):
     """The project page: description, goal, links, team, events, and the owner's history."""
     project = _project_or_404(slug)
-    return htmx.page("projects/show.html", PAGE_BLOCKS, **_page_context(project))
+    return htmx.page("projects/show.html", PAGE_BLOCKS, **page_context(project))
 
 
 def _events_answer(project, status: int = 200, **extra):
     """Answer an entry action: the events block for htmx, the page (or 303) otherwise."""
     if htmx.is_htmx() or status != 200:
-        ctx = _page_context(project, **extra)
+        ctx = page_context(project, **extra)
         if htmx.is_htmx():
             return htmx.fragments(("projects/show.html", "events_section", ctx), status=status)
         return htmx.page("projects/show.html", None, status, **ctx)

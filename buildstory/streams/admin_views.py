@@ -1,15 +1,15 @@
-"""/admin/streams: follow and unfollow Twitch categories (admins; on applications_admin)."""
+"""/admin/streams: follow and unfollow Twitch categories (admins; mounted under /admin)."""
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import Blueprint, g, request, url_for
 
-from ..applications.admin_views import bp
 from ..db import db
 from ..errors import ValidationFailed
 from ..web import htmx
 from ..web.auth import role_required
 from . import queries, services
 
+bp = Blueprint("streams_admin", __name__)
 BLOCKS = {"streams-main": "streams_main"}
 CONFIRM_REMOVE = "Tick the box to confirm"
 

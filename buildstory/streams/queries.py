@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..events.models import EventRegistration
 from ..profiles.models import Profile
 from ..profiles.queries import visible
-from ..admin.models import TwitchCategory
+from .models import TwitchCategory
 
 PER_PAGE = 50
 # Twitch logins are 1–25 letters, digits and underscores (4+ for new accounts).

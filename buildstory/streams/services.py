@@ -10,7 +10,7 @@ import re
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.models import TwitchCategory
+from .models import TwitchCategory
 from ..applications.forms import clean_text
 from ..audit import record
 from ..errors import ValidationFailed

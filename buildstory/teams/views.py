@@ -10,13 +10,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request, url_for
 from flask_limiter.util import get_remote_address
 
+from ..clock import utcnow
 from ..db import db
 from ..errors import Conflict, Gone, NotFound, ValidationFailed
-from ..identity.services import utcnow
 from ..projects import queries as project_queries
-from ..projects.views import _page_context, profile_url
+from ..projects.views import page_context, profile_url
 from ..web import htmx
-from ..web.auth import login_required
+from ..web.auth import login_required, preload_with_session
 from ..web.limits import limiter, rate
 from . import access, forms, queries, services
 
@@ -30,6 +30,30 @@ def account_key() -> str:
     """Rate-limit key: the signed-in profile (the address for anyone else)."""
     profile = g.get("profile")
     return f"profile:{profile.id}" if profile is not None else f"addr:{get_remote_address()}"
+
+
+@bp.record_once
+def _count_invites_with_the_session(state) -> None:
+    """Page views read the header badge's count in the session lookup (no extra query)."""
+    preload_with_session("invite_count", queries.pending_count_column)
+
+
+@bp.app_template_global()
+def invite_count() -> int:
+    """Return the signed-in builder's pending invite count (header badge), once per request.
+
+    Called by the layout only, so pages rendered without it run no query for it.
+    """
+    if "invite_count" not in g:
+        profile = g.get("profile")
+        preloaded = g.get("preloaded") or {}
+        if profile is None:
+            g.invite_count = 0
+        elif "invite_count" in preloaded:  # counted with the session (page views)
+            g.invite_count = preloaded["invite_count"] or 0
+        else:
+            g.invite_count = queries.pending_invite_count(db.session, profile, utcnow())
+    return g.invite_count
 
 
 invite_limit = limiter.shared_limit(rate("RATE_INVITES_ACCOUNT"), scope="invites",
@@ -78,7 +102,7 @@ def _team_answer(slug: str, status: int = 200, *, block: str = "team_section", *
         return response
     if status == 200 and not state.get("new_link"):
         return htmx.redirect(_project_url(project) + "#team")
-    return htmx.page("projects/show.html", None, status, **_page_context(project, team=team))
+    return htmx.page("projects/show.html", None, status, **page_context(project, team=team))
 
 
 # --- On the project page (owner) --------------------------------------------------------

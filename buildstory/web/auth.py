@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 from flask import abort, current_app, g, redirect as flask_redirect, request, url_for
 from sqlalchemy import bindparam
 
+from ..clock import utcnow
 from ..db import db
 from ..enums import UserRole
 from ..identity import services, tokens
 from ..identity.clerk import ClerkTokenInvalid, display_name_from_claims, verify_clerk_token
 from ..identity.roles import effective_role, has_role, is_super_admin
+from ..profiles.models import Profile
 from . import htmx
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -27,23 +29,32 @@ def _load_from_cookie(now):
         return None
     if request.method not in ("GET", "HEAD"):
         return services.load_session(db.session, sid, now=now)
-    # A page view: the header badge's invite count comes along with the session (one
-    # round trip fewer per page). Only for GET/HEAD, which change no invite; after a
-    # POST the badge is counted when the layout asks (``invite_count``).
-    row = db.session.execute(_page_view_statement(), {"sid": sid, "now": now}).first()
+    # A page view: the values features asked for (the header badge's invite count) come
+    # along with the session (one round trip fewer per page). Only for GET/HEAD, which
+    # change nothing; after a POST a feature computes its value when a template asks.
+    names = tuple(_PAGE_VIEW_COLUMNS)
+    row = db.session.execute(_page_view_statement(names), {"sid": sid, "now": now}).first()
     if row is None:
         return None
-    g.preloaded_invite_count = row[2] or 0
+    g.preloaded = dict(zip(names, row[2:]))
     return row[0], row[1]
 
 
+# Scalars features add to the session lookup of page views: name → column builder.
+_PAGE_VIEW_COLUMNS: dict = {}
+
+
+def preload_with_session(name: str, column) -> None:
+    """Add ``column(profile_id, now)`` (a scalar subquery) to the session lookup of GET page
+    views; its value is then ``g.preloaded[name]`` (the header's invite count uses this)."""
+    _PAGE_VIEW_COLUMNS[name] = column
+
+
 @cache
-def _page_view_statement():
-    """``identity.services.live_session_statement`` plus the pending invite count."""
-    from ..profiles.models import Profile
-    from ..teams.queries import pending_count_column
+def _page_view_statement(names: tuple[str, ...]):
+    """``identity.services.live_session_statement`` plus the features' page-view columns."""
     return services.live_session_statement().add_columns(
-        pending_count_column(Profile.id, bindparam("now")).label("invite_count"))
+        *(_PAGE_VIEW_COLUMNS[name](Profile.id, bindparam("now")).label(name) for name in names))
 
 
 def _clerk_token() -> str | None:
@@ -81,7 +92,7 @@ def load_current_user():
     g.profile = g.user_session = g.role = None
     if request.endpoint == "static":
         return None
-    now = services.utcnow()
+    now = utcnow()
     row = _load_from_cookie(now)
     if row is None and current_app.config["AUTH_PROVIDER"] == "clerk":
         row = _mint_from_clerk(now)
@@ -153,29 +164,11 @@ def role_required(role: str):
     return decorator
 
 
-def invite_count() -> int:
-    """Return the signed-in builder's pending invite count (header badge), once per request.
-
-    Called by the layout only, so pages rendered without it run no query for it.
-    """
-    if "invite_count" not in g:
-        profile = g.get("profile")
-        if profile is None:
-            g.invite_count = 0
-        elif "preloaded_invite_count" in g:  # counted with the session (page views)
-            g.invite_count = g.preloaded_invite_count
-        else:
-            from ..teams.queries import pending_invite_count
-            g.invite_count = pending_invite_count(db.session, profile, services.utcnow())
-    return g.invite_count
-
-
 def template_context():
     """Values every template may use."""
     profile = g.get("profile")
     role = g.get("role")
     return {
-        "invite_count": invite_count,
         "current_profile": profile,
         "current_role": role,
         "is_moderator": role in (UserRole.moderator, UserRole.admin),

@@ -19,7 +19,7 @@ from buildstory.errors import Conflict, NotFound
 from buildstory.models import Profile, Project
 from buildstory.moderation import services
 from buildstory.streams import services as streams
-from buildstory.admin.models import TwitchCategory
+from buildstory.streams.models import TwitchCategory
 from tests.domain.test_races import N, run_concurrently
 from tests.domain.test_teams_races import now, outcomes, setup
 from tests.factories import (MentorApplicationFactory, ProfileFactory, ProjectFactory,

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from buildstory.admin.models import TwitchCategory
+from buildstory.streams.models import TwitchCategory
 from buildstory.audit import AuditLog
 from buildstory.errors import ValidationFailed
 from buildstory.streams import queries, services
