@@ -1,4 +1,4 @@
-"""Configuration: safe defaults first, then the environment (routes.md "Configuration")."""
+"""Configuration: safe defaults first, then the environment (README "Configuration")."""
 import os
 import secrets
 from pathlib import Path

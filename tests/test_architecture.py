@@ -16,16 +16,17 @@ PACKAGE = "buildstory"
 # The feature packages and the features each one may import (directly). This is the one
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
-    "identity": set(),
-    "profiles": {"identity"},
-    "events": {"profiles"},
-    "projects": {"profiles", "events"},
+    "identity": {"profiles"},  # an account gets its profile (ensure_profile)
+    "profiles": {"events"},  # the directory's Event filter reads registrations
+    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
+    #                                               event with draws is never deleted
+    "projects": {"profiles", "events", "teams"},
     "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects", "teams", "events"},
-    "applications": set(),
-    "streams": {"events", "profiles"},
-    "draws": {"events", "profiles"},
-    "home": {"identity", "profiles", "events", "projects", "teams"},
+    "moderation": {"identity", "profiles", "projects"},
+    "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
+    "streams": {"profiles", "events", "applications"},  # text cleaning of applications
+    "draws": {"profiles", "events"},
+    "home": {"profiles", "events", "projects", "teams"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

@@ -10,6 +10,7 @@ from ..clock import utcnow
 from ..web import htmx
 from ..web.args import page_arg
 from ..web.auth import role_required
+from ..web.refusals import refusal
 from . import export, queries, services
 
 bp = Blueprint("applications_admin", __name__)
@@ -62,16 +63,15 @@ def mentors_csv():
 def _review_mentor(application_id, approve: bool):
     application = queries.mentor_application_or_404(db.session, application_id)
     card = {"application": application, "card_error": None}
-    try:
+    with refusal(Conflict) as refused:
         services.review_mentor_application(db.session, application, g.profile,
                                            approve=approve, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if not htmx.is_htmx():
-            raise
-        card.update(card_error=exc.message,
+            raise refused.error
+        card.update(card_error=refused.message,
                     reviewer=queries.reviewer_name(db.session, application.reviewed_by))
-        return htmx.fragments(("admin/mentors.html", "mentor_card", card), status=exc.status)
+        return htmx.fragments(("admin/mentors.html", "mentor_card", card), status=refused.status)
     db.session.commit()
     if htmx.is_htmx():
         card["reviewer"] = g.profile.display_name
@@ -112,16 +112,16 @@ def move_sponsor(inquiry_id, action):
     """Move an inquiry along its workflow (Mark contacted / Accept / Decline)."""
     inquiry = queries.sponsorship_inquiry_or_404(db.session, inquiry_id)
     card = {"inquiry": inquiry, "card_error": None, "sponsor_buttons": sponsor_buttons}
-    try:
+    with refusal(Conflict) as refused:
         services.move_sponsorship_inquiry(db.session, inquiry, g.profile,
                                           SPONSOR_ACTIONS[action][0], now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if not htmx.is_htmx():
-            raise
-        card.update(card_error=exc.message,
+            raise refused.error
+        card.update(card_error=refused.message,
                     reviewer=queries.reviewer_name(db.session, inquiry.reviewed_by))
-        return htmx.fragments(("admin/sponsors.html", "sponsor_card", card), status=exc.status)
+        return htmx.fragments(("admin/sponsors.html", "sponsor_card", card),
+                              status=refused.status)
     db.session.commit()
     if htmx.is_htmx():
         card["reviewer"] = g.profile.display_name

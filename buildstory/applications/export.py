@@ -1,4 +1,4 @@
-"""CSV exports, streamed row by row, safe to open in a spreadsheet (domain.md §8).
+"""CSV exports, streamed row by row, safe to open in a spreadsheet (docs/rules.md "Applications, streams and draws").
 
 A cell starting with ``=``, ``+``, ``-`` or ``@`` (or a tab / carriage return, which some
 spreadsheets also read as a formula start) is prefixed with an apostrophe, so it shows as

@@ -13,6 +13,7 @@ from ..errors import ValidationFailed
 from ..clock import utcnow
 from ..web import htmx
 from ..web.limits import limiter
+from ..web.refusals import refusal
 from . import forms, services
 from .models import MENTOR_TYPES
 
@@ -37,12 +38,11 @@ def mentor_apply():
         return render_template("applications/mentor_apply.html", values={"mentor_types": []},
                                errors={}, **ctx)
     values = forms.mentor_values(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         services.submit_mentor_application(db.session, values, now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("applications/mentor_apply.html", {"mentor-form": "form"}, 422,
-                         values=values, errors=exc.errors, **ctx)
+    if refused:
+        return htmx.page("applications/mentor_apply.html", {"mentor-form": "form"},
+                         refused.status, values=values, errors=refused.errors, **ctx)
     db.session.commit()
     return htmx.redirect(url_for("applications.mentor_thanks"))
 
@@ -60,12 +60,11 @@ def sponsor_apply():
     if request.method == "GET":
         return render_template("applications/sponsor_apply.html", values={}, errors={})
     values = forms.sponsor_values(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         services.submit_sponsorship_inquiry(db.session, values, now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("applications/sponsor_apply.html", {"sponsor-form": "form"}, 422,
-                         values=values, errors=exc.errors)
+    if refused:
+        return htmx.page("applications/sponsor_apply.html", {"sponsor-form": "form"},
+                         refused.status, values=values, errors=refused.errors)
     db.session.commit()
     return htmx.redirect(url_for("applications.sponsor_thanks"))
 

@@ -1,4 +1,4 @@
-"""Reads for prize draws: who is eligible, earlier winners, the history (domain.md §8)."""
+"""Reads for prize draws: who is eligible, earlier winners, the history (docs/rules.md "Applications, streams and draws")."""
 from __future__ import annotations
 
 import uuid

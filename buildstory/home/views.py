@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, render_template, url_for
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
 
 from .. import cache
 from ..clock import utcnow
 from ..db import db
 from ..events import queries as event_queries
-from ..events.queries import SEEKING
+from ..events import rules as event_rules
+from ..events.rules import SEEKING
 from ..markdown import meta_description
 from ..profiles import services as profile_services
 from ..projects import queries as project_queries
@@ -50,7 +50,7 @@ def _event_context(event, now) -> dict:
     """The featured event's part of the landing page and the dashboard."""
     return {"event": event, "now": now,
             "stats": _featured_stats(event) if event else None,
-            "refusal": event_queries.registration_refusal(event, now) if event else None}
+            "refusal": event_rules.registration_refusal(event, now) if event else None}
 
 
 @bp.get("/")
@@ -62,13 +62,9 @@ def home():
                            activity=queries.recent_activity(db.session))
 
 
-def onboarding_url() -> str | None:
-    """Return the URL of the onboarding flow, or None while that route does not exist."""
-    try:
-        endpoint, _ = current_app.url_map.bind("").match("/onboarding", method="GET")
-    except HTTPException:
-        return None
-    return url_for(endpoint)
+def onboarding_url() -> str:
+    """Return the URL of the onboarding flow."""
+    return url_for("events.onboarding")
 
 
 @dataclass(frozen=True)

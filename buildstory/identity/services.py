@@ -1,4 +1,4 @@
-"""Accounts, sessions and just-in-time profiles (domain.md §2). No flask imports."""
+"""Accounts, sessions and just-in-time profiles (docs/rules.md "Accounts and sessions"). No flask imports."""
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ from ..mail import send_mail_later
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.limits import browser_key, email_key, failed, limiter, rate
+from ..web.refusals import refusal
 from ..web.safe_next import safe_next
 from . import forms, services, tokens
 from .models import Account
@@ -61,12 +62,11 @@ def sign_up():
         return render_template("identity/sign_up.html", values={}, errors={}, next=next_url,
                                given_next=safe_next(request.values.get("next"), ""))
     values = forms.sign_up(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         profile = services.sign_up(db.session, hasher=hasher(), now=services.utcnow(), **values)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, 422,
-                         values=values, errors=exc.errors, next=next_url,
+    if refused:
+        return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, refused.status,
+                         values=values, errors=refused.errors, next=next_url,
                          given_next=safe_next(request.values.get("next"), ""))
     return _start_session(profile.clerk_id, next_url)
 
@@ -147,14 +147,13 @@ def account():
         abort(404)
     if request.method == "GET":
         return render_template("identity/account.html", account=acct, errors={}, saved=False)
-    try:
+    with refusal(ValidationFailed) as refused:
         services.change_password(db.session, acct, current=request.form.get("current_password", ""),
                                  new=request.form.get("new_password", ""), hasher=hasher(),
                                  now=services.utcnow(), keep_sid=g.user_session.id)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("identity/account.html", {"password-form": "form"}, 422,
-                         account=acct, errors=exc.errors, saved=False)
+    if refused:
+        return htmx.page("identity/account.html", {"password-form": "form"}, refused.status,
+                         account=acct, errors=refused.errors, saved=False)
     db.session.commit()
     return htmx.page("identity/account.html", {"password-form": "form"},
                      account=acct, errors={}, saved=True)

@@ -60,7 +60,7 @@ def _initials_svg(profile_id, name, size):
         f'{escape(initials(name))}</text></svg>')
 
 
-# --- Image processing for uploads (domain.md §3 "Avatar") ---------------------------------
+# --- Image processing for uploads (docs/rules.md "Profiles") ---------------------------------
 
 SIZE = 256
 CONTENT_TYPE = "image/webp"

@@ -1,4 +1,4 @@
-"""Reads for the streams page and the followed Twitch categories (domain.md §8).
+"""Reads for the streams page and the followed Twitch categories (docs/rules.md "Applications, streams and draws").
 
 The public list is the featured event's registered, visible builders who have a Twitch
 URL. Their Twitch login is read from the URL (``https://www.twitch.tv/<login>``); a URL

@@ -12,12 +12,13 @@ from flask_limiter.util import get_remote_address
 
 from ..clock import utcnow
 from ..db import db
-from ..errors import Conflict, Gone, NotFound, ValidationFailed
+from ..errors import Conflict, Gone, NotFound
 from ..projects import queries as project_queries
 from ..projects.views import page_context, profile_url
 from ..web import htmx
 from ..web.auth import login_required, preload_with_session
 from ..web.limits import limiter, rate
+from ..web.refusals import refusal
 from . import access, forms, queries, services
 
 bp = Blueprint("teams", __name__)
@@ -127,18 +128,13 @@ def send_invite(slug):
     """Send a direct invite by username (field Username; a search result names one too)."""
     project = _project(slug, owner=True)
     values = {"username": request.form.get("pick") or request.form.get("username", "")}
-    try:
+    with refusal() as refused:
         name = forms.invite_username(values)
         services.send_direct_invite(db.session, project, g.profile, name, now=utcnow(),
                                     team_limit=_limit())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _team_answer(slug, 422, block="invite_form", form_values=values,
-                            form_errors=exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        return _team_answer(slug, exc.status, block="invite_form", form_values=values,
-                            form_error=exc.message)
+    if refused:
+        return _team_answer(slug, refused.status, block="invite_form", form_values=values,
+                            form_errors=refused.errors, form_error=refused.message)
     db.session.commit()
     return _team_answer(slug, notice=f"Invite sent to @{name}")
 
@@ -149,13 +145,12 @@ def send_invite(slug):
 def create_link(slug):
     """Create a single-use invite link, shown once with its expiry."""
     project = _project(slug, owner=True)
-    try:
+    with refusal(Conflict) as refused:
         invite, raw = services.create_invite_link(
             db.session, project, g.profile, now=utcnow(),
             ttl_days=current_app.config["INVITE_LINK_TTL_DAYS"], team_limit=_limit())
-    except Conflict as exc:
-        db.session.rollback()
-        return _team_answer(slug, exc.status, link_error=exc.message)
+    if refused:
+        return _team_answer(slug, refused.status, link_error=refused.message)
     db.session.commit()
     link = {"url": url_for("teams.invite_link", token=raw, _external=True),
             "expires_at": invite.expires_at}
@@ -224,12 +219,11 @@ def _card_answer(invite, block: str, status: int = 200, error: str | None = None
 def _answer(invite_id, action):
     """Run accept or decline for the recipient and answer with the card."""
     invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
-    try:
+    with refusal(Conflict) as refused:
         action(invite)
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
-        return _card_answer(invite, "invite_card", exc.status, exc.message)
+        return _card_answer(invite, "invite_card", refused.status, refused.message)
     db.session.commit()
     invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
     return _card_answer(invite, "invite_card")
@@ -258,14 +252,13 @@ def revoke(invite_id):
     invite = queries.invite_for_sender_or_404(db.session, invite_id, g.profile)
     slug = invite.project.slug
     on_project = htmx.target() == "team" or request.form.get("from") == "project"
-    try:
+    with refusal(Conflict) as refused:
         services.revoke_invite(db.session, invite, g.profile, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if on_project:
-            return _team_answer(slug, exc.status, notice_error=exc.message)
+            return _team_answer(slug, refused.status, notice_error=refused.message)
         invite = queries.invite_for_sender_or_404(db.session, invite_id, g.profile)
-        return _card_answer(invite, "sent_card", exc.status, exc.message)
+        return _card_answer(invite, "sent_card", refused.status, refused.message)
     db.session.commit()
     if on_project:
         return _team_answer(slug)
@@ -303,12 +296,11 @@ def invite_link(token):
 @login_required
 def join(token):
     """Join a team through an invite link; land on the project page."""
-    try:
+    with refusal(Conflict) as refused:
         member = services.accept_link(db.session, token, g.profile, now=utcnow(),
                                       team_limit=_limit())
-    except Conflict as exc:
-        db.session.rollback()
-        return _link_page(token, exc.status, exc.message)
+    if refused:
+        return _link_page(token, refused.status, refused.message)
     slug = member.project.slug
     db.session.commit()
     return htmx.redirect(url_for("projects.show", slug=slug) + "#team")

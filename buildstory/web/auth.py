@@ -5,7 +5,7 @@ from datetime import timedelta
 from functools import cache, wraps
 from urllib.parse import urlencode
 
-from flask import abort, current_app, g, redirect as flask_redirect, request, url_for
+from flask import abort, current_app, g, request, url_for
 from sqlalchemy import bindparam
 
 from ..clock import utcnow
@@ -20,6 +20,11 @@ from . import htmx
 LAST_SEEN_EVERY = timedelta(minutes=5)
 BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz",
                   "pages.robots"}
+
+
+def admin_ids() -> frozenset:
+    """Return the configured super-admin identity ids (``ADMIN_USER_IDS``)."""
+    return current_app.config["ADMIN_USER_IDS"]
 
 
 def _load_from_cookie(now):
@@ -103,7 +108,7 @@ def load_current_user():
         profile = services.ensure_profile(db.session, sess.identity_id)
         db.session.commit()
     g.user_session, g.profile = sess, profile
-    g.role = effective_role(profile, current_app.config["ADMIN_USER_IDS"])
+    g.role = effective_role(profile, admin_ids())
     _touch_last_seen(profile, now)
     if profile.banned_at is not None and request.endpoint not in BANNED_ALLOWED:
         return htmx.redirect(url_for("pages.banned"))
@@ -157,7 +162,7 @@ def role_required(role: str):
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not has_role(g.profile, current_app.config["ADMIN_USER_IDS"], needed):
+            if not has_role(g.profile, admin_ids(), needed):
                 abort(403)
             return view(*args, **kwargs)
         return wrapper
@@ -173,5 +178,5 @@ def template_context():
         "current_role": role,
         "is_moderator": role in (UserRole.moderator, UserRole.admin),
         "is_admin": role == UserRole.admin,
-        "is_super_admin": is_super_admin(profile, current_app.config["ADMIN_USER_IDS"]),
+        "is_super_admin": is_super_admin(profile, admin_ids()),
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
+from functools import partial
 
 from flask.templating import Environment as FlaskEnvironment
 from jinja2_fragments.flask import render_block
@@ -95,6 +96,9 @@ def init_jinja(app) -> None:
     app.jinja_env.globals["url_for"] = link_for  # Flask's, memoised (web/urls.py)
     app.jinja_env.filters.update(label=label, iso=iso, utc_text=utc_text, ago=ago)
     app.jinja_env.globals["fragment"] = fragment
+    from .htmx import is_htmx
+    # Any htmx request: its answer is parsed without scripting, so no <noscript> fallbacks.
+    app.jinja_env.globals["htmx_request"] = partial(is_htmx, boosted=True)
     from ..markdown import render as render_markdown
     app.jinja_env.filters["markdown"] = render_markdown  # the one way user text becomes HTML
     app.jinja_env.globals["htmx_config"] = Markup.escape(HTMX_CONFIG)

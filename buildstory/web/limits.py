@@ -1,4 +1,4 @@
-"""Rate limits (quality.md "Security"), keyed so one venue behind an address is not locked out.
+"""Rate limits (docs/architecture.md "Quality bars"), keyed so one venue behind an address is not locked out.
 
 Per-browser limits key on the long-lived CSRF cookie; per-email limits on the normalised
 submitted email, whether or not an account exists. Limits come from configuration.

@@ -1,4 +1,4 @@
-"""Axe on every page type (issue 9 point 9, quality.md "Accessibility").
+"""Axe on every page type (docs/architecture.md "Quality bars").
 
 Every GET route of ``app.url_map`` is accounted for here, in exactly one of four tables:
 

@@ -1,4 +1,4 @@
-"""Moderators and admins acting on the same target at once (quality.md "Races").
+"""Moderators and admins acting on the same target at once (docs/architecture.md "Quality bars").
 
 Two moderators press Ban on the same builder in the same instant: one ban lands, the other
 sees "User is already banned", and the audit log holds exactly one row — never two rows, a

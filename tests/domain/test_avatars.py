@@ -1,4 +1,4 @@
-"""Avatar processing and storage (domain.md §3 "Avatar") with real images made by Pillow."""
+"""Avatar processing and storage (docs/rules.md "Profiles") with real images made by Pillow."""
 import io
 import struct
 import zlib

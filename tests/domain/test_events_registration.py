@@ -1,4 +1,4 @@
-"""Registration (domain.md §5): the open rules, windows, upsert, withdraw, and the reads."""
+"""Registration (docs/rules.md "Events"): the open rules, windows, upsert, withdraw, and the reads."""
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from buildstory.db import db
 from buildstory.enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from buildstory.errors import Conflict, NotFound, ValidationFailed
-from buildstory.events import ics, queries, services
+from buildstory.events import ics, queries, rules, services
 from buildstory.events.models import Event, EventRegistration
 from buildstory.profiles.models import Profile
 from buildstory.projects.models import EventProject, ProjectEvent
@@ -94,8 +94,8 @@ def test_registration_and_entry_rules_by_status_and_window(status, opens, closes
     hours = lambda h: None if h is None else NOW + timedelta(hours=h)  # noqa: E731
     event = Event(status=EventStatus(status), registration_opens_at=hours(opens),
                   registration_closes_at=hours(closes))
-    assert queries.is_registration_open(event, NOW) is registration
-    assert queries.accepts_entries(event) is entries
+    assert rules.is_registration_open(event, NOW) is registration
+    assert rules.accepts_entries(event) is entries
 
 
 def test_withdraw_removes_the_registration_and_the_builders_entries_only(db_session):

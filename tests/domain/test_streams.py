@@ -1,4 +1,4 @@
-"""Followed Twitch categories and the streams page's list (domain.md §8)."""
+"""Followed Twitch categories and the streams page's list (docs/rules.md "Applications, streams and draws")."""
 import pytest
 from sqlalchemy import func, select
 

@@ -1,4 +1,4 @@
-"""Public mentor and sponsor forms, and their admin review pages (routes.md)."""
+"""Public mentor and sponsor forms, and their admin review pages."""
 import csv
 import html
 import io

@@ -1,4 +1,4 @@
-"""The permission matrix (quality.md): every route × nine actors, as routes.md says.
+"""The permission matrix (docs/architecture.md "Quality bars"): every route × nine actors.
 
 Every rule of ``app.url_map`` (but ``static``) needs at least one entry in ``ROUTES`` — per
 (endpoint, method) — or ``test_every_route_is_in_the_matrix`` fails. An entry says:

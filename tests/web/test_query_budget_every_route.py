@@ -1,5 +1,5 @@
 """Every GET route's statement count, counted at one size of data and at ten times it
-(quality.md "Performance", issue 8 point 2: "make sure every page has one").
+(docs/architecture.md "Quality bars": every page has one).
 
 The feature test files count their own pages in detail (members' filters, an event's
 project grid, the admin lists…); this file is the registry that no route escapes: ``CASES``

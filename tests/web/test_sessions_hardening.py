@@ -1,4 +1,4 @@
-"""Sessions and accounts under attack (quality.md "Security", domain.md §2).
+"""Sessions and accounts under attack (docs/architecture.md "Quality bars", docs/rules.md "Accounts and sessions").
 
 What test_auth_flow, test_rate_limits and domain/test_identity already prove is not
 repeated; this adds: expiry and SESSION_LIFETIME_DAYS over HTTP, forged and revoked
