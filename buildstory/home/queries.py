@@ -48,10 +48,9 @@ def recent_activity_statement(limit: int = ACTIVITY_LIMIT, *, public: bool = Tru
     """Return the SELECT of the newest activity: sign-ups, event registrations, project
     entries and team joins, newest first, at most ``limit`` rows.
 
-    Hidden or banned builders and hidden projects (or projects of hidden or banned owners)
-    never show (``visible`` / ``visible_project``). ``public`` (the landing page) also
-    leaves out draft events and builders without a username, whose pages do not exist;
-    the admin dashboard (``public=False``) sees those too.
+    Hidden or banned builders and hidden projects never show (``visible`` /
+    ``visible_project``). ``public`` (the landing page) also leaves out draft events and
+    builders without a username; the admin dashboard (``public=False``) sees those.
 
     Each part reads its own time index newest first and stops after ``limit`` rows
     (profiles.created_at, event_registrations.registered_at, event_projects.submitted_at,

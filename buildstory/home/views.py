@@ -21,7 +21,7 @@ from ..markdown import meta_description
 from ..profiles import services as profile_services
 from ..projects import queries as project_queries
 from ..teams import queries as team_queries
-from ..teams.views import invite_count
+from ..teams.header import invite_count
 from ..web import htmx
 from ..web.auth import login_required
 from . import queries

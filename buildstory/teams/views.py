@@ -19,7 +19,7 @@ from ..web import htmx
 from ..web.auth import login_required, preload_with_session
 from ..web.limits import limiter, rate
 from ..web.refusals import refusal
-from . import access, forms, queries, services
+from . import access, forms, header, queries, services
 
 bp = Blueprint("teams", __name__)
 
@@ -33,28 +33,13 @@ def account_key() -> str:
     return f"profile:{profile.id}" if profile is not None else f"addr:{get_remote_address()}"
 
 
+bp.add_app_template_global(header.invite_count)
+
+
 @bp.record_once
 def _count_invites_with_the_session(state) -> None:
     """Page views read the header badge's count in the session lookup (no extra query)."""
     preload_with_session("invite_count", queries.pending_count_column)
-
-
-@bp.app_template_global()
-def invite_count() -> int:
-    """Return the signed-in builder's pending invite count (header badge), once per request.
-
-    Called by the layout only, so pages rendered without it run no query for it.
-    """
-    if "invite_count" not in g:
-        profile = g.get("profile")
-        preloaded = g.get("preloaded") or {}
-        if profile is None:
-            g.invite_count = 0
-        elif "invite_count" in preloaded:  # counted with the session (page views)
-            g.invite_count = preloaded["invite_count"] or 0
-        else:
-            g.invite_count = queries.pending_invite_count(db.session, profile, utcnow())
-    return g.invite_count
 
 
 invite_limit = limiter.shared_limit(rate("RATE_INVITES_ACCOUNT"), scope="invites",
