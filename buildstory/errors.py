@@ -54,8 +54,3 @@ class Gone(DomainError):
     """Used up for good (410)."""
 
     status = 410
-
-
-def field_error(field: str, message: str) -> ValidationFailed:
-    """Return a ValidationFailed for one field."""
-    return ValidationFailed({field: message})

@@ -30,11 +30,6 @@ def initials(name: str | None) -> str:
     return letters.upper()
 
 
-def initials_colour(profile) -> str:
-    """Return a stable background colour for the initials avatar."""
-    return _colour(profile.id)
-
-
 def _colour(profile_id) -> str:
     digest = hashlib.sha256(str(profile_id).encode()).digest()
     return PALETTE[digest[0] % len(PALETTE)]

@@ -225,14 +225,14 @@ def _matching(shape: tuple) -> Select:
     if country:
         stmt = stmt.where(Profile.country == bindparam("country"))
     if event:
-        stmt = stmt.where(Profile.id.in_(_registrants_of_slug(bindparam("event"), seeking)))
+        stmt = stmt.where(Profile.id.in_(registrants_of_slug(bindparam("event"), seeking)))
     column = Profile.username if mode == "prefix" else Profile.search_text
     for i in range(n_patterns):
         stmt = stmt.where(column.like(bindparam(f"p{i}"), escape=LIKE_ESCAPE))
     return stmt
 
 
-def _registrants_of_slug(slug, seeking: bool = False):
+def registrants_of_slug(slug, seeking: bool = False):
     """Return a SELECT of profile ids registered for the public event ``slug`` (the
     directory's Event filter); with ``seeking`` only those looking for a team or with a
     team open to more."""

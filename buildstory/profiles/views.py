@@ -17,8 +17,7 @@ from . import avatars, countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
 # The avatar markup every page shows (the header, cards, lists).
-for _helper in (avatars.avatar_url, avatars.initials, avatars.initials_colour,
-                avatars.avatar_markup):
+for _helper in (avatars.avatar_url, avatars.initials, avatars.avatar_markup):
     bp.add_app_template_global(_helper)
 
 SETTINGS = "profiles/settings.html"

@@ -28,13 +28,9 @@ SEARCH_MIN = 2
 SEARCH_LIMIT = 5
 
 
-def _received(profile: Profile, now: datetime, owner) -> list:
-    """Return the conditions for pending direct invites to ``profile`` on public projects."""
-    return _received_by(profile.id, now, owner)
-
-
 def _received_by(recipient_id, now, owner) -> list:
-    """``_received`` for a recipient id (or a bind parameter standing for one)."""
+    """Return the conditions for pending direct invites to ``recipient_id`` (or a bind
+    parameter standing for one) on public projects."""
     return [TeamInvite.recipient_id == recipient_id, TeamInvite.type == InviteType.direct,
             TeamInvite.status == InviteStatus.pending, unexpired(now),
             visible_project(Project, owner)]

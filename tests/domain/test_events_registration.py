@@ -11,6 +11,7 @@ from buildstory.errors import Conflict, NotFound, ValidationFailed
 from buildstory.events import ics, queries, rules, services
 from buildstory.events.models import Event, EventRegistration
 from buildstory.profiles.models import Profile
+from buildstory.profiles.queries import registrants_of_slug
 from buildstory.projects.models import EventProject, ProjectEvent
 from tests.domain.test_races import N, run_concurrently
 from tests.factories import (EventFactory, EventProjectFactory, EventRegistrationFactory,
@@ -186,13 +187,13 @@ def test_featured_event_and_registrants_of_slug(db_session):
     rows = {pref: EventRegistrationFactory(event=event, team_preference=pref).profile_id
             for pref in TeamPreference}
     EventRegistrationFactory(team_preference="looking_for_team")  # another event
-    everyone = set(db_session.scalars(queries.registrants_of_slug(event.slug)))
-    seeking = set(db_session.scalars(queries.registrants_of_slug(event.slug, True)))
+    everyone = set(db_session.scalars(registrants_of_slug(event.slug)))
+    seeking = set(db_session.scalars(registrants_of_slug(event.slug, True)))
     assert everyone == set(rows.values())
     assert seeking == {rows[TeamPreference.looking_for_team], rows[TeamPreference.has_team_open]}
     # It works as a subquery in a profile filter, as the member directory uses it.
     found = set(db_session.scalars(select(Profile.id).where(
-        Profile.id.in_(queries.registrants_of_slug(event.slug, True)))))
+        Profile.id.in_(registrants_of_slug(event.slug, True)))))
     assert found == seeking
 
 
