@@ -8,6 +8,7 @@ from .csrf import init_csrf
 from .errors import init_errors
 from .jinja import init_jinja
 from .limits import init_limits
+from .proxy import init_proxy
 from .inputs import init_inputs
 from .security import init_security
 from .transactions import init_transactions
@@ -27,6 +28,7 @@ def init_web(app) -> None:
     init_errors(app)
     init_jinja(app)
     init_assets(app)
+    init_proxy(app)  # wraps the WSGI app: proxy headers, then the host check
 
     from ..admin.views import bp as admin_bp
     from ..applications.admin_views import bp as applications_admin_bp
