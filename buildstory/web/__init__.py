@@ -4,6 +4,7 @@ from __future__ import annotations
 from .assets import init_assets
 from .compress import init_compress
 from .auth import load_current_user, set_cookies, template_context
+from .caching import init_caching
 from .csrf import init_csrf
 from .errors import init_errors
 from .jinja import init_jinja
@@ -19,6 +20,7 @@ def init_web(app) -> None:
     init_inputs(app)  # before any rule is added
     init_compress(app)  # registered first, so it runs last among after_request hooks
     init_security(app)
+    init_caching(app)
     init_transactions(app)  # read-only requests end with COMMIT (prepared plans survive)
     init_csrf(app)
     init_limits(app)
