@@ -61,18 +61,23 @@ def _mint_from_clerk(now):
     cfg = current_app.config
     try:
         claims = verify_clerk_token(token, key=cfg["CLERK_JWT_KEY"],
-                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now)
+                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now,
+                                    issuer=cfg.get("CLERK_ISSUER", ""))
     except ClerkTokenInvalid:
         return None
     identity = claims["sub"]
     if services.is_deleted_identity(db.session, identity):
         raise services.IdentityDeleted()
+    # A session minted from a Clerk token lasts CLERK_SESSION_HOURS (12 by default), not
+    # the 30 days of a password sign-in: Clerk's own session may end much sooner.
+    hours = cfg.get("CLERK_SESSION_HOURS", 12)
     sess = services.create_session(db.session, identity, user_agent=request.user_agent.string,
-                                   now=now, lifetime_days=cfg["SESSION_LIFETIME_DAYS"])
+                                   now=now, lifetime=timedelta(hours=hours))
     profile = services.ensure_profile(db.session, identity,
                                       display_name=display_name_from_claims(claims))
     db.session.commit()
     g.set_session_cookie = tokens.encode_session(sess)
+    g.set_session_max_age = hours * 3600
     return sess, profile
 
 
@@ -113,7 +118,8 @@ def set_cookies(response):
         cfg = current_app.config
         response.set_cookie(cfg["SESSION_COOKIE_NAME"], value, httponly=True, samesite="Lax",
                             secure=cfg["SESSION_COOKIE_SECURE"],
-                            max_age=cfg["SESSION_LIFETIME_DAYS"] * 86400)
+                            max_age=g.get("set_session_max_age",
+                                          cfg["SESSION_LIFETIME_DAYS"] * 86400))
     return response
 
 
