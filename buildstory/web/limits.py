@@ -5,7 +5,7 @@ submitted email, whether or not an account exists. Limits come from configuratio
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -21,6 +21,7 @@ DEFAULTS = {
     "RATE_RESET_EMAIL": "5 per hour",
     "RATE_RESET_ADDRESS": "300 per hour",
     "RATE_INVITES_ACCOUNT": "30 per hour",
+    "RATE_AVATAR_ACCOUNT": "10 per hour",
 }
 
 
@@ -33,6 +34,12 @@ def browser_key() -> str:
     """Key on this browser's CSRF cookie (falling back to the address)."""
     cookie = request.cookies.get(current_app.config["CSRF_COOKIE_NAME"])
     return f"browser:{cookie}" if cookie else f"addr:{get_remote_address()}"
+
+
+def account_key() -> str:
+    """Key on the signed-in profile (the address for anyone else)."""
+    profile = g.get("profile")
+    return f"profile:{profile.id}" if profile is not None else f"addr:{get_remote_address()}"
 
 
 def email_key() -> str:
