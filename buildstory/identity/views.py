@@ -97,7 +97,9 @@ def sign_out():
         services.revoke_session(db.session, g.user_session.id, now=services.utcnow())
         db.session.commit()
     response = htmx.redirect(url_for("pages.home"))
-    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    cfg = current_app.config
+    response.delete_cookie(cfg["SESSION_COOKIE_NAME"], secure=cfg["SESSION_COOKIE_SECURE"],
+                           samesite="Lax")
     response.delete_cookie("__session")
     return response
 

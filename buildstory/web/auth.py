@@ -20,11 +20,24 @@ BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz"
                   "pages.robots"}
 
 
+def _session_cookie():
+    """The session cookie, under its name or (once, then reissued) its pre-production one."""
+    cfg = current_app.config
+    value = request.cookies.get(cfg["SESSION_COOKIE_NAME"])
+    legacy = cfg.get("LEGACY_SESSION_COOKIE_NAME")
+    if not value and legacy and request.cookies.get(legacy):
+        value = request.cookies[legacy]
+        g.legacy_session_cookie = value
+    return value
+
+
 def _load_from_cookie(now):
-    value = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    value = _session_cookie()
     sid = tokens.decode_session(value) if value else None
     if not sid:
         return None
+    if g.get("legacy_session_cookie"):
+        g.set_session_cookie = value  # the same session, under the __Host- name
     if request.method not in ("GET", "HEAD"):
         return services.load_session(db.session, sid, now=now)
     # A page view: the header badge's invite count comes along with the session (one
@@ -112,14 +125,18 @@ def _touch_last_seen(profile, now):
 
 
 def set_cookies(response):
-    """after_request: store a session minted during this request."""
+    """after_request: store a session minted (or renamed) during this request."""
     value = g.get("set_session_cookie")
-    if value:
-        cfg = current_app.config
+    cfg = current_app.config
+    if value and not any(h.startswith(cfg["SESSION_COOKIE_NAME"] + "=")
+                         for h in response.headers.getlist("Set-Cookie")):
         response.set_cookie(cfg["SESSION_COOKIE_NAME"], value, httponly=True, samesite="Lax",
                             secure=cfg["SESSION_COOKIE_SECURE"],
                             max_age=g.get("set_session_max_age",
                                           cfg["SESSION_LIFETIME_DAYS"] * 86400))
+    if g.get("legacy_session_cookie"):
+        response.delete_cookie(cfg["LEGACY_SESSION_COOKIE_NAME"],
+                               secure=cfg["SESSION_COOKIE_SECURE"], samesite="Lax")
     return response
 
 

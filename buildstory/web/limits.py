@@ -32,7 +32,8 @@ def rate(name: str):
 
 def browser_key() -> str:
     """Key on this browser's CSRF cookie (falling back to the address)."""
-    cookie = request.cookies.get(current_app.config["CSRF_COOKIE_NAME"])
+    from .csrf import request_cookie
+    cookie = request_cookie()
     return f"browser:{cookie}" if cookie else f"addr:{get_remote_address()}"
 
 
