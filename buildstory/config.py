@@ -121,6 +121,21 @@ def load_config(instance_path, env=None):
     }
 
 
+def check_rate_limit_storage(env, workers: int) -> None:
+    """Refuse to serve production from several processes that each count rate limits in
+    their own memory: every limit would silently be multiplied by the number of workers.
+    Called by gunicorn (``gunicorn.conf.py``) once it knows how many workers it starts."""
+    production = (env.get("BUILDSTORY_ENV") or "").strip().lower() == "production"
+    storage = (env.get("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    enabled = _bool(env.get("RATELIMIT_ENABLED"), True)
+    if production and enabled and workers > 1 and storage.startswith("memory://"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is memory:// with {workers} worker processes: each would "
+            "count rate limits on its own, multiplying every limit. Set "
+            "RATELIMIT_STORAGE_URI=redis://host:6379/0 (shared by all processes), or serve "
+            "with one worker process (WEB_CONCURRENCY=1, GUNICORN_THREADS=8).")
+
+
 def _public_url(value: str, production: bool) -> str:
     """Return ``PUBLIC_URL`` without a trailing slash; required in production."""
     value = value.strip().rstrip("/")

@@ -11,11 +11,17 @@ from one response to the next, which is what a BREACH-style attack measures thro
 compressed size. The check removes the pad before comparing. An unmasked token (pages
 served before masking) is still accepted.
 
+The cookie value is signed (``nonce.mac``), so the per-browser rate limits that key on it
+can tell a cookie this site issued from one a client made up: a made-up cookie counts on
+the client's address instead (``buildstory/web/limits.py``). Unsigned cookies of earlier
+versions still pass the CSRF check and are replaced by a signed one on the next page view.
+
 In production the cookie is called ``__Host-bs_csrf``; a cookie under the old name is read
 once and reissued under the new one, so open tabs keep working.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -25,6 +31,25 @@ from flask import abort, current_app, g, request
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 TOKEN_BYTES = 32  # an HMAC-SHA256
+LEGACY_LENGTH = 43  # token_urlsafe(32), unsigned
+
+
+def _cookie_mac(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"csrf-cookie:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def new_cookie() -> str:
+    """Return a fresh signed cookie value: ``<22 random chars>.<22 chars of MAC>``."""
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_cookie_mac(nonce)}"
+
+
+def is_signed(value: str) -> bool:
+    """True for a cookie value this site issued (its MAC checks out)."""
+    nonce, dot, mac = (value or "").partition(".")
+    return bool(dot) and len(nonce) == 22 and hmac.compare_digest(mac, _cookie_mac(nonce))
 
 
 def request_cookie() -> str:
@@ -43,8 +68,9 @@ def _cookie_value() -> str:
     value = getattr(g, "_csrf_cookie", None)
     if value is None:
         value = request_cookie()
-        if len(value) != 43:  # token_urlsafe(32)
-            value = secrets.token_urlsafe(32)
+        keep_unsigned = len(value) == LEGACY_LENGTH and request.method not in SAFE_METHODS
+        if not (is_signed(value) or keep_unsigned):
+            value = new_cookie()
             g._csrf_new = True
         elif g.get("_csrf_legacy"):
             g._csrf_new = True  # reissue under the new name, same value

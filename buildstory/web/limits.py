@@ -1,6 +1,7 @@
 """Rate limits (quality.md "Security"), keyed so one venue behind an address is not locked out.
 
-Per-browser limits key on the long-lived CSRF cookie; per-email limits on the normalised
+Per-browser limits key on the long-lived CSRF cookie (only a signed one this site issued;
+anything else counts on the address); per-email limits on the normalised
 submitted email, whether or not an account exists. Limits come from configuration.
 """
 from __future__ import annotations
@@ -31,10 +32,11 @@ def rate(name: str):
 
 
 def browser_key() -> str:
-    """Key on this browser's CSRF cookie (falling back to the address)."""
-    from .csrf import request_cookie
+    """Key on this browser's CSRF cookie when this site issued it (it is signed); a missing
+    or made-up cookie counts on the address, so rotating cookies does not reset a limit."""
+    from .csrf import is_signed, request_cookie
     cookie = request_cookie()
-    return f"browser:{cookie}" if cookie else f"addr:{get_remote_address()}"
+    return f"browser:{cookie}" if is_signed(cookie) else f"addr:{get_remote_address()}"
 
 
 def account_key() -> str:

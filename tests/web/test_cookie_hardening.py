@@ -10,6 +10,7 @@ import pytest
 from buildstory import create_app
 from buildstory.config import load_config
 from buildstory.identity import services, tokens
+from buildstory.web.csrf import new_cookie
 from tests.conftest import CSRF_RE, TEST_PASSWORD
 from tests.factories import AccountFactory
 
@@ -64,16 +65,17 @@ def test_a_signed_in_user_is_not_signed_out_by_the_rename(prod_app, db_session):
     row = services.create_session(db_session, account.id, user_agent="old", lifetime_days=30,
                                   now=services.utcnow())
     db_session.commit()
-    with prod_app.app_context():
+    with prod_app.test_request_context():
         old_session = tokens.encode_session(row)
+        old_csrf = new_cookie()
     c = prod_app.test_client()
     c.set_cookie("bs_session", old_session, domain="buildstory.test")
-    c.set_cookie("bs_csrf", "o" * 43, domain="buildstory.test")
+    c.set_cookie("bs_csrf", old_csrf, domain="buildstory.test")
     page = c.get("/settings", base_url=BASE)
     assert page.status_code == 200  # still signed in
     issued = set_cookies(page)
     assert issued["__Host-bs_session"].startswith(f"__Host-bs_session={old_session};")
-    assert issued["__Host-bs_csrf"].startswith("__Host-bs_csrf=" + "o" * 43 + ";")
+    assert issued["__Host-bs_csrf"].startswith(f"__Host-bs_csrf={old_csrf};")
     assert "Max-Age=0" in issued["bs_session"] and "Max-Age=0" in issued["bs_csrf"]
     # The browser now holds only the new names: still signed in, and the token of the
     # page opened with the old cookie still posts.
