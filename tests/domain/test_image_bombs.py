@@ -106,3 +106,21 @@ def test_the_largest_allowed_images_are_processed_within_bounded_memory(tmp_path
     print(f"{fmt} 4000×4000: peak {result['peak_mb']:.0f} MB")
     assert result.get("stored", 0) > 0
     assert result["peak_mb"] < PEAK_ALLOWED_MB[fmt]
+
+
+def test_images_are_decoded_one_at_a_time_per_process(monkeypatch):
+    """Decoding runs under a process-wide lock, so concurrent uploads queue instead of
+    adding up their decoded sizes."""
+    from buildstory.profiles import avatars
+
+    held, decode = [], avatars._square
+
+    def spy(data):
+        held.append(avatars._PROCESSING.locked())
+        return decode(data)
+
+    monkeypatch.setattr(avatars, "_square", spy)
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), (10, 20, 30)).save(buffer, "PNG")
+    assert avatars.process_image(buffer.getvalue())
+    assert held == [True] and not avatars._PROCESSING.locked()
