@@ -1,4 +1,4 @@
-"""Team limits under real concurrent connections (quality.md "Races")."""
+"""Team limits under real concurrent connections (docs/architecture.md "Quality bars")."""
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
