@@ -109,11 +109,10 @@ def onboarding_flow():
 
 def _start(state):
     """The start question: join the featured event (the full path) or skip it."""
-    try:
-        choice = onboarding.choose_path(request.form)
-    except ValidationFailed as exc:
-        return _render(state, onboarding.START, 422, values={}, errors=exc.errors)
-    state.path = choice
+    with refusal() as refused:
+        state.path = onboarding.choose_path(request.form)
+    if refused:
+        return _render(state, onboarding.START, refused.status, values={}, errors=refused.errors)
     return _after(state, onboarding.current_step(state))
 
 

@@ -81,7 +81,8 @@ def test_a_signed_in_user_is_not_signed_out_by_the_rename(prod_app, db_session):
     # page opened with the old cookie still posts.
     assert c.get_cookie("bs_session", domain="buildstory.test") is None
     assert c.get("/dashboard", base_url=BASE).status_code == 200
-    r = c.post("/settings/avatar/delete", base_url=BASE, data={"csrf_token": token_of(page)})
+    r = c.post("/settings/avatar/delete", base_url=BASE,
+               data={"csrf_token": token_of(page), "confirm": "yes"})
     assert r.status_code == 303
 
 

@@ -152,7 +152,7 @@ def test_without_javascript_a_missing_tick_is_422_with_the_box_focused(world):
     for must in ("projects.delete", "projects.leave_event", "teams.revoke", "teams.leave",
                  "teams.remove_member", "events.withdraw", "moderation.hide_profile",
                  "moderation.ban_profile", "moderation.hide_project", "events_admin.delete",
-                 "applications_admin.remove_stream_category", "profiles.delete_avatar"):
+                 "streams_admin.remove_stream_category", "profiles.delete_avatar"):
         assert must in tried, f"{must} is not a confirmed action in the matrix"
     assert not problems, "\n".join(problems)
 
