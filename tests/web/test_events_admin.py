@@ -137,7 +137,7 @@ def test_status_changes_and_refusals(admin, db_session):
     r = admin.post("/admin/events/moving/status", {"status": "judging"}, htmx=True,
                    headers={"HX-Target": "event-actions"})
     assert r.status_code == 200 and html(r).lstrip().startswith('<section id="event-actions"')
-    assert "Status changed" in html(r) and "event-status--judging" in html(r)
+    assert "Status changed" in html(r) and 'data-status="judging"' in html(r)
     r = admin.post("/admin/events/moving/status", {"status": "draft"}, htmx=True)
     assert r.status_code == 409 and "HX-Retarget" not in r.headers
     assert "Cannot transition from" in html(r)
