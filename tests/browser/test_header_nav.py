@@ -21,7 +21,7 @@ def admin(app, site):
         me = AccountFactory(profile__display_name="Amara Okafor", profile__role="admin")
         TeamInviteFactory(recipient=me.profile)
         TeamInviteFactory(recipient=me.profile)
-        EventFactory(active=True, featured=True, name="Winter Agents Jam")
+        EventFactory(active=True, featured=True, name="Winter Agents Jam", slug="winter")
         identity = me.id
         db.session.commit()
         db.session.remove()
@@ -121,8 +121,9 @@ def test_signed_out_phone_header_fits_and_names_the_brand(browser, site):
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/events", "/dashboard", "/settings", "/settings/account",
-                                  "/invites", "/members", "/admin"])
+@pytest.mark.parametrize("path", ["/", "/events", "/events/winter", "/dashboard", "/settings",
+                                  "/settings/account", "/invites", "/members", "/streams",
+                                  "/no-such-page"])
 def test_no_page_scrolls_sideways_at_320px(browser, site, admin, path):
     context, page = open_page(browser, site, path, NARROW, admin)
     try:
