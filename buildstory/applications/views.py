@@ -1,12 +1,13 @@
 """Public forms: /mentor-apply and /sponsor-apply, each with a thank-you page.
 
 Accepted submissions are rate-limited per address (``RATE_APPLY_ADDRESS``, default
-5 per hour per form): enough for a venue's organisers, too few for a spam run. Refused
-submissions (422) do not count, so typos never lock anyone out.
+5 per hour per form): enough for a venue's organisers, too few for a spam run. Answers
+saying an email "already exists" count the same, so probing who applied is bounded too.
+Other refused submissions (422) do not count, so typos never lock anyone out.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from ..db import db
 from ..errors import ValidationFailed
@@ -25,7 +26,14 @@ def _apply_rate() -> str:
 
 
 def _accepted(response) -> bool:
-    return response.status_code < 400
+    """Count accepted submissions and "already exists" answers (they reveal an email)."""
+    return response.status_code < 400 or g.get("apply_email_exists", False)
+
+
+def _refused(exc: ValidationFailed) -> None:
+    db.session.rollback()
+    if exc.errors.get("email") in (services.MENTOR_EXISTS, services.INQUIRY_EXISTS):
+        g.apply_email_exists = True
 
 
 @bp.route("/mentor-apply", methods=["GET", "POST"])
@@ -40,7 +48,7 @@ def mentor_apply():
     try:
         services.submit_mentor_application(db.session, values, now=utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
+        _refused(exc)
         return htmx.page("applications/mentor_apply.html", {"mentor-form": "form"}, 422,
                          values=values, errors=exc.errors, **ctx)
     db.session.commit()
@@ -63,7 +71,7 @@ def sponsor_apply():
     try:
         services.submit_sponsorship_inquiry(db.session, values, now=utcnow())
     except ValidationFailed as exc:
-        db.session.rollback()
+        _refused(exc)
         return htmx.page("applications/sponsor_apply.html", {"sponsor-form": "form"}, 422,
                          values=values, errors=exc.errors)
     db.session.commit()

@@ -1,11 +1,12 @@
 """Admin event management: list, create, edit, status, feature, delete, registrations CSV."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, g, request, stream_with_context, url_for
 
+from .. import csvsafe
+from ..csvsafe import neutralise
 from ..db import db
 from ..enums import EVENT_STATUS_LABELS
 from ..errors import Conflict, ValidationFailed
@@ -21,7 +22,6 @@ NOTICES = {"created": "Event created", "saved": "Event saved", "status": "Status
            "featured": "Event featured", "unfeatured": "Event unfeatured",
            "unchanged": "Nothing changed"}
 FORM_NOTICES = {"created", "saved", "unchanged"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -155,12 +155,6 @@ def delete(slug):
     return htmx.redirect(url_for("events_admin.index"))
 
 
-def neutralise(value) -> str:
-    """Return a CSV cell that spreadsheets will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 @bp.get("/<slug>/registrations.csv")
 def registrations_csv(slug):
     """Stream the visible registrants of the event as CSV."""
@@ -169,7 +163,7 @@ def registrations_csv(slug):
 
     def generate():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csvsafe.writer(buffer)
         writer.writerow(["username", "display name", "team preference", "commitment",
                          "country", "registered at"])
         for username, name, team, commitment, country, registered_at in rows:

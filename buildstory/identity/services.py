@@ -130,10 +130,12 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 
 def create_session(session, identity_id: str, *, user_agent: str | None, now: datetime,
-                   lifetime_days: int) -> UserSession:
-    """Return a new ``sessions`` row for the identity."""
+                   lifetime_days: int = 30, lifetime: timedelta | None = None) -> UserSession:
+    """Return a new ``sessions`` row for the identity, valid ``lifetime`` (else
+    ``lifetime_days``)."""
     row = UserSession(id=secrets.token_urlsafe(32), identity_id=identity_id, created_at=now,
-                      last_seen_at=now, expires_at=now + timedelta(days=lifetime_days),
+                      last_seen_at=now,
+                      expires_at=now + (lifetime or timedelta(days=lifetime_days)),
                       user_agent=(user_agent or "")[:200] or None)
     session.add(row)
     session.flush()

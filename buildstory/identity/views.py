@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from limits import parse
 
 from ..db import db
 from ..errors import ValidationFailed
@@ -97,7 +98,9 @@ def sign_out():
         services.revoke_session(db.session, g.user_session.id, now=services.utcnow())
         db.session.commit()
     response = htmx.redirect(url_for("pages.home"))
-    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    cfg = current_app.config
+    response.delete_cookie(cfg["SESSION_COOKIE_NAME"], secure=cfg["SESSION_COOKIE_SECURE"],
+                           samesite="Lax")
     response.delete_cookie("__session")
     return response
 
@@ -135,7 +138,19 @@ def reset_password(token):
         return render_template("identity/reset_password.html", token=token,
                                errors=exc.errors), 422
     db.session.commit()
+    _unlock_sign_in(account.email)
     return _start_session(account.id, url_for("pages.dashboard"))
+
+
+def _unlock_sign_in(email: str) -> None:
+    """A password reset proves the owner holds the mailbox: clear the per-email sign-in
+    lock, so someone hammering a known email cannot keep its owner out (the reset link
+    signs them in, and signing in elsewhere works again at once)."""
+    try:
+        item = parse(current_app.config["RATE_SIGNIN_EMAIL"])
+        limiter.limiter.clear(item, "email:" + email.strip().lower()[:320], "identity.sign_in")
+    except Exception:  # a shared store that is away: the lock then simply runs out
+        current_app.logger.warning("could not clear the sign-in lock", exc_info=True)
 
 
 @bp.route("/settings/account", methods=["GET", "POST"])

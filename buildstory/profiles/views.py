@@ -11,7 +11,7 @@ from ..identity.services import utcnow
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.errors import error_response
-from ..web.limits import browser_key, limiter, rate
+from ..web.limits import account_key, browser_key, limiter, rate
 from . import countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
@@ -101,6 +101,7 @@ def _avatar_done(note: str):
 
 @bp.post("/settings/avatar")
 @login_required
+@limiter.limit(rate("RATE_AVATAR_ACCOUNT"), key_func=account_key)
 def upload_avatar():
     """Store an uploaded avatar (≤ 5 MB; 413 beyond, 422 for anything not an image)."""
     upload = request.files.get("avatar")

@@ -4,10 +4,12 @@ from __future__ import annotations
 from .assets import init_assets
 from .compress import init_compress
 from .auth import load_current_user, set_cookies, template_context
+from .caching import init_caching
 from .csrf import init_csrf
 from .errors import init_errors
 from .jinja import init_jinja
 from .limits import init_limits
+from .proxy import init_proxy
 from .inputs import init_inputs
 from .security import init_security
 from .transactions import init_transactions
@@ -18,6 +20,7 @@ def init_web(app) -> None:
     init_inputs(app)  # before any rule is added
     init_compress(app)  # registered first, so it runs last among after_request hooks
     init_security(app)
+    init_caching(app)
     init_transactions(app)  # read-only requests end with COMMIT (prepared plans survive)
     init_csrf(app)
     init_limits(app)
@@ -27,6 +30,7 @@ def init_web(app) -> None:
     init_errors(app)
     init_jinja(app)
     init_assets(app)
+    init_proxy(app)  # wraps the WSGI app: proxy headers, then the host check
 
     from ..admin.views import bp as admin_bp
     from ..applications.admin_views import bp as applications_admin_bp

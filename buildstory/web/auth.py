@@ -20,11 +20,24 @@ BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz"
                   "pages.robots"}
 
 
+def _session_cookie():
+    """The session cookie, under its name or (once, then reissued) its pre-production one."""
+    cfg = current_app.config
+    value = request.cookies.get(cfg["SESSION_COOKIE_NAME"])
+    legacy = cfg.get("LEGACY_SESSION_COOKIE_NAME")
+    if not value and legacy and request.cookies.get(legacy):
+        value = request.cookies[legacy]
+        g.legacy_session_cookie = value
+    return value
+
+
 def _load_from_cookie(now):
-    value = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    value = _session_cookie()
     sid = tokens.decode_session(value) if value else None
     if not sid:
         return None
+    if g.get("legacy_session_cookie"):
+        g.set_session_cookie = value  # the same session, under the __Host- name
     if request.method not in ("GET", "HEAD"):
         return services.load_session(db.session, sid, now=now)
     # A page view: the header badge's invite count comes along with the session (one
@@ -61,18 +74,23 @@ def _mint_from_clerk(now):
     cfg = current_app.config
     try:
         claims = verify_clerk_token(token, key=cfg["CLERK_JWT_KEY"],
-                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now)
+                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now,
+                                    issuer=cfg.get("CLERK_ISSUER", ""))
     except ClerkTokenInvalid:
         return None
     identity = claims["sub"]
     if services.is_deleted_identity(db.session, identity):
         raise services.IdentityDeleted()
+    # A session minted from a Clerk token lasts CLERK_SESSION_HOURS (12 by default), not
+    # the 30 days of a password sign-in: Clerk's own session may end much sooner.
+    hours = cfg.get("CLERK_SESSION_HOURS", 12)
     sess = services.create_session(db.session, identity, user_agent=request.user_agent.string,
-                                   now=now, lifetime_days=cfg["SESSION_LIFETIME_DAYS"])
+                                   now=now, lifetime=timedelta(hours=hours))
     profile = services.ensure_profile(db.session, identity,
                                       display_name=display_name_from_claims(claims))
     db.session.commit()
     g.set_session_cookie = tokens.encode_session(sess)
+    g.set_session_max_age = hours * 3600
     return sess, profile
 
 
@@ -107,13 +125,18 @@ def _touch_last_seen(profile, now):
 
 
 def set_cookies(response):
-    """after_request: store a session minted during this request."""
+    """after_request: store a session minted (or renamed) during this request."""
     value = g.get("set_session_cookie")
-    if value:
-        cfg = current_app.config
+    cfg = current_app.config
+    if value and not any(h.startswith(cfg["SESSION_COOKIE_NAME"] + "=")
+                         for h in response.headers.getlist("Set-Cookie")):
         response.set_cookie(cfg["SESSION_COOKIE_NAME"], value, httponly=True, samesite="Lax",
                             secure=cfg["SESSION_COOKIE_SECURE"],
-                            max_age=cfg["SESSION_LIFETIME_DAYS"] * 86400)
+                            max_age=g.get("set_session_max_age",
+                                          cfg["SESSION_LIFETIME_DAYS"] * 86400))
+    if g.get("legacy_session_cookie"):
+        response.delete_cookie(cfg["LEGACY_SESSION_COOKIE_NAME"],
+                               secure=cfg["SESSION_COOKIE_SECURE"], samesite="Lax")
     return response
 
 
