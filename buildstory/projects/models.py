@@ -34,7 +34,7 @@ class Project(db.Model):
         # /projects?q= (ILIKE on the name) and newest-first lists (migration 0002).
         Index("ix_projects_name_trgm", "name", postgresql_using="gin",
               postgresql_ops={"name": "gin_trgm_ops"}),
-        # ... and on the description (migration 0005).
+        # ... and on the description (migration 0006).
         Index("ix_projects_description_trgm", "description", postgresql_using="gin",
               postgresql_ops={"description": "gin_trgm_ops"}),
         Index("ix_projects_created_at_id", "created_at", "id"),

@@ -1,7 +1,7 @@
 """Project search over descriptions: trigram index on projects.description.
 
-Revision ID: 0005_project_description_search
-Revises: 0004_performance_indexes
+Revision ID: 0006_project_description_search
+Revises: 0005_directory_country_index
 Create Date: 2026-12-06
 
 `/projects?q=` matches names or descriptions with ILIKE '%q%'; with a trigram index on
@@ -10,8 +10,8 @@ every description.
 """
 from alembic import op
 
-revision = "0005_project_description_search"
-down_revision = "0004_performance_indexes"
+revision = "0006_project_description_search"
+down_revision = "0005_directory_country_index"
 branch_labels = None
 depends_on = None
 
