@@ -78,7 +78,8 @@ def _context(state, step, values=None, errors=None, message=None, region_hint=Fa
            "commitment_levels": list(COMMITMENT_LEVEL_LABELS.items()),
            "plan_choices": list(onboarding.PLAN_CHOICES.items()),
            "starting_points": list(STARTING_POINT_LABELS.items()),
-           "region_hint": region_hint, "path": onboarding.PROFILE_PATH if state.skipping else None,
+           "region_hint": region_hint,
+           "onboarding_path": onboarding.PROFILE_PATH if state.skipping else None,
            "step_names": [(s, onboarding.STEP_NAMES[s]) for s in state.steps]}
     if step == onboarding.DONE:
         ctx.update(_share(state))
