@@ -175,6 +175,8 @@
     field.classList.remove("field--invalid");
     input.removeAttribute("aria-invalid");
   });
+})();
+
 // === header: the Menu button tells assistive technology whether the nav is open ===
 // The popover itself needs no script (popovertarget; Escape and outside clicks close it).
 (function () {
