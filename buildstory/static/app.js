@@ -106,18 +106,15 @@
   });
 })();
 
-// === Picking: <input data-suggest="<listbox id>"> (the invitee field) ===
-// A combobox over the listbox htmx swaps in under the field: arrows move the active
-// option, Enter or a click fills the field, Escape closes. Typing clears the errors of
-// the last answer, which are stale now.
+// === Picking: input[data-suggest=<listbox id>] is a combobox; typing clears stale errors ===
 (function () {
   "use strict";
   var SEL = "input[data-suggest]";
 
-  function list(input) { return document.getElementById(input.getAttribute("data-suggest")); }
-  function options(input) {
-    var l = list(input);
-    return l && !l.hidden ? Array.prototype.slice.call(l.querySelectorAll("[role=option]")) : [];
+  function list(i) { return document.getElementById(i.getAttribute("data-suggest")); }
+  function options(i) {
+    var l = list(i);
+    return l && !l.hidden ? [].slice.call(l.querySelectorAll("[role=option]")) : [];
   }
   function sync(input) {
     input.setAttribute("aria-expanded", String(options(input).length > 0));
