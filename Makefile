@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium postgres clean-db bench
+.PHONY: run test install chromium nginx postgres clean-db bench
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ run: install postgres
 ## make test — every test layer (domain, web, browser), TEST_WORKERS processes side by side
 ## (pytest-xdist, whole files per worker), each on its own private PostgreSQL cluster.
 TEST_WORKERS ?= 2
-test: install postgres chromium node_modules/axe-core/axe.min.js
+test: install postgres chromium nginx node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider
 
 # PostgreSQL server binaries (the embedded cluster uses them); Debian's package when root.
@@ -39,6 +40,13 @@ chromium:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Chromium not found at $(CHROMIUM): install it (sudo apt-get install chromium) or set CHROMIUM=/path"; exit 1; fi; }
+
+# Debian's nginx for the tests that run the app behind a real proxy (tests/deploy/); the
+# tests start their own nginx on loopback, never the system service.
+nginx:
+	@test -x $(NGINX) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	  else echo "nginx not found at $(NGINX): install it (sudo apt-get install nginx) or set NGINX=/path"; exit 1; fi; }
 
 ## make clean-db — stop the embedded cluster and delete its data (the demo is re-seeded next run).
 clean-db: install

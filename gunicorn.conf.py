@@ -33,3 +33,11 @@ max_requests_jitter = 1_000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    """Refuse to start production with per-process rate-limit counters across several
+    workers (``-w`` on the command line included): see ``buildstory/config.py``."""
+    from buildstory.config import check_rate_limit_storage
+
+    check_rate_limit_storage(os.environ, server.cfg.workers)

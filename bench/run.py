@@ -105,8 +105,8 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
                              "banned_at IS NULL ORDER BY id LIMIT 1 OFFSET 777").fetchone()[0]
     token = jwt.encode({"sid": sid, "typ": "session",
                         "exp": int((now + timedelta(days=1)).timestamp())}, secret, "HS256")
-    return f"bs_session={token}", {"project": project, "event": event, "profile": other,
-                                   "self": row[2]}
+    return f"__Host-bs_session={token}", {"project": project, "event": event, "profile": other,
+                                          "self": row[2]}
 
 
 def free_port() -> int:
@@ -212,7 +212,8 @@ def main() -> int:
     url, conninfo, started_cluster = database_url()
     secret = secrets.token_hex(32)
     env = dict(os.environ, FLASK_APP="buildstory", DATABASE_URL=url, SECRET_KEY=secret,
-               BUILDSTORY_ENV="production", RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT))
+               BUILDSTORY_ENV="production", RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT),
+               PUBLIC_URL="http://127.0.0.1")  # production requires it; wrk sends this host
     serving = dict(env, DB_STATEMENT_TIMEOUT_MS=os.environ.get("DB_STATEMENT_TIMEOUT_MS",
                                                                "5000"))
     proc = None

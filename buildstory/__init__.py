@@ -12,8 +12,9 @@ from .config import load_config
 def create_app(config: dict | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints, errors, Jinja, CLI."""
     instance = os.environ.get("BUILDSTORY_INSTANCE") or str(Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()),
-                instance_relative_config=False)
+    from .web.proxy import BuildstoryFlask  # external URLs from PUBLIC_URL
+    app = BuildstoryFlask(__name__, instance_path=str(Path(instance).resolve()),
+                          instance_relative_config=False)
     from .web.jinja import Environment
     app.jinja_environment = Environment  # before anything touches app.jinja_env
     app.config.update(load_config(app.instance_path))
@@ -28,4 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .web import init_web
     init_web(app)
+    from .routes import register_blueprints
+    register_blueprints(app)
+    from .cli import init_cli
+    init_cli(app)
     return app

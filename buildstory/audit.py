@@ -1,4 +1,4 @@
-"""The admin audit log: one append-only row per moderation or admin action (domain.md §4).
+"""The admin audit log: one append-only row per moderation or admin action (docs/rules.md "Moderation").
 
 ``record`` is the only writer. Actor and target are stored as plain ids plus name
 snapshots, so the log still reads correctly after a profile is deleted. Rows are never

@@ -85,12 +85,6 @@ class TTLCache:
             for k in doomed:
                 self._data.pop(k, None)
 
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._data.clear()
-            self._locks.clear()
-
 
 def stats_cache() -> TTLCache:
     """Return the current app's cache (one per app, so two apps never share values)."""

@@ -19,16 +19,33 @@ def init_cli(app) -> None:
 
 
 @click.command("seed-demo")
+@click.option("--force", is_flag=True,
+              help="Seed even when BUILDSTORY_ENV=production (creates an admin account).")
 @with_appcontext
-def seed_demo_command():
-    """Fill the database with a living demo (idempotent)."""
-    from .demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed_demo
+def seed_demo_command(force):
+    """Fill the database with a living demo (idempotent).
+
+    The demo admin gets a random password, printed here once and stored nowhere else.
+    """
+    from .demo import DEMO_ADMIN_EMAIL, new_admin_password, seed_demo
     from .identity.views import hasher
 
-    counts = seed_demo(db.session, hasher=hasher())
+    if current_app.config["PRODUCTION"] and not force:
+        raise click.ClickException(
+            "Refusing to seed the demo with BUILDSTORY_ENV=production: it adds fake builders "
+            "and an admin account. Pass --force if you really mean it.")
+    password = new_admin_password()
+    counts = seed_demo(db.session, hasher=hasher(), admin_password=password)
     db.session.commit()
-    made = ", ".join(f"{n} {k}" for k, n in counts.items())
-    click.echo(f"Demo ready ({made} created). Demo admin: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}")
+    made = ", ".join(f"{n} {k}" for k, n in counts.items() if k != "admin")
+    click.echo(f"Demo ready ({made} created).")
+    if counts["admin"]:
+        click.echo(f"Demo admin created. Sign in at /sign-in with {DEMO_ADMIN_EMAIL} and the "
+                   f"password {password}\n(shown only this once; `make clean-db` seeds a "
+                   "fresh demo with a new one).")
+    else:
+        click.echo(f"Demo admin: {DEMO_ADMIN_EMAIL} (its password was printed when the demo "
+                   "was first seeded; `make clean-db` seeds a fresh demo with a new one).")
 
 
 users = AppGroup("users", help="Manage users.")

@@ -1,7 +1,8 @@
-"""Configuration: safe defaults first, then the environment (routes.md "Configuration")."""
+"""Configuration: safe defaults first, then the environment (README "Configuration")."""
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .devdb import embedded_database_url
 
@@ -49,10 +50,17 @@ def load_config(instance_path, env=None):
         if production:
             raise ConfigError("SECRET_KEY must be set when BUILDSTORY_ENV=production")
         secret = _dev_secret_key(instance_path)
+    public_url = _public_url(env.get("PUBLIC_URL", ""), production)
     url = env.get("DATABASE_URL") or embedded_database_url(instance_path)
     provider = env.get("AUTH_PROVIDER", "local").strip().lower() or "local"
     if provider not in {"local", "clerk"}:
         raise ConfigError("AUTH_PROVIDER must be local or clerk")
+    if provider == "clerk":
+        _check_clerk(env)
+    # In production the cookies carry the __Host- prefix: the browser then accepts them
+    # only over HTTPS, for the whole site, from this exact host (no Domain attribute), so
+    # a sibling subdomain cannot plant a session or CSRF cookie.
+    prefix = "__Host-" if production else ""
     return {
         "BUILDSTORY_ENV": mode,
         "PRODUCTION": production,
@@ -74,10 +82,16 @@ def load_config(instance_path, env=None):
         "CLERK_SIGN_IN_URL": env.get("CLERK_SIGN_IN_URL", ""),
         "CLERK_SIGN_UP_URL": env.get("CLERK_SIGN_UP_URL", ""),
         "CLERK_FRONTEND_ORIGIN": env.get("CLERK_FRONTEND_ORIGIN", ""),
+        "CLERK_ISSUER": env.get("CLERK_ISSUER", "").strip(),
+        "CLERK_SESSION_HOURS": int(env.get("CLERK_SESSION_HOURS", "12")),
         "ADMIN_USER_IDS": frozenset(_list(env.get("ADMIN_USER_IDS"))),
         "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
-        "SESSION_COOKIE_NAME": "bs_session",
-        "CSRF_COOKIE_NAME": "bs_csrf",
+        "SESSION_COOKIE_NAME": prefix + "bs_session",
+        "CSRF_COOKIE_NAME": prefix + "bs_csrf",
+        # The names before the prefix: read once and reissued under the new name, so a
+        # deployment switching to production signs nobody out.
+        "LEGACY_SESSION_COOKIE_NAME": "bs_session" if prefix else "",
+        "LEGACY_CSRF_COOKIE_NAME": "bs_csrf" if prefix else "",
         "SESSION_COOKIE_SECURE": production,
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
@@ -97,11 +111,66 @@ def load_config(instance_path, env=None):
         "TWITCH_API_BASE": env.get("TWITCH_API_BASE", "https://api.twitch.tv/helix"),
         "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
         "ARGON2_PARAMS": {},
-        "PUBLIC_URL": env.get("PUBLIC_URL", ""),
+        "PUBLIC_URL": public_url,
+        # Not Flask's own TRUSTED_HOSTS key: the check runs in buildstory/web/proxy.py.
+        "ALLOWED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
         # Seconds that aggregate numbers (event stats, admin charts and tab counts) are
         # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
         "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
     }
+
+
+def check_rate_limit_storage(env, workers: int) -> None:
+    """Refuse to serve production from several processes that each count rate limits in
+    their own memory: every limit would silently be multiplied by the number of workers.
+    Called by gunicorn (``gunicorn.conf.py``) once it knows how many workers it starts."""
+    production = (env.get("BUILDSTORY_ENV") or "").strip().lower() == "production"
+    storage = (env.get("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    enabled = _bool(env.get("RATELIMIT_ENABLED"), True)
+    if production and enabled and workers > 1 and storage.startswith("memory://"):
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI is memory:// with {workers} worker processes: each would "
+            "count rate limits on its own, multiplying every limit. Set "
+            "RATELIMIT_STORAGE_URI=redis://host:6379/0 (shared by all processes), or serve "
+            "with one worker process (WEB_CONCURRENCY=1, GUNICORN_THREADS=8).")
+
+
+def _public_url(value: str, production: bool) -> str:
+    """Return ``PUBLIC_URL`` without a trailing slash; required in production."""
+    value = value.strip().rstrip("/")
+    if not value:
+        if production:
+            raise ConfigError("PUBLIC_URL must be set when BUILDSTORY_ENV=production (the "
+                              "address people use, e.g. https://buildstory.example.com): "
+                              "links in emails and pages are built from it")
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL must be an http(s) address such as "
+                          f"https://buildstory.example.com, not {value!r}")
+    return value
+
+
+def _check_clerk(env) -> None:
+    """Clerk mode needs the allowed origins and the issuer to check tokens against."""
+    if not _list(env.get("CLERK_AUTHORIZED_PARTIES")):
+        raise ConfigError("CLERK_AUTHORIZED_PARTIES must be set when AUTH_PROVIDER=clerk "
+                          "(comma-separated origins allowed in a token's azp claim, e.g. "
+                          "https://buildstory.example.com)")
+    if not env.get("CLERK_ISSUER", "").strip():
+        raise ConfigError("CLERK_ISSUER must be set when AUTH_PROVIDER=clerk (your Clerk "
+                          "instance's Frontend API URL, checked against a token's iss claim)")
+
+
+def _int(env, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number ≥ 0, not {raw!r}")
+    return int(raw)
 
 
 def _connect_args(env) -> dict:

@@ -6,6 +6,7 @@ keyed by their demo identity id, events by slug, so running it twice changes not
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -17,7 +18,6 @@ from .identity.models import Account
 from .profiles.models import Profile
 
 DEMO_ADMIN_EMAIL = "admin@demo.buildstory.dev"
-DEMO_PASSWORD = "buildstory-demo"  # development demo only; printed by `make run`
 
 # (display name, username, country, region) — real ISO 3166-2 codes.
 BUILDERS = [
@@ -90,18 +90,30 @@ def seed_builders(session, rng: random.Random) -> int:
     return created
 
 
-def seed_admin(session, hasher: PasswordHasher) -> None:
-    """Create the demo admin account (email and password printed by `make run`)."""
+def new_admin_password() -> str:
+    """A random password for the demo admin (printed once by `flask seed-demo`)."""
+    return secrets.token_urlsafe(12)
+
+
+def seed_admin(session, hasher: PasswordHasher, password: str | None = None) -> bool:
+    """Create the demo admin account when missing; return whether it was created.
+
+    The password is random unless given, and only its hash is stored: `flask seed-demo`
+    prints it once, when it creates the account.
+    """
     identity = "demo_admin"
-    if session.get(Account, identity) is None:
+    created = session.get(Account, identity) is None
+    if created:
         session.add(Account(id=identity, email=DEMO_ADMIN_EMAIL,
-                            password_hash=hasher.hash(DEMO_PASSWORD), password_changed_at=_now()))
+                            password_hash=hasher.hash(password or new_admin_password()),
+                            password_changed_at=_now()))
     if session.scalar(select(Profile).where(Profile.clerk_id == identity)) is None:
         session.add(Profile(clerk_id=identity, username="demo-admin", display_name="Demo Admin",
                             role=UserRole.admin, country="GB", region="GB-SCT",
                             experience_level=ExperienceLevel.ships_constantly,
                             search_text=Profile.compute_search_text("demo-admin", "Demo Admin")))
     session.flush()
+    return created
 
 
 EVENTS = [
@@ -136,11 +148,12 @@ def seed_events(session) -> int:
     return created
 
 
-def seed_demo(session, *, hasher: PasswordHasher) -> dict:
-    """Create every missing part of the demo; return counts of what was created."""
+def seed_demo(session, *, hasher: PasswordHasher, admin_password: str | None = None) -> dict:
+    """Create every missing part of the demo; return counts of what was created
+    (``admin``: 1 when the demo admin was created with ``admin_password``)."""
     rng = random.Random(42)
     counts = {"builders": seed_builders(session, rng), "events": seed_events(session)}
-    seed_admin(session, hasher)
+    counts["admin"] = int(seed_admin(session, hasher, admin_password))
     # Each feature adds its part of the demo through its own services, in this order.
     for seeder in FEATURE_SEEDERS:
         counts.update(seeder(session, rng) or {})

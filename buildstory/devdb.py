@@ -196,11 +196,15 @@ def serve(argv: list[str]) -> int:
     try:
         subprocess.run([*flask, "db", "upgrade"], check=True, env=env)
         marker = instance / "demo-seeded"
-        if not marker.exists():
+        first_run = not marker.exists()
+        if first_run:
             subprocess.run([*flask, "seed-demo"], check=True, env=env)
             marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
         bind = os.environ.get("BIND", "127.0.0.1:5000")
-        print(f"\n  Buildstory is running at http://{bind}/  (Ctrl-C stops it)\n", flush=True)
+        print(f"\n  Buildstory is running at http://{bind}/  (Ctrl-C stops it)", flush=True)
+        print("  Sign in as the demo admin with the email and password printed above (once)."
+              if first_run else "  The demo admin's password was printed on the first run; "
+              "`make clean-db` starts a fresh demo with a new one.", "\n", flush=True)
         gunicorn = [sys.executable, "-m", "gunicorn", "-b", bind, "-w", "1", "--threads", "8",
                     "--access-logfile", "-", *argv, "wsgi:app"]
         children.append(subprocess.Popen(gunicorn, env=env))

@@ -1,4 +1,4 @@
-"""Every PostgreSQL enum type of the schema, with the labels people see (domain.md §1).
+"""Every PostgreSQL enum type of the schema, with the labels people see (docs/rules.md "Data").
 
 Each Python enum is a ``StrEnum`` whose values are the database values, so
 ``ExperienceLevel.built_a_few == "built_a_few"`` and form input compares directly;
@@ -31,7 +31,7 @@ class ExperienceLevel(LabelledEnum):
 
 
 class EventStatus(LabelledEnum):
-    """An event's place in its lifecycle (domain.md §5)."""
+    """An event's place in its lifecycle (docs/rules.md "Events")."""
 
     draft = "draft"
     open = "open"

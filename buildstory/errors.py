@@ -1,7 +1,7 @@
 """Domain errors: services raise these; web/errors.py maps them to responses once.
 
-Every error carries the exact message a user sees (domain.md) and the HTTP status of
-domain.md §9. Field errors (422) name the form field they belong next to.
+Every error carries the exact message a user sees and its HTTP status (docs/rules.md,
+"Refusals and status codes"). Field errors (422) name the form field they belong next to.
 """
 from __future__ import annotations
 
@@ -54,8 +54,3 @@ class Gone(DomainError):
     """Used up for good (410)."""
 
     status = 410
-
-
-def field_error(field: str, message: str) -> ValidationFailed:
-    """Return a ValidationFailed for one field."""
-    return ValidationFailed({field: message})

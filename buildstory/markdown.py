@@ -1,4 +1,4 @@
-"""The one place user text becomes HTML (domain.md §3 "Markdown", style.md rule 11).
+"""The one place user text becomes HTML (docs/rules.md "Profiles", docs/architecture.md "Layers").
 
 Python-Markdown runs with every block and inline feature removed except paragraphs,
 bold, italic, strikethrough, http(s) links and single-newline line breaks; anything else
@@ -75,7 +75,7 @@ class _SafeLinkProcessor(LinkInlineProcessor):
 
 
 class _BuildstoryExtension(Extension):
-    """Strip Python-Markdown down to the constructs of domain.md §3."""
+    """Strip Python-Markdown down to the constructs of docs/rules.md "Profiles"."""
 
     def extendMarkdown(self, md):
         md.preprocessors.deregister("html_block")

@@ -1,11 +1,12 @@
 """Imports every feature's models so Alembic and `flask shell` see all tables."""
-from buildstory.admin.models import PrizeDraw, TwitchCategory
 from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.audit import AuditLog
+from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Count SQL statements the way quality.md defines the query budget.
+"""Count SQL statements the way the query budget counts them (docs/architecture.md "Quality bars").
 
 Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) and SET are left out.
 Usage::

@@ -1,4 +1,4 @@
-"""A corpus of classic XSS payloads (quality.md "XSS corpus"), shared by the tests.
+"""A corpus of classic XSS payloads (docs/architecture.md "Quality bars"), shared by the tests.
 
 ``PAYLOADS`` go into every user text field; each would open a dialog (``alert``), load a
 URL containing ``xss``, or leave an element with a handler or a ``javascript:`` link if it

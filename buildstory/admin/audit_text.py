@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..enums import USER_ROLE_LABELS
 
-# Every action of domain.md §4 with the words the audit log shows.
+# Every action of docs/rules.md "Moderation" with the words the audit log shows.
 ACTION_LABELS = {
     "hide_user": "Hid builder", "unhide_user": "Unhid builder",
     "hide_project": "Hid project", "unhide_project": "Unhid project",

@@ -26,14 +26,7 @@ USERS_PER_PAGE = 25
 STATUSES = ("all", "active", "hidden", "banned")
 STATUS_LABELS = {"all": "All", "active": "Active", "hidden": "Hidden", "banned": "Banned"}
 
-
-
-def parse_page(raw) -> int:
-    """Return a page number ≥ 1 from query text (anything else is page 1)."""
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except (TypeError, ValueError):
-        return 1
+MAX_PAGE = 100_000
 
 
 def _like_escape(text: str) -> str:

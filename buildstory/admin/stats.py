@@ -1,4 +1,4 @@
-"""Dashboard numbers (domain.md §5 "Admin stats"), counting visible builders only.
+"""Dashboard numbers (docs/rules.md "Events"), counting visible builders only.
 
 Hidden and banned builders, hidden projects and projects of hidden or banned owners are
 left out of every number here, as on the public pages, so the dashboard shows the
@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, select
 
-from ..enums import TeamPreference
 from ..events.models import Event, EventRegistration
+from ..events.rules import SEEKING
+from ..home import queries as home_queries
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
-from ..teams.models import ProjectMember
-
-SEEKING = (TeamPreference.looking_for_team, TeamPreference.has_team_open)
+from ..projects.queries import visible_project
 DAYS = 30
 
 
@@ -49,7 +48,7 @@ def event_stats(session, event: Event, *, now: datetime) -> EventStats:
     entered = (select(func.count()).select_from(EventProject)
                .join(Project, Project.id == EventProject.project_id)
                .join(Profile, Profile.id == Project.profile_id)
-               .where(EventProject.event_id == event.id, Project.hidden_at.is_(None), visible()))
+               .where(EventProject.event_id == event.id, visible_project()))
     row = session.execute(select(
         regs.scalar_subquery(),
         entered.scalar_subquery(),
@@ -80,48 +79,29 @@ def builders_per_country(session, limit: int = 10) -> list[tuple[str, int]]:
         .limit(limit)).all()]
 
 
-def recent_activity(session, limit: int = 12):
-    """Return the latest sign-ups, registrations, project entries and team joins (1 query).
+class Activity(NamedTuple):
+    """One line of the dashboard's recent activity."""
 
-    Rows: (kind, at, profile_id, display_name, username, subject).
-    """
-    return session.execute(recent_activity_statement(limit)).all()
+    kind: str
+    at: datetime
+    profile_id: object
+    display_name: str
+    username: str | None
+    subject: str | None
 
 
-@cache  # built once per limit: building this union cost more than running it
 def recent_activity_statement(limit: int = 12):
-    """Return the activity UNION: each part a small query reading its time index newest
-    first (``LIMIT limit``), the union ordered again."""
-    def part(kind, at, subject, stmt):
-        return (stmt.add_columns(literal(kind).label("kind"), at.label("at"),
-                                 Profile.id.label("profile_id"), Profile.display_name,
-                                 Profile.username, subject.label("subject"))
-                .where(visible()).order_by(at.desc()).limit(limit))
+    """Return the activity UNION the landing page also reads, as admins see it (draft
+    events and builders without a username included; hidden things never)."""
+    return home_queries.recent_activity_statement(limit, public=False)
 
-    owner = Profile.__table__.alias("owner")
-    parts = [
-        part("signup", Profile.created_at, literal(None).cast(Profile.username.type),
-             select().select_from(Profile)),
-        part("registration", EventRegistration.registered_at, Event.name,
-             select().select_from(EventRegistration)
-             .join(Profile, Profile.id == EventRegistration.profile_id)
-             .join(Event, Event.id == EventRegistration.event_id)),
-        part("entry", EventProject.submitted_at, Project.name + literal(" → ") + Event.name,
-             select().select_from(EventProject)
-             .join(Project, Project.id == EventProject.project_id)
-             .join(Profile, Profile.id == Project.profile_id)
-             .join(Event, Event.id == EventProject.event_id)
-             .where(Project.hidden_at.is_(None))),
-        part("join", ProjectMember.joined_at, Project.name,
-             select().select_from(ProjectMember)
-             .join(Profile, Profile.id == ProjectMember.profile_id)
-             .join(Project, Project.id == ProjectMember.project_id)
-             .join(owner, owner.c.id == Project.profile_id)
-             .where(Project.hidden_at.is_(None), owner.c.hidden_at.is_(None),
-                    owner.c.banned_at.is_(None))),
-    ]
-    union = union_all(*[p.subquery().select() for p in parts]).subquery()
-    return select(union).order_by(union.c.at.desc()).limit(limit)
+
+def recent_activity(session, limit: int = 12) -> list[Activity]:
+    """Return the latest sign-ups, registrations, project entries and team joins (1 query);
+    an entry's subject reads "Project → Event"."""
+    return [Activity(r.kind, r.at, r.id, r.display_name, r.username,
+                     f"{r.subject} → {r.extra}" if r.kind == "entry" else r.subject)
+            for r in session.execute(recent_activity_statement(limit))]
 
 
 ACTIVITY_LABELS = {"signup": "signed up", "registration": "registered for",

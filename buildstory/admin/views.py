@@ -5,33 +5,25 @@ one owns ``/admin``, ``/admin/users…`` and ``/admin/audit``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pycountry
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from .. import cache
+from ..clock import utcnow
 from ..db import db
 from ..enums import USER_ROLE_LABELS
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..errors import DomainError, NotFound
 from ..identity.roles import is_super_admin
 from ..moderation import services
 from ..profiles.models import Profile
 from ..web import htmx
-from ..web.auth import role_required
+from ..web.args import page_arg
+from ..web.auth import admin_ids, role_required
+from ..web.refusals import refusal
 from . import audit_text, charts, queries, stats
 
-bp = Blueprint("admin", __name__)
+bp = Blueprint("admin", __name__)  # mounted at /admin (buildstory/routes.py)
 USER_TEMPLATE = "admin/user.html"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-def _admin_ids():
-    return current_app.config["ADMIN_USER_IDS"]
 
 
 def country_name(code: str | None) -> str:
@@ -40,7 +32,7 @@ def country_name(code: str | None) -> str:
     return getattr(country, "common_name", None) or getattr(country, "name", code or "")
 
 
-@bp.get("/admin")
+@bp.get("")
 @role_required("moderator")
 def dashboard():
     """Featured-event stats, sign-ups per day, builders per country, recent activity."""
@@ -63,7 +55,7 @@ def dashboard():
                      activity_labels=stats.ACTIVITY_LABELS)
 
 
-@bp.get("/admin/users")
+@bp.get("/users")
 @role_required("moderator")
 def users():
     """Search, status tabs with counts, role filter and pages of ≤ 50 builders."""
@@ -71,7 +63,7 @@ def users():
     status = args.get("status") if args.get("status") in queries.STATUSES else "all"
     role = args.get("role") if args.get("role") in USER_ROLE_LABELS else ""
     q = (args.get("q") or "").strip()[:100]
-    page = queries.parse_page(args.get("page"))
+    page = page_arg(maximum=queries.MAX_PAGE)
     # The tabs count every match (all 100k builders without a search): cached.
     counts = cache.cached(("admin_user_counts", q, role),
                           lambda: queries.user_counts(db.session, q=q, role=role or None))
@@ -91,7 +83,7 @@ def _detail_context(profile: Profile, **extra) -> dict:
            "invites": queries.invites_of(session, profile.id), "audit": audit,
            "action_label": audit_text.action_label, "details": audit_text.details,
            "roles": USER_ROLE_LABELS,
-           "target_is_super": is_super_admin(profile, _admin_ids()),
+           "target_is_super": is_super_admin(profile, admin_ids()),
            "done": request.args.get("done"), "role_error": None, "role_errors": {},
            "delete_error": None, "delete_errors": {}, "delete_values": {}}
     ctx.update(extra)
@@ -106,7 +98,7 @@ def _form_context(profile: Profile, **extra) -> dict:
     return ctx
 
 
-@bp.get("/admin/users/<uuid:profile_id>")
+@bp.get("/users/<uuid:profile_id>")
 @role_required("moderator")
 def user_detail(profile_id):
     """One builder: registrations, projects, invites, audit history; role and delete forms."""
@@ -114,34 +106,33 @@ def user_detail(profile_id):
     return htmx.page(USER_TEMPLATE, None, **_detail_context(profile))
 
 
-def _form_refusal(profile, block: str, exc: DomainError, **fields):
+def _form_refusal(profile, block: str, refused, **fields):
     """Answer a refused role/delete form: in place for htmx, the full page otherwise."""
-    db.session.rollback()
-    if isinstance(exc, NotFound):
-        raise exc  # deleted by another admin meanwhile: nothing left to render a form for
-    status = exc.status
-    if isinstance(exc, ValidationFailed):
-        extra = {f"{block}_errors": exc.errors, **fields}
+    if isinstance(refused.error, NotFound):
+        raise refused.error  # deleted by another admin meanwhile: no form left to render
+    status = refused.status
+    if refused.invalid:
+        extra = {f"{block}_errors": refused.errors, **fields}
     elif htmx.is_htmx():
-        extra = {f"{block}_error": exc.message, **fields}
+        extra = {f"{block}_error": refused.message, **fields}
     else:
-        raise exc
+        raise refused.error
     if htmx.is_htmx():
         return htmx.fragments((USER_TEMPLATE, f"{block}_form", _form_context(profile, **extra)),
                               status=status)
     return htmx.page(USER_TEMPLATE, None, status, **_detail_context(profile, **extra))
 
 
-@bp.post("/admin/users/<uuid:profile_id>/role")
+@bp.post("/users/<uuid:profile_id>/role")
 @role_required("moderator")  # the service answers moderators "Only admins can manage roles"
 def change_role(profile_id):
     """Give a builder another role (admins; not yourself, not a super-admin)."""
     profile = db.get_or_404(Profile, profile_id)
-    try:
+    with refusal(DomainError) as refused:
         changed = services.set_role(db.session, g.profile, profile, request.form.get("role", ""),
-                                    admin_ids=_admin_ids())
-    except DomainError as exc:
-        return _form_refusal(profile, "role", exc)
+                                    admin_ids=admin_ids())
+    if refused:
+        return _form_refusal(profile, "role", refused)
     db.session.commit()
     cache.invalidate("admin_user_counts")
     if htmx.is_htmx():
@@ -150,24 +141,24 @@ def change_role(profile_id):
     return htmx.redirect(url_for("admin.user_detail", profile_id=profile.id, done="role"))
 
 
-@bp.post("/admin/users/<uuid:profile_id>/delete")
+@bp.post("/users/<uuid:profile_id>/delete")
 @role_required("moderator")  # the service answers moderators "Only admins can delete users"
 def delete_user(profile_id):
     """Delete a builder and everything they own after the typed confirmation."""
     profile = db.get_or_404(Profile, profile_id)
     typed = request.form.get("confirm_username", "")
-    try:
+    with refusal(DomainError) as refused:
         row = services.delete_user(db.session, g.profile, profile, confirm=typed,
-                                   admin_ids=_admin_ids(), now=utcnow())
-    except DomainError as exc:
-        return _form_refusal(profile, "delete", exc,
+                                   admin_ids=admin_ids(), now=utcnow())
+    if refused:
+        return _form_refusal(profile, "delete", refused,
                              delete_values={"confirm_username": typed[:200]})
     db.session.commit()
     cache.invalidate("admin_user_counts")
     return htmx.redirect(url_for("admin.users", deleted=row.id))
 
 
-@bp.get("/admin/audit")
+@bp.get("/audit")
 @role_required("admin")
 def audit():
     """The audit log, newest first, filtered by action, actor and target; "Load more"."""
@@ -175,7 +166,7 @@ def audit():
     action = args.get("action") if args.get("action") in audit_text.ACTION_LABELS else ""
     actor = (args.get("actor") or "").strip()[:100]
     target = (args.get("target") or "").strip()[:100]
-    page = queries.parse_page(args.get("page"))
+    page = page_arg(maximum=queries.MAX_PAGE)
     rows, has_next = queries.audit_entries(db.session, action=action, actor=actor,
                                            target=target, page=page)
     return htmx.page("admin/audit.html", {"audit-more": "more_rows", "audit-results": "results"},

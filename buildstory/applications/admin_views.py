@@ -1,8 +1,4 @@
-"""Admin review of mentor applications and sponsorship inquiries (admins only).
-
-The ``applications_admin`` blueprint also carries /admin/streams and /admin/draws, whose
-routes live in ``streams/admin_views.py`` and ``draws/admin_views.py``.
-"""
+"""Admin review of mentor applications and sponsorship inquiries (admins; mounted under /admin)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, render_template, request, stream_with_context, url_for
@@ -10,12 +6,14 @@ from flask import Blueprint, Response, g, render_template, request, stream_with_
 from ..db import db
 from ..enums import MentorStatus, SponsorshipStatus
 from ..errors import Conflict
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import role_required
+from ..web.refusals import refusal
 from . import export, queries, services
 
-bp = Blueprint("applications_admin", __name__, url_prefix="/admin")
+bp = Blueprint("applications_admin", __name__)
 
 # The sponsorship buttons: URL action → (target status, button text).
 SPONSOR_ACTIONS = {"contacted": (SponsorshipStatus.contacted, "Mark contacted"),
@@ -27,12 +25,6 @@ def sponsor_buttons(status) -> list[tuple[str, str]]:
     """Return the (URL action, button text) pairs allowed from an inquiry's status."""
     return [(action, text) for action, (to, text) in SPONSOR_ACTIONS.items()
             if status in services.SPONSOR_MOVES[to]]
-
-
-def page_arg() -> int:
-    """Return the ?page= number (1 when missing or malformed)."""
-    value = request.args.get("page", "1")
-    return min(max(int(value), 1), 10_000) if value.isdigit() else 1
 
 
 def _status_arg(enum_cls, source=None) -> str | None:
@@ -71,16 +63,15 @@ def mentors_csv():
 def _review_mentor(application_id, approve: bool):
     application = queries.mentor_application_or_404(db.session, application_id)
     card = {"application": application, "card_error": None}
-    try:
+    with refusal(Conflict) as refused:
         services.review_mentor_application(db.session, application, g.profile,
                                            approve=approve, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if not htmx.is_htmx():
-            raise
-        card.update(card_error=exc.message,
+            raise refused.error
+        card.update(card_error=refused.message,
                     reviewer=queries.reviewer_name(db.session, application.reviewed_by))
-        return htmx.fragments(("admin/mentors.html", "mentor_card", card), status=exc.status)
+        return htmx.fragments(("admin/mentors.html", "mentor_card", card), status=refused.status)
     db.session.commit()
     if htmx.is_htmx():
         card["reviewer"] = g.profile.display_name
@@ -121,24 +112,19 @@ def move_sponsor(inquiry_id, action):
     """Move an inquiry along its workflow (Mark contacted / Accept / Decline)."""
     inquiry = queries.sponsorship_inquiry_or_404(db.session, inquiry_id)
     card = {"inquiry": inquiry, "card_error": None, "sponsor_buttons": sponsor_buttons}
-    try:
+    with refusal(Conflict) as refused:
         services.move_sponsorship_inquiry(db.session, inquiry, g.profile,
                                           SPONSOR_ACTIONS[action][0], now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if not htmx.is_htmx():
-            raise
-        card.update(card_error=exc.message,
+            raise refused.error
+        card.update(card_error=refused.message,
                     reviewer=queries.reviewer_name(db.session, inquiry.reviewed_by))
-        return htmx.fragments(("admin/sponsors.html", "sponsor_card", card), status=exc.status)
+        return htmx.fragments(("admin/sponsors.html", "sponsor_card", card),
+                              status=refused.status)
     db.session.commit()
     if htmx.is_htmx():
         card["reviewer"] = g.profile.display_name
         return htmx.fragments(("admin/sponsors.html", "sponsor_card", card))
     return htmx.redirect(url_for(".sponsors",
                                  status=_status_arg(SponsorshipStatus, request.form)))
-
-
-# Routes of the other admin pages on this blueprint (they import ``bp`` from here).
-from ..draws import admin_views as _draws_admin  # noqa: E402,F401
-from ..streams import admin_views as _streams_admin  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Parsing of the public mentor and sponsor forms and their field rules (domain.md §8).
+"""Parsing of the public mentor and sponsor forms and their field rules (docs/rules.md "Applications, streams and draws").
 
 ``*_values(form)`` returns what was typed (kept for re-rendering); ``clean_*(values)``
 returns ``(data, errors)``: the normalised values to store and field → message for every
@@ -105,7 +105,7 @@ def _common(values: dict, data: dict, errors: dict) -> None:
 
 
 def clean_mentor(values: dict) -> tuple[dict, dict]:
-    """Return ``(data, errors)`` for a mentor application (domain.md §8)."""
+    """Return ``(data, errors)`` for a mentor application (docs/rules.md "Applications, streams and draws")."""
     data: dict = {}
     errors: dict = {}
     _apply(values, {"name": MENTOR_LIMITS["name"]}, data, errors)
@@ -125,7 +125,7 @@ def clean_mentor(values: dict) -> tuple[dict, dict]:
 
 
 def clean_sponsor(values: dict) -> tuple[dict, dict]:
-    """Return ``(data, errors)`` for a sponsorship inquiry (domain.md §8)."""
+    """Return ``(data, errors)`` for a sponsorship inquiry (docs/rules.md "Applications, streams and draws")."""
     data: dict = {}
     errors: dict = {}
     _apply(values, SPONSOR_LIMITS, data, errors)

@@ -1,4 +1,4 @@
-"""Public mentor applications and sponsorship inquiries (domain.md §1 and §8)."""
+"""Public mentor applications and sponsorship inquiries (docs/rules.md "Data" and "Applications, streams and draws")."""
 from __future__ import annotations
 
 import uuid

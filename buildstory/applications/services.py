@@ -1,8 +1,8 @@
-"""Mentor applications and sponsorship inquiries: submit and review (domain.md §8).
+"""Mentor applications and sponsorship inquiries: submit and review (docs/rules.md "Applications, streams and draws").
 
 Emails are unique per table; the database's unique index is the final word, so two
 submissions racing with one email end as one row and one "already exists" message.
-Every review writes its audit row (domain.md §4) in the same transaction, after locking
+Every review writes its audit row (docs/rules.md "Moderation") in the same transaction, after locking
 the reviewed row, so two admins deciding at once make one decision and one audit row.
 """
 from __future__ import annotations

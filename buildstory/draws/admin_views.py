@@ -1,20 +1,22 @@
-"""/admin/draws: run a verifiable prize draw and read the history (admins; on applications_admin)."""
+"""/admin/draws: run a verifiable prize draw and read the history (admins; mounted under /admin)."""
 from __future__ import annotations
 
 import uuid
 
-from flask import g, request, url_for
+from flask import Blueprint, g, request, url_for
 
-from ..applications.admin_views import bp, page_arg
+from ..clock import utcnow
 from ..db import db
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..events.models import Event
 from ..events.queries import featured_event
-from ..identity.services import utcnow
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import role_required
+from ..web.refusals import refusal
 from . import algorithm, queries, services
 
+bp = Blueprint("draws_admin", __name__)
 BLOCKS = {"draw-form": "draw_form"}
 
 
@@ -79,16 +81,12 @@ def draws():
     values = {"event_id": (request.form.get("event_id") or "")[:64],
               "winner_count": (request.form.get("winner_count") or "")[:20],
               "exclude_earlier_winners": request.form.get("exclude_earlier_winners") == "1"}
-    try:
+    with refusal() as refused:
         event, count = _parse(values)
         prize_draw = services.run_draw(db.session, g.profile, event, count,
                                        exclude_earlier_winners=values["exclude_earlier_winners"],
                                        now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _render(422, values, exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        return _render(exc.status, values, form_error=exc.message)
+    if refused:
+        return _render(refused.status, values, refused.errors, form_error=refused.message)
     db.session.commit()
     return htmx.redirect(url_for(".draws", draw=prize_draw.id) + "#draw-details")

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from ..db import db
-from ..admin.models import PrizeDraw
+from .models import PrizeDraw
 from . import services
 
 draws = AppGroup("draws", help="Prize draws.")

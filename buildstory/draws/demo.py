@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import exists, select
 
-from ..admin.models import PrizeDraw
+from .models import PrizeDraw
 from ..events.models import Event
 from ..profiles.models import Profile
 from . import queries, services

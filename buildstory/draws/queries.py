@@ -1,4 +1,4 @@
-"""Reads for prize draws: who is eligible, earlier winners, the history (domain.md §8)."""
+"""Reads for prize draws: who is eligible, earlier winners, the history (docs/rules.md "Applications, streams and draws")."""
 from __future__ import annotations
 
 import uuid
@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..events.models import Event, EventRegistration
 from ..profiles.models import Profile
 from ..profiles.queries import visible
-from ..admin.models import PrizeDraw
+from .models import PrizeDraw
 
 HISTORY_PER_PAGE = 20
 EVENT_CHOICES = 200

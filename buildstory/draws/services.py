@@ -1,4 +1,4 @@
-"""Prize draws: run one (audited) and verify a stored one (domain.md §8).
+"""Prize draws: run one (audited) and verify a stored one (docs/rules.md "Applications, streams and draws").
 
 A draw snapshots the eligible list it used, so it can be re-checked later even after
 people registered, withdrew or were hidden: ``verify`` recomputes the winners from the
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..admin.models import PrizeDraw
+from .models import PrizeDraw
 from ..audit import record
 from ..errors import Conflict, ValidationFailed
 from ..events.models import Event

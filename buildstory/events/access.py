@@ -1,4 +1,4 @@
-"""Who may see and manage events (domain.md §4 and §5)."""
+"""Who may see and manage events (docs/rules.md "Moderation" and "Events")."""
 from __future__ import annotations
 
 from ..enums import UserRole

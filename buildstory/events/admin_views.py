@@ -1,19 +1,22 @@
 """Admin event management: list, create, edit, status, feature, delete, registrations CSV."""
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, g, request, stream_with_context, url_for
 
+from .. import csvsafe
+from ..csvsafe import neutralise
 from ..db import db
 from ..enums import EVENT_STATUS_LABELS
 from ..errors import Conflict, ValidationFailed
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import role_required
+from ..web.refusals import refusal
 from . import forms, queries, rules, services
 
-bp = Blueprint("events_admin", __name__, url_prefix="/admin/events")
+bp = Blueprint("events_admin", __name__)  # mounted at /admin/events (buildstory/routes.py)
 
 LIST = "admin/events.html"
 EDIT = "admin/events_edit.html"
@@ -21,7 +24,6 @@ NOTICES = {"created": "Event created", "saved": "Event saved", "status": "Status
            "featured": "Event featured", "unfeatured": "Event unfeatured",
            "unchanged": "Nothing changed"}
 FORM_NOTICES = {"created", "saved", "unchanged"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.before_request
@@ -29,10 +31,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def _admins_only():
     """Every page here is admin-only (403 for moderators and builders)."""
     return None
-
-
-def _page() -> int:
-    return min(max(request.args.get("page", type=int) or 1, 1), 10_000)
 
 
 def _form_context(values=None, errors=None) -> dict:
@@ -43,17 +41,16 @@ def _form_context(values=None, errors=None) -> dict:
 @bp.route("", methods=["GET", "POST"])
 def index():
     """The event list and the create form; a new event starts as a draft."""
-    rows, has_next = queries.admin_events(db.session, _page())
-    page_ctx = {"rows": rows, "has_next": has_next, "page": _page()}
+    rows, has_next = queries.admin_events(db.session, page_arg())
+    page_ctx = {"rows": rows, "has_next": has_next, "page": page_arg()}
     if request.method == "GET":
         return htmx.page(LIST, None, **page_ctx, **_form_context())
     values = forms.event_values(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         event = services.create_event(db.session, g.profile, forms.parse_event(values))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page(LIST, {"event-form": "form"}, 422, **page_ctx,
-                         **_form_context(values, exc.errors))
+    if refused:
+        return htmx.page(LIST, {"event-form": "form"}, refused.status, **page_ctx,
+                         **_form_context(values, refused.errors))
     db.session.commit()
     return htmx.redirect(url_for("events_admin.edit", slug=event.slug, done="created"))
 
@@ -78,12 +75,11 @@ def edit(slug):
     if request.method == "GET":
         return htmx.page(EDIT, None, **_edit_context(event))
     values = forms.event_values(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         changed = services.update_event(db.session, g.profile, event, forms.parse_event(values))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page(EDIT, {"event-form": "form"}, 422,
-                         **_edit_context(_load(slug), values=values, errors=exc.errors))
+    if refused:
+        return htmx.page(EDIT, {"event-form": "form"}, refused.status,
+                         **_edit_context(_load(slug), values=values, errors=refused.errors))
     db.session.commit()
     done = "saved" if changed else "unchanged"
     if htmx.is_htmx() and event.slug == slug:
@@ -98,25 +94,23 @@ def _action_answer(event, done: str):
     return htmx.redirect(url_for("events_admin.edit", slug=event.slug, done=done))
 
 
-def _refused(slug: str, exc, status: int):
+def _refused(slug: str, refused):
     """A refused action: the actions card (htmx) or the whole edit page, with the message."""
-    db.session.rollback()
     event = _load(slug)
-    errors = getattr(exc, "errors", None)
-    ctx = _edit_context(event, action_errors=errors, message=None if errors else exc.message)
+    ctx = _edit_context(event, action_errors=refused.errors, message=refused.message)
     if htmx.is_htmx():
-        return htmx.fragments((EDIT, "actions", ctx), status=status)
-    return htmx.page(EDIT, None, status, **ctx)
+        return htmx.fragments((EDIT, "actions", ctx), status=refused.status)
+    return htmx.page(EDIT, None, refused.status, **ctx)
 
 
 @bp.post("/<slug>/status")
 def change_status(slug):
     """Move the event along its lifecycle (field Status)."""
     event = _load(slug)
-    try:
+    with refusal() as refused:
         services.transition_status(db.session, g.profile, event, forms.status(request.form))
-    except (ValidationFailed, Conflict) as exc:
-        return _refused(slug, exc, exc.status)
+    if refused:
+        return _refused(slug, refused)
     db.session.commit()
     return _action_answer(event, "status")
 
@@ -125,10 +119,10 @@ def change_status(slug):
 def feature(slug):
     """Feature the event (the previously featured one is unfeatured)."""
     event = _load(slug)
-    try:
+    with refusal(Conflict) as refused:
         services.feature_event(db.session, g.profile, event)
-    except Conflict as exc:
-        return _refused(slug, exc, exc.status)
+    if refused:
+        return _refused(slug, refused)
     db.session.commit()
     return _action_answer(event, "featured")
 
@@ -146,19 +140,13 @@ def unfeature(slug):
 def delete(slug):
     """Delete an unused event (confirmation box required); back to the list."""
     event = _load(slug)
-    try:
+    with refusal() as refused:
         forms.confirmed(request.form)
         services.delete_event(db.session, g.profile, event)
-    except (ValidationFailed, Conflict) as exc:
-        return _refused(slug, exc, exc.status)
+    if refused:
+        return _refused(slug, refused)
     db.session.commit()
     return htmx.redirect(url_for("events_admin.index"))
-
-
-def neutralise(value) -> str:
-    """Return a CSV cell that spreadsheets will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @bp.get("/<slug>/registrations.csv")
@@ -169,7 +157,7 @@ def registrations_csv(slug):
 
     def generate():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csvsafe.writer(buffer)
         writer.writerow(["username", "display name", "team preference", "commitment",
                          "country", "registered at"])
         for username, name, team, commitment, country, registered_at in rows:

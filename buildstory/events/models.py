@@ -1,4 +1,4 @@
-"""Events and registrations (domain.md §1 and §5)."""
+"""Events and registrations (docs/rules.md "Data" and "Events")."""
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-"""The onboarding step machine for the featured event (domain.md §5). No flask here.
+"""The onboarding step machine for the featured event (docs/rules.md "Events"). No flask here.
 
 The step a builder is on is never stored: it is derived from what earlier steps saved,
 so a reload resumes at the first unanswered step. A step is answered when —

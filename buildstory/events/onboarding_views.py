@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from flask import g, request, url_for
 
+from ..clock import utcnow
 from ..db import db
 from ..enums import (COMMITMENT_LEVEL_LABELS, EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS,
                      STARTING_POINT_LABELS, TEAM_PREFERENCE_LABELS)
-from ..errors import Conflict, ValidationFailed
 from ..profiles import countries
 from ..web import htmx
 from ..web.auth import login_required
+from ..web.refusals import refusal
 from . import onboarding, onboarding_forms
-from .views import bp, utcnow
+from .views import bp
 
 TEMPLATE = "events/onboarding.html"
 BLOCKS = {"onboarding": "step"}
@@ -101,20 +102,17 @@ def _save(state):
         return _after(state, onboarding.step_to_show(state, None))  # a stale or forged form
     values = onboarding_forms.form_values(step, request.form)
     now = utcnow()
-    try:
+    with refusal() as refused:
         nxt = onboarding.save(db.session, state, step, values, now=now,
                               ask_region=not htmx.is_htmx())
-    except ValidationFailed as exc:
-        db.session.rollback()
+    if refused:
         state = onboarding.load_state(db.session, g.profile, now=now)
-        return _render(state, step, 422, values=values, errors=exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        state = onboarding.load_state(db.session, g.profile, now=now)
+        if refused.invalid:
+            return _render(state, step, refused.status, values=values, errors=refused.errors)
         shown = onboarding.step_to_show(state, step)
         if shown is None:
             return _dashboard()
-        return _render(state, shown, exc.status, message=exc.message)
+        return _render(state, shown, refused.status, message=refused.message)
     db.session.commit()
     return _after(onboarding.load_state(db.session, g.profile, now=now), nxt,
                   region_hint=(step == "identity" and nxt == "identity"))

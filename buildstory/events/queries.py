@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, bindparam, case, func, select
@@ -17,31 +16,15 @@ from ..errors import NotFound
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
+from ..projects.queries import visible_project
 from . import rules
 from .models import Event, EventRegistration
 
 PROJECTS_PER_PAGE = 24
 PAST_PER_PAGE = 20
 ADMIN_PER_PAGE = 50
-SEEKING = (TeamPreference.looking_for_team, TeamPreference.has_team_open)
 TEAMED = (TeamPreference.has_team, TeamPreference.has_team_open)
 
-# Re-exported for other features: the registration and entry rules need no database.
-is_registration_open = rules.is_registration_open
-accepts_entries = rules.accepts_entries
-registration_refusal = rules.registration_refusal
-
-
-def _visible_project(project=Project, owner=Profile):
-    return and_(project.hidden_at.is_(None), visible(owner))
-
-
-def participant_count_column(event_col=Event.id):
-    """Return a correlated count of an event's visible registrants (for listing selects)."""
-    return (select(func.count()).select_from(EventRegistration)
-            .join(Profile, Profile.id == EventRegistration.profile_id)
-            .where(EventRegistration.event_id == event_col, visible())
-            .correlate(Event).scalar_subquery())
 
 
 def project_count_column(event_col=Event.id):
@@ -49,7 +32,7 @@ def project_count_column(event_col=Event.id):
     return (select(func.count()).select_from(EventProject)
             .join(Project, Project.id == EventProject.project_id)
             .join(Profile, Profile.id == Project.profile_id)
-            .where(EventProject.event_id == event_col, _visible_project())
+            .where(EventProject.event_id == event_col, visible_project())
             .correlate(Event).scalar_subquery())
 
 
@@ -215,7 +198,7 @@ def _entered_statement():
             .select_from(Project)
             .join(EventProject, EventProject.project_id == Project.id)
             .join(Profile, Profile.id == Project.profile_id)
-            .where(EventProject.event_id == bindparam("event_id"), _visible_project())
+            .where(EventProject.event_id == bindparam("event_id"), visible_project())
             # project_id (= Project.id) breaks ties so the (event_id, submitted_at,
             # project_id) index returns the page in order and the scan stops after it.
             .order_by(EventProject.submitted_at.desc(), EventProject.project_id.desc())
@@ -260,22 +243,6 @@ def registrant_rows(session, event: Event):
             .order_by(EventRegistration.registered_at, EventRegistration.id)
             .execution_options(yield_per=500))
     yield from session.execute(stmt)
-
-
-def now_phase(event: Event, now: datetime) -> dict:
-    """Return the event's countdown state (see ``rules.countdown``)."""
-    return rules.countdown(event, now)
-
-
-def registrants_of_slug(slug: str, seeking: bool = False):
-    """Return a SELECT of profile ids registered for the public event ``slug`` (directory filter).
-
-    With ``seeking``: only those looking for a team or with a team open to more.
-    """
-    stmt = _public_registrations(select(EventRegistration.profile_id), slug)
-    if seeking:
-        stmt = stmt.where(EventRegistration.team_preference.in_(SEEKING))
-    return stmt
 
 
 def team_preferences(session, slug: str, profile_ids) -> dict:

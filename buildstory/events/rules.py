@@ -9,9 +9,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from ..enums import EventStatus
+from ..enums import EventStatus, TeamPreference
 
-# domain.md §5: the allowed moves of the lifecycle; anything else is refused.
+# docs/rules.md "Events": the allowed moves of the lifecycle; anything else is refused.
 TRANSITIONS: dict[EventStatus, frozenset[EventStatus]] = {
     EventStatus.draft: frozenset({EventStatus.open}),
     EventStatus.open: frozenset({EventStatus.active, EventStatus.draft}),
@@ -23,6 +23,8 @@ PUBLIC_STATUSES = (EventStatus.open, EventStatus.active, EventStatus.judging,
                    EventStatus.complete)
 REGISTRATION_STATUSES = (EventStatus.open, EventStatus.active)
 ENTRY_STATUSES = (EventStatus.open, EventStatus.active)
+# Registrants a teammate may ask: looking for a team, or in one open to more.
+SEEKING = (TeamPreference.looking_for_team, TeamPreference.has_team_open)
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 NAME_MAX, SLUG_MAX, DESCRIPTION_MAX = 100, 100, 5000

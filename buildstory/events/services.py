@@ -1,7 +1,7 @@
-"""Event lifecycle and registration (domain.md §5). Admin changes write one audit row each.
+"""Event lifecycle and registration (docs/rules.md "Events"). Admin changes write one audit row each.
 
 Services take a session and explicit arguments, flush (never commit) and raise the
-errors of ``buildstory.errors`` with the exact messages of domain.md.
+errors of ``buildstory.errors`` with the exact messages of docs/rules.md "Events".
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.models import PrizeDraw
+from ..draws.models import PrizeDraw
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -89,7 +89,7 @@ def _locked(session, event: Event) -> Event:
 
 
 def transition_status(session, actor, event: Event, target: EventStatus) -> None:
-    """Move the event to ``target``; raise Conflict for a move domain.md §5 does not allow."""
+    """Move the event to ``target``; raise Conflict for a move docs/rules.md "Events" does not allow."""
     event = _locked(session, event)
     current, target = EventStatus(event.status), EventStatus(target)
     if message := rules.transition_error(current, target):

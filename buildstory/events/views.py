@@ -1,17 +1,17 @@
 """Public event pages, the calendar file, and registering / withdrawing (signed-in)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, g, request, url_for
 from werkzeug.routing import BuildError
 
 from .. import cache, markdown
+from ..clock import utcnow
 from ..db import db
 from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
-from ..errors import Conflict, ValidationFailed
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import login_required
+from ..web.refusals import refusal
 from ..web.urls import link_for
 from . import access, forms, ics, queries, rules, services
 
@@ -21,15 +21,6 @@ SHOW_BLOCKS = {"registration": "registration_panel", "event-projects": "projects
 NOTICES = {"registered": "You're registered. See you there!",
            "updated": "Registration updated",
            "withdrawn": "You have withdrawn from this event"}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _page() -> int:
-    page = request.args.get("page", type=int) or 1
-    return min(max(page, 1), 10_000)
 
 
 @bp.app_template_global()
@@ -63,7 +54,7 @@ def _cached_participant_counts(session, event_ids) -> dict:
 def index():
     """Live / Upcoming / Past events; drafts too (badged) for admins."""
     listing = queries.event_listing(db.session, include_drafts=access.can_view_drafts(g.role),
-                                    past_page=_page(), counts=_cached_participant_counts)
+                                    past_page=page_arg(), counts=_cached_participant_counts)
     return htmx.page("events/index.html", {"past-events": "past_events"}, listing=listing,
                      can_manage=access.can_manage_events(g.role))
 
@@ -101,7 +92,7 @@ def _page_context(event, page: int = 1, **panel) -> dict:
 def show(slug):
     """The event page: dates, status, countdown, registration panel, counts, projects."""
     event = _load(slug)
-    return htmx.page("events/show.html", SHOW_BLOCKS, **_page_context(event, _page()))
+    return htmx.page("events/show.html", SHOW_BLOCKS, **_page_context(event, page_arg()))
 
 
 @bp.get("/events/<slug>.ics")
@@ -131,15 +122,12 @@ def register(slug):
     event = queries.event_by_slug_or_404(db.session, slug)
     values = forms.registration_values(request.form)
     before = queries.registration_for(db.session, event, g.profile)
-    try:
+    with refusal() as refused:
         services.register(db.session, event, g.profile, now=utcnow(),
                           **forms.registration(values))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _panel_answer(event, 422, values=values, errors=exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        return _panel_answer(event, exc.status, values=values, message=exc.message)
+    if refused:
+        return _panel_answer(event, refused.status, values=values, errors=refused.errors,
+                             message=refused.message)
     db.session.commit()
     cache.invalidate("event_stats", event.id)  # the registrant sees the counts change
     if not htmx.is_htmx():
@@ -152,20 +140,14 @@ def register(slug):
 def withdraw(slug):
     """Withdraw while registration is open; the builder's projects leave the event too."""
     event = queries.event_by_slug_or_404(db.session, slug)
-    try:
+    with refusal() as refused:
         forms.confirmed(request.form)
         services.withdraw(db.session, event, g.profile, now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _panel_answer(event, 422, errors=exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        return _panel_answer(event, exc.status, message=exc.message)
+    if refused:
+        return _panel_answer(event, refused.status, errors=refused.errors,
+                             message=refused.message)
     db.session.commit()
     cache.invalidate("event_stats", event.id)  # the registrant sees the counts change
     if not htmx.is_htmx():
         return htmx.redirect(url_for("events.show", slug=event.slug) + "#registration")
     return _panel_answer(event, notice=NOTICES["withdrawn"])
-
-
-from . import onboarding_views  # noqa: E402,F401  (/onboarding, on this blueprint)

@@ -11,12 +11,14 @@ class ClerkTokenInvalid(Exception):
 
 
 def verify_clerk_token(token: str, *, key: str, authorized_parties: list[str],
-                       now: datetime, leeway: int = 5) -> dict:
+                       now: datetime, leeway: int = 5, issuer: str = "") -> dict:
     """Return the verified claims or raise ClerkTokenInvalid.
 
     Only RS256 is accepted (so ``alg: none`` and HS-signed tokens — e.g. signed with the
     public key as an HMAC secret — fail); ``exp`` and ``nbf`` are required and checked
-    against ``now``; ``azp`` must be one of ``authorized_parties`` when any are configured.
+    against ``now``; ``azp`` must be one of ``authorized_parties`` when any are configured;
+    ``iss`` must be ``issuer`` (the Clerk instance's Frontend API URL) when one is given —
+    the app refuses to start in Clerk mode without both.
     """
     if not key:
         raise ClerkTokenInvalid("CLERK_JWT_KEY is not configured")
@@ -37,6 +39,8 @@ def verify_clerk_token(token: str, *, key: str, authorized_parties: list[str],
         raise ClerkTokenInvalid("not yet valid")
     if authorized_parties and claims.get("azp") not in authorized_parties:
         raise ClerkTokenInvalid("unauthorized party")
+    if issuer and str(claims.get("iss", "")).rstrip("/") != issuer.rstrip("/"):
+        raise ClerkTokenInvalid("wrong issuer")
     return claims
 
 

@@ -2,7 +2,7 @@
 
 Identity ids are text (``user_…``), the same value as ``profiles.clerk_id``. There are
 no foreign keys to profiles: an account exists before ``ensure_profile`` creates its
-profile, and deleting a user removes these rows explicitly (domain.md §4).
+profile, and deleting a user removes these rows explicitly (docs/rules.md "Moderation").
 """
 from __future__ import annotations
 
@@ -41,10 +41,6 @@ class UserSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     user_agent: Mapped[str | None] = mapped_column(Text)
-
-    def is_valid(self, now: datetime) -> bool:
-        """Return True while the session is neither revoked nor expired at ``now``."""
-        return self.revoked_at is None and self.expires_at > now
 
 
 class DeletedIdentity(db.Model):

@@ -1,9 +1,9 @@
-"""Accounts, sessions and just-in-time profiles (domain.md §2). No flask imports."""
+"""Accounts, sessions and just-in-time profiles (docs/rules.md "Accounts and sessions"). No flask imports."""
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
+from ..clock import utcnow  # noqa: F401  (re-exported: identity.services.utcnow)
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..profiles.models import Profile
 from ..profiles.rules import USERNAME_TAKEN, is_reserved, normalise_username, username_format_error
@@ -38,11 +39,6 @@ class IdentityDeleted(DomainError):
 
     status = 403
     message = "This account has been deleted"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def new_identity_id() -> str:
@@ -130,10 +126,12 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 
 def create_session(session, identity_id: str, *, user_agent: str | None, now: datetime,
-                   lifetime_days: int) -> UserSession:
-    """Return a new ``sessions`` row for the identity."""
+                   lifetime_days: int = 30, lifetime: timedelta | None = None) -> UserSession:
+    """Return a new ``sessions`` row for the identity, valid ``lifetime`` (else
+    ``lifetime_days``)."""
     row = UserSession(id=secrets.token_urlsafe(32), identity_id=identity_id, created_at=now,
-                      last_seen_at=now, expires_at=now + timedelta(days=lifetime_days),
+                      last_seen_at=now,
+                      expires_at=now + (lifetime or timedelta(days=lifetime_days)),
                       user_agent=(user_agent or "")[:200] or None)
     session.add(row)
     session.flush()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from limits import parse
 
 from ..db import db
 from ..errors import ValidationFailed
@@ -10,6 +11,7 @@ from ..mail import send_mail_later
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.limits import browser_key, email_key, failed, limiter, rate
+from ..web.refusals import refusal
 from ..web.safe_next import safe_next
 from . import forms, services, tokens
 from .models import Account
@@ -61,12 +63,11 @@ def sign_up():
         return render_template("identity/sign_up.html", values={}, errors={}, next=next_url,
                                given_next=safe_next(request.values.get("next"), ""))
     values = forms.sign_up(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         profile = services.sign_up(db.session, hasher=hasher(), now=services.utcnow(), **values)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, 422,
-                         values=values, errors=exc.errors, next=next_url,
+    if refused:
+        return htmx.page("identity/sign_up.html", {"sign-up-form": "form"}, refused.status,
+                         values=values, errors=refused.errors, next=next_url,
                          given_next=safe_next(request.values.get("next"), ""))
     return _start_session(profile.clerk_id, next_url)
 
@@ -97,7 +98,9 @@ def sign_out():
         services.revoke_session(db.session, g.user_session.id, now=services.utcnow())
         db.session.commit()
     response = htmx.redirect(url_for("pages.home"))
-    response.delete_cookie(current_app.config["SESSION_COOKIE_NAME"])
+    cfg = current_app.config
+    response.delete_cookie(cfg["SESSION_COOKIE_NAME"], secure=cfg["SESSION_COOKIE_SECURE"],
+                           samesite="Lax")
     response.delete_cookie("__session")
     return response
 
@@ -135,7 +138,19 @@ def reset_password(token):
         return render_template("identity/reset_password.html", token=token,
                                errors=exc.errors), 422
     db.session.commit()
+    _unlock_sign_in(account.email)
     return _start_session(account.id, url_for("pages.dashboard"))
+
+
+def _unlock_sign_in(email: str) -> None:
+    """A password reset proves the owner holds the mailbox: clear the per-email sign-in
+    lock, so someone hammering a known email cannot keep its owner out (the reset link
+    signs them in, and signing in elsewhere works again at once)."""
+    try:
+        item = parse(current_app.config["RATE_SIGNIN_EMAIL"])
+        limiter.limiter.clear(item, "email:" + email.strip().lower()[:320], "identity.sign_in")
+    except Exception:  # a shared store that is away: the lock then simply runs out
+        current_app.logger.warning("could not clear the sign-in lock", exc_info=True)
 
 
 @bp.route("/settings/account", methods=["GET", "POST"])
@@ -147,14 +162,13 @@ def account():
         abort(404)
     if request.method == "GET":
         return render_template("identity/account.html", account=acct, errors={}, saved=False)
-    try:
+    with refusal(ValidationFailed) as refused:
         services.change_password(db.session, acct, current=request.form.get("current_password", ""),
                                  new=request.form.get("new_password", ""), hasher=hasher(),
                                  now=services.utcnow(), keep_sid=g.user_session.id)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return htmx.page("identity/account.html", {"password-form": "form"}, 422,
-                         account=acct, errors=exc.errors, saved=False)
+    if refused:
+        return htmx.page("identity/account.html", {"password-form": "form"}, refused.status,
+                         account=acct, errors=refused.errors, saved=False)
     db.session.commit()
     return htmx.page("identity/account.html", {"password-form": "form"},
                      account=acct, errors={}, saved=True)

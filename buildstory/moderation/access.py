@@ -1,4 +1,4 @@
-"""Who may moderate whom (domain.md §4): refusals for services, button lists for templates.
+"""Who may moderate whom (docs/rules.md "Moderation"): refusals for services, button lists for templates.
 
 The ``require_*`` functions raise ``Forbidden`` with the exact message of the §4 table;
 services call them before looking at state (already hidden, not banned, …), so a person
@@ -115,7 +115,3 @@ def project_actions(viewer, project, admin_ids) -> dict[str, bool]:
         return {"any": False, "hide": False, "unhide": False}
     return {"any": True, "hide": not project.is_hidden, "unhide": project.is_hidden}
 
-
-def can_manage_users(viewer, admin_ids) -> bool:
-    """True when ``viewer`` may change roles, delete users and read the audit log."""
-    return is_admin(viewer, admin_ids)

@@ -1,4 +1,4 @@
-"""Moderation and role changes (domain.md §4). Every change writes one audit row.
+"""Moderation and role changes (docs/rules.md "Moderation"). Every change writes one audit row.
 
 Each service locks the target's row (``lock_row``: moderators acting on one builder at
 the same instant queue, and the later one sees "User is already banned" instead of

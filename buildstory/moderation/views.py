@@ -10,20 +10,21 @@ carries a confirmation checkbox and the answer is a 303 back to the page it came
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from .. import cache
+from ..clock import utcnow
 from ..db import db
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..errors import DomainError, NotFound
 from ..profiles.models import Profile
 from ..projects.models import Project
 from ..web import htmx
-from ..web.auth import role_required
+from ..web.auth import admin_ids, role_required
 from ..web.csrf import csrf_token
+from ..web.refusals import refusal
 from ..web.urls import link_for
 from ..web.safe_next import safe_next
 from . import access, services
@@ -31,16 +32,6 @@ from . import access, services
 bp = Blueprint("moderation", __name__)
 TEMPLATE = "moderation/confirm.html"
 CONFIRM_REQUIRED = "Tick the box to confirm"
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
-
-
-def admin_ids():
-    """Return the configured super-admin identity ids."""
-    return current_app.config["ADMIN_USER_IDS"]
 
 
 @bp.app_template_global()
@@ -101,16 +92,9 @@ def moderation_panel_view(profile, next=None, errors=None, values=None) -> Panel
         ban_url=link_for("moderation.ban_profile", profile_id=profile.id) if acts["ban"] else None,
         ban_question=f"Ban {who}? They are signed out of everything at their next click.",
         none_apply=not (acts["hide"] or acts["unhide"] or acts["ban"] or acts["unban"]),
-        csrf_token=csrf_token(), next=next, noscript=not htmx_request(),
+        csrf_token=csrf_token(), next=next, noscript=not htmx.is_htmx(boosted=True),
         reason=values.get("reason", ""), reason_error=errors.get("reason"),
         ban_open=bool(errors or values.get("reason")))
-
-
-@bp.app_template_global()
-def htmx_request() -> bool:
-    """Template global: True for any htmx request (its HTML is parsed without scripting,
-    so ``<noscript>`` fallbacks must not be sent)."""
-    return request.headers.get("HX-Request") == "true"
 
 
 def _context(kind: str, obj, **extra) -> dict:
@@ -149,22 +133,21 @@ def _confirm_page(kind: str, obj, status: int, **extra):
 
 def _act(kind: str, obj, action, done: str):
     """Run ``action`` after the confirmation; answer the htmx or the plain-form way."""
-    is_hx = htmx_request()
+    is_hx = htmx.is_htmx(boosted=True)
     if not is_hx and request.form.get("confirm") != "yes":
         return _confirm_page(kind, obj, 422, confirm_error=CONFIRM_REQUIRED,
                              values=request.form)
-    try:
+    with refusal(DomainError) as refused:
         action()
-    except ValidationFailed as exc:
-        db.session.rollback()
+    if refused.invalid:
         if is_hx:
-            return _panel(kind, obj, exc.status, errors=exc.errors, values=request.form)
-        return _confirm_page(kind, obj, exc.status, errors=exc.errors, values=request.form)
-    except DomainError as exc:
-        db.session.rollback()
-        if not is_hx or isinstance(exc, NotFound):  # a target deleted meanwhile has no panel
-            raise
-        return _panel(kind, obj, exc.status, error=exc.message, focus=True)
+            return _panel(kind, obj, refused.status, errors=refused.errors, values=request.form)
+        return _confirm_page(kind, obj, refused.status, errors=refused.errors,
+                             values=request.form)
+    if refused:
+        if not is_hx or isinstance(refused.error, NotFound):  # a deleted target has no panel
+            raise refused.error
+        return _panel(kind, obj, refused.status, error=refused.message, focus=True)
     back = _back_url(kind, obj)
     db.session.commit()
     cache.invalidate("admin_user_counts")  # the tabs' counts change (buildstory/cache.py)

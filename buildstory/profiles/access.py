@@ -1,4 +1,4 @@
-"""Who sees which profiles (domain.md §3 "Visibility")."""
+"""Who sees which profiles (docs/rules.md "Moderation")."""
 from __future__ import annotations
 
 from ..enums import UserRole

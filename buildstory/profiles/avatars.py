@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from functools import lru_cache
 
@@ -30,11 +31,6 @@ def initials(name: str | None) -> str:
     return letters.upper()
 
 
-def initials_colour(profile) -> str:
-    """Return a stable background colour for the initials avatar."""
-    return _colour(profile.id)
-
-
 def _colour(profile_id) -> str:
     digest = hashlib.sha256(str(profile_id).encode()).digest()
     return PALETTE[digest[0] % len(PALETTE)]
@@ -60,48 +56,92 @@ def _initials_svg(profile_id, name, size):
         f'{escape(initials(name))}</text></svg>')
 
 
-# --- Image processing for uploads (domain.md §3 "Avatar") ---------------------------------
+# --- Image processing for uploads (docs/rules.md "Profiles") ---------------------------------
 
 SIZE = 256
 CONTENT_TYPE = "image/webp"
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 NOT_AN_IMAGE = "Upload a JPEG, PNG, WebP or GIF image"
-# A 5 MB file can still declare billions of pixels (a decompression bomb). Real photos
-# stay well under this; anything larger is refused before it is decoded.
-MAX_PIXELS = 50_000_000
+# A 5 MB file can still declare a huge picture (a decompression bomb: a 90 KB WebP of
+# 7070×7070 pixels decodes to about 1 GB). The size is read from the header and anything
+# larger than this is refused before a single pixel is decoded.
+MAX_SIDE = 4096
+MAX_PIXELS = 16_000_000
+TOO_LARGE = "Image must be at most 4096×4096 pixels (16 megapixels)"
 MAX_STORED_BYTES = 64 * 1024
 QUALITIES = (82, 70, 55, 40, 25)
+# One image at a time per process: a few concurrent uploads of the largest allowed
+# images would otherwise add up their decoded sizes.
+_PROCESSING = threading.Lock()
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def process_image(data: bytes) -> bytes:
     """Return the upload as a 256×256 centre-cropped WebP without metadata.
 
-    Raises ValidationFailed("Upload a JPEG, PNG, WebP or GIF image") for anything that is
-    not a decodable image of those formats, or declares more than MAX_PIXELS pixels.
+    Raises ValidationFailed("Image must be at most 4096×4096 pixels (16 megapixels)")
+    for larger images, judged from the header alone, and ValidationFailed("Upload a JPEG,
+    PNG, WebP or GIF image") for anything that is not a decodable image of those formats.
     """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            square = _square(data)
-    except (UnidentifiedImageError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, OSError, ValueError, SyntaxError, EOFError,
-            MemoryError, IndexError, TypeError, KeyError):
-        # Pillow's decoders signal corrupt input with any of these.
-        raise ValidationFailed({"avatar": NOT_AN_IMAGE}) from None
-    return _encode(square)
+    with _PROCESSING:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                square = _square(data)
+        except (_TooLarge, Image.DecompressionBombError, Image.DecompressionBombWarning):
+            # Pillow's own check fires first for the most extreme sizes.
+            raise ValidationFailed({"avatar": TOO_LARGE}) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
+                MemoryError, IndexError, TypeError, KeyError):
+            # Pillow's decoders signal corrupt input with any of these.
+            raise ValidationFailed({"avatar": NOT_AN_IMAGE}) from None
+        return _encode(square)
 
 
 def _square(data: bytes) -> Image.Image:
+    """Decode as little as possible: header check, JPEG's reduced-scale decoding, EXIF
+    rotation in place, then crop and shrink early without a full-size copy."""
     with Image.open(io.BytesIO(data), formats=FORMATS) as img:
-        if img.width * img.height > MAX_PIXELS or img.width < 1 or img.height < 1:
-            raise ValueError("too many pixels")
+        width, height = img.size
+        if width < 1 or height < 1:
+            raise ValueError("empty image")
+        if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+            raise _TooLarge()
         img.draft("RGB", (SIZE * 2, SIZE * 2))  # JPEG: decode at a reduced scale
         img.seek(0)  # the first frame of an animation
         img.load()
-        img = ImageOps.exif_transpose(img)  # phones store rotation in EXIF
+        ImageOps.exif_transpose(img, in_place=True)  # phones store rotation in EXIF
         has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
-        img = img.convert("RGBA" if has_alpha else "RGB")
-        return ImageOps.fit(img, (SIZE, SIZE), Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+        mode = "RGBA" if has_alpha else "RGB"
+        width, height = img.size
+        side = min(width, height)
+        left, top = (width - side) // 2, (height - side) // 2
+        square = _shrink(img, (left, top, left + side, top + side), mode)
+        return square.resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+
+
+def _shrink(img: Image.Image, box: tuple, mode: str) -> Image.Image:
+    """Return the ``box`` square of ``img`` in ``mode``, box-reduced to about 2×SIZE.
+
+    Done in horizontal strips: Pillow's own ``reduce``/``resize``/``convert`` of an RGBA
+    or palette image would first make a full-size copy (premultiplied alpha, or the mode
+    conversion), doubling the memory a large upload costs.
+    """
+    left, top, right, bottom = box
+    side = right - left
+    factor = max(1, side // (SIZE * 2))
+    if factor == 1:
+        return img.crop(box).convert(mode)
+    band = factor * 64
+    reduced = -(-side // factor)
+    out = Image.new(mode, (reduced, reduced))
+    for y in range(top, bottom, band):
+        strip = img.crop((left, y, right, min(y + band, bottom)))
+        out.paste(strip.convert(mode).reduce(factor), (0, (y - top) // factor))
+    return out
 
 
 def _encode(img: Image.Image) -> bytes:

@@ -70,11 +70,6 @@ def country(code: str | None) -> Country | None:
     return _countries().get((code or "").strip().upper())
 
 
-def is_country(code: str | None) -> bool:
-    """True for a known ISO 3166-1 alpha-2 code (any case)."""
-    return country(code) is not None
-
-
 def regions(country_code: str | None) -> tuple[Region, ...]:
     """Return the ISO 3166-2 subdivisions of a country sorted by name (empty when unknown)."""
     code = (country_code or "").strip().upper()

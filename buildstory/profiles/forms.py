@@ -1,4 +1,4 @@
-"""Parsing of the settings form and the field rules of domain.md §3.
+"""Parsing of the settings form and the field rules of docs/rules.md "Profiles".
 
 Each ``clean_*`` function takes what a person typed and returns ``(value, error)``: the
 normalised value to store (None for an empty field) or the exact message to show by the
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..enums import ExperienceLevel
 
-# Field name → label (routes.md); error messages and the error summary use these.
+# Field name → label (the form's field names); error messages and the error summary use these.
 LABELS = {
     "display_name": "Display name", "username": "Username", "bio": "Bio",
     "country": "Country", "region": "Region", "experience_level": "Experience level",
@@ -58,7 +58,7 @@ def profile_values(profile) -> dict:
 
 
 def too_long(name: str, limit: int) -> str:
-    """Return the over-long message of domain.md §9 for a field."""
+    """Return the over-long message of docs/rules.md "Refusals and status codes" for a field."""
     return f"{LABELS[name]} must be at most {limit} characters"
 
 

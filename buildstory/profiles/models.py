@@ -1,4 +1,4 @@
-"""Profiles and their avatars (domain.md §1 and §3)."""
+"""Profiles and their avatars (docs/rules.md "Data" and "Profiles")."""
 from __future__ import annotations
 
 import unicodedata

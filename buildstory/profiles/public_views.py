@@ -12,6 +12,7 @@ from .. import cache, markdown
 from ..db import db
 from ..enums import EXPERIENCE_LEVEL_LABELS, ExperienceLevel
 from ..web import htmx
+from ..web.args import page_arg
 from . import access, countries, queries
 from .rules import username_format_error
 from .views import bp
@@ -98,10 +99,7 @@ def directory_filters(args) -> queries.DirectoryFilters:
     except ValueError:
         experience = None
     country = countries.country(args.get("country"))
-    try:
-        page = min(max(int(args.get("page", "1")), 1), MAX_PAGE)
-    except ValueError:
-        page = 1
+    page = page_arg(maximum=MAX_PAGE, args=args)
     return queries.DirectoryFilters(
         q=_printable(args.get("q"))[:100], experience=experience,
         country=country.code if country else None,

@@ -1,10 +1,18 @@
-"""Profile reads: the one visibility filter and the username availability check."""
+"""Profile reads: the one visibility filter, the username check, public profiles and the
+member directory."""
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import Select, bindparam, exists, literal, select, union_all
 
+from ..enums import ExperienceLevel, UserRole
+from ..events.models import Event, EventRegistration
+from ..events.rules import PUBLIC_STATUSES, SEEKING
 from .models import ModerationState, Profile
 from .rules import is_reserved, normalise_username, username_format_error
 
@@ -71,17 +79,7 @@ def invitable_builders(session, q: str | None, *, exclude_ids=(), limit: int = 5
     return list(session.scalars(stmt))
 
 
-# --- Public profile and member directory (appended by the public-profiles work) ----------
-
-from dataclasses import dataclass, replace  # noqa: E402
-
-from typing import NamedTuple  # noqa: E402
-
-from sqlalchemy import Select, literal, union_all  # noqa: E402
-import uuid  # noqa: E402
-from datetime import datetime  # noqa: E402
-
-from ..enums import ExperienceLevel, UserRole  # noqa: E402
+# --- Public profile and member directory ------------------------------------------------
 
 DIRECTORY_PAGE_SIZE = 24
 LIKE_ESCAPE = "\\"
@@ -227,11 +225,22 @@ def _matching(shape: tuple) -> Select:
     if country:
         stmt = stmt.where(Profile.country == bindparam("country"))
     if event:
-        from ..events.queries import registrants_of_slug  # events imports this module
         stmt = stmt.where(Profile.id.in_(registrants_of_slug(bindparam("event"), seeking)))
     column = Profile.username if mode == "prefix" else Profile.search_text
     for i in range(n_patterns):
         stmt = stmt.where(column.like(bindparam(f"p{i}"), escape=LIKE_ESCAPE))
+    return stmt
+
+
+def registrants_of_slug(slug, seeking: bool = False):
+    """Return a SELECT of profile ids registered for the public event ``slug`` (the
+    directory's Event filter); with ``seeking`` only those looking for a team or with a
+    team open to more."""
+    stmt = (select(EventRegistration.profile_id)
+            .join(Event, Event.id == EventRegistration.event_id)
+            .where(Event.slug == slug, Event.status.in_(PUBLIC_STATUSES)))
+    if seeking:
+        stmt = stmt.where(EventRegistration.team_preference.in_(SEEKING))
     return stmt
 
 

@@ -1,4 +1,4 @@
-"""Username rules: one function serves the live check and every submit (domain.md §3)."""
+"""Username rules: one function serves the live check and every submit (docs/rules.md "Profiles")."""
 from __future__ import annotations
 
 import re

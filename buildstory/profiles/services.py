@@ -1,4 +1,4 @@
-"""Profile writes: the settings form and avatars (domain.md §3). No flask imports."""
+"""Profile writes: the settings form and avatars (docs/rules.md "Profiles"). No flask imports."""
 from __future__ import annotations
 
 import hashlib

@@ -7,14 +7,18 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, request
 from ..db import db
 from ..enums import EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS
 from ..errors import ValidationFailed
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.errors import error_response
-from ..web.limits import browser_key, limiter, rate
-from . import countries, forms, queries, services
+from ..web.limits import account_key, browser_key, limiter, rate
+from ..web.refusals import refusal
+from . import avatars, countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
+# The avatar markup every page shows (the header, cards, lists).
+for _helper in (avatars.avatar_url, avatars.initials, avatars.avatar_markup):
+    bp.add_app_template_global(_helper)
 
 SETTINGS = "profiles/settings.html"
 SETTINGS_BLOCKS = {"settings-form": "form", "avatar-panel": "avatar_panel",
@@ -57,11 +61,10 @@ def settings():
                               saved=request.args.get("saved") == "1",
                               avatar_note=AVATAR_NOTES.get(request.args.get("avatar", "")))
     values = forms.settings_values(request.form)
-    try:
+    with refusal(ValidationFailed) as refused:
         services.update_profile(db.session, g.profile, values, now=utcnow())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _settings_page(values, exc.errors, 422)
+    if refused:
+        return _settings_page(values, refused.errors, refused.status)
     db.session.commit()
     if htmx.is_htmx():
         return _settings_page(forms.profile_values(g.profile), {}, saved=True)
@@ -101,21 +104,21 @@ def _avatar_done(note: str):
 
 @bp.post("/settings/avatar")
 @login_required
+@limiter.limit(rate("RATE_AVATAR_ACCOUNT"), key_func=account_key)
 def upload_avatar():
     """Store an uploaded avatar (≤ 5 MB; 413 beyond, 422 for anything not an image)."""
     upload = request.files.get("avatar")
     data = upload.stream.read(services.AVATAR_MAX_BYTES + 1) if upload else b""
-    try:
+    with refusal(services.ImageTooLarge, ValidationFailed) as refused:
         services.set_avatar(db.session, g.profile, data, now=utcnow())
-    except services.ImageTooLarge as exc:
-        db.session.rollback()
-        if htmx.is_htmx():  # domain.md §9: non-422 answers go to the message area
-            return error_response(413, exc.message)
-        return _settings_page(forms.profile_values(g.profile), {}, 413, avatar_error=exc.message)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _settings_page(forms.profile_values(g.profile), {}, 422,
-                              avatar_error=exc.errors["avatar"])
+    if refused.invalid:
+        return _settings_page(forms.profile_values(g.profile), {}, refused.status,
+                              avatar_error=refused.errors["avatar"])
+    if refused:  # too large: htmx answers other than 422 go to the message area
+        if htmx.is_htmx():
+            return error_response(refused.status, refused.message)
+        return _settings_page(forms.profile_values(g.profile), {}, refused.status,
+                              avatar_error=refused.message)
     db.session.commit()
     return _avatar_done("saved")
 
@@ -147,7 +150,3 @@ def avatar(profile_id, digest):
     response.headers["Cache-Control"] = IMMUTABLE if is_visible else "private, max-age=3600"
     response.set_etag(digest)
     return response
-
-
-# Public profile and member directory routes live in their own module on this blueprint.
-from . import public_views  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Who may see and change a project (domain.md §3 "Visibility", §6).
+"""Who may see and change a project (docs/rules.md "Moderation", §6).
 
 Functions take the project, the viewer (a Profile or None) and the viewer's effective
 role; membership comes from ``project.members`` (load it with the project).

@@ -1,4 +1,4 @@
-"""Parsing of the project form and its field rules (domain.md §6).
+"""Parsing of the project form and its field rules (docs/rules.md "Projects").
 
 ``project_values`` reads what a person typed; ``clean`` turns those values into what is
 stored, with the exact message for every bad field, so a submit reports all at once.
@@ -11,7 +11,7 @@ from ..profiles.forms import URL_MAX, clean_url
 from ..profiles.forms import too_long as _profile_too_long
 from .rules import normalise_slug, slug_format_error, suggest_slug
 
-# Field name → label (routes.md); messages and the error summary use these.
+# Field name → label (the form's field names); messages and the error summary use these.
 LABELS = {
     "name": "Name", "slug": "Project URL", "description": "Description",
     "starting_point": "Starting point", "goal_text": "Goal",
@@ -29,7 +29,7 @@ STARTING_POINT_UNKNOWN = "Choose a starting point from the list"
 
 
 def too_long(name: str, limit: int) -> str:
-    """Return the over-long message of domain.md §9 for a project field."""
+    """Return the over-long message of docs/rules.md "Refusals and status codes" for a project field."""
     return f"{LABELS[name]} must be at most {limit} characters"
 
 

@@ -1,4 +1,4 @@
-"""Projects, their event entries and their team history (domain.md §1, §6, §7)."""
+"""Projects, their event entries and their team history (docs/rules.md "Data" and "Projects" and "Teams")."""
 from __future__ import annotations
 
 import uuid
@@ -16,7 +16,6 @@ from buildstory.enums import (ProjectEventKind, StartingPoint, project_event_kin
 if TYPE_CHECKING:
     from buildstory.events.models import Event
     from buildstory.profiles.models import Profile
-    from buildstory.teams.models import ProjectMember
 
 
 class Project(db.Model):
@@ -59,7 +58,8 @@ class Project(db.Model):
 
     owner: Mapped[Profile] = relationship()
     # passive_deletes: the database removes members, the ORM does not load them first.
-    members: Mapped[list[ProjectMember]] = relationship(
+    # Named, not imported: teams.models imports this module (SQLAlchemy resolves the name).
+    members: Mapped[list["ProjectMember"]] = relationship(  # noqa: F821
         back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
         order_by="ProjectMember.joined_at")
 

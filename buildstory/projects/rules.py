@@ -1,4 +1,4 @@
-"""Project URL (slug) rules: one format rule serves the live check and every submit (domain.md §6)."""
+"""Project URL (slug) rules: one format rule serves the live check and every submit (docs/rules.md "Projects")."""
 from __future__ import annotations
 
 import re

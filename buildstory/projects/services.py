@@ -1,7 +1,7 @@
-"""Project rules and writes: create, edit, delete, enter in events (domain.md §6).
+"""Project rules and writes: create, edit, delete, enter in events (docs/rules.md "Projects").
 
 Services take a session, flush and never commit; they raise ``buildstory.errors`` with
-the exact messages of domain.md. The database's unique indexes are the last word on
+the exact messages of docs/rules.md "Projects". The database's unique indexes are the last word on
 slugs and entries: a lost race becomes the same message as the check before it.
 """
 from __future__ import annotations

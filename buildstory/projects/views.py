@@ -8,10 +8,12 @@ from ..db import db
 from ..enums import STARTING_POINT_LABELS, EventStatus
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event
-from ..identity.services import utcnow
+from ..clock import utcnow
 from ..markdown import meta_description
 from ..web import htmx
+from ..web.args import page_arg
 from ..web.auth import login_required
+from ..web.refusals import refusal
 from ..web.urls import link_for
 from ..teams import queries as team_queries
 from . import access, forms, queries, services
@@ -39,12 +41,6 @@ def event_url(event) -> str:
     return link_for("events.show", slug=event.slug)
 
 
-def _int_arg(name: str) -> int:
-    """Return a positive page number from the query string (1 when missing or bad)."""
-    raw = request.args.get(name, "")
-    return min(int(raw), 10_000) if raw.isdigit() and int(raw) > 0 else 1
-
-
 def _helpers() -> dict:
     return {"profile_url": profile_url, "event_url": event_url, "excerpt": meta_description,
             "starting_points": STARTING_POINT_LABELS}
@@ -69,7 +65,7 @@ def _require_owner(project) -> None:
 def index():
     """Every visible project, newest first (signed-in builders see their own first)."""
     q = " ".join(request.args.get("q", "").split())[:100]
-    page = _int_arg("page")
+    page = page_arg("page")
     projects, has_more = queries.list_projects(
         db.session, q=q, page=page, include_hidden=access.is_moderator(g.role))
     yours = queries.projects_of(db.session, g.profile, q=q) if g.profile and page == 1 else []
@@ -79,7 +75,7 @@ def index():
 
 # --- Project page -----------------------------------------------------------------------
 
-def _page_context(project, **extra) -> dict:
+def page_context(project, **extra) -> dict:
     """Return everything the project page and its blocks show to this viewer."""
     viewer, role = g.profile, g.role
     on_team = access.is_on_team(project, viewer)
@@ -88,7 +84,7 @@ def _page_context(project, **extra) -> dict:
                if access.sees_hidden_members(project, viewer, role)
                or (m.profile.hidden_at is None and m.profile.banned_at is None)]
     entered, enterable = queries.events_panel(db.session, project, viewer if on_team else None)
-    history, history_more, history_page = [], False, _int_arg("history_page")
+    history, history_more, history_page = [], False, page_arg("history_page")
     if is_owner:
         history, history_more = queries.history(db.session, project, history_page)
     if "team" not in extra:  # the team section's own data (teams feature)
@@ -107,13 +103,13 @@ def _page_context(project, **extra) -> dict:
 def show(slug):
     """The project page: description, goal, links, team, events, and the owner's history."""
     project = _project_or_404(slug)
-    return htmx.page("projects/show.html", PAGE_BLOCKS, **_page_context(project))
+    return htmx.page("projects/show.html", PAGE_BLOCKS, **page_context(project))
 
 
 def _events_answer(project, status: int = 200, **extra):
     """Answer an entry action: the events block for htmx, the page (or 303) otherwise."""
     if htmx.is_htmx() or status != 200:
-        ctx = _page_context(project, **extra)
+        ctx = page_context(project, **extra)
         if htmx.is_htmx():
             return htmx.fragments(("projects/show.html", "events_section", ctx), status=status)
         return htmx.page("projects/show.html", None, status, **ctx)
@@ -133,11 +129,10 @@ def enter_event(slug):
     if event is None or event.status == EventStatus.draft:
         return _events_answer(project, 422,
                               event_field_error=EVENT_UNKNOWN if raw else EVENT_REQUIRED)
-    try:
+    with refusal(Conflict) as refused:
         services.enter_event(db.session, project, event, g.profile, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
-        return _events_answer(project, exc.status, events_error=exc.message)
+    if refused:
+        return _events_answer(project, refused.status, events_error=refused.message)
     db.session.commit()
     return _events_answer(project)
 
@@ -150,11 +145,10 @@ def leave_event(slug, event_slug):
     event = db.session.scalar(select(Event).where(Event.slug == event_slug))
     if event is None:
         abort(404)
-    try:
+    with refusal(Conflict) as refused:
         services.leave_event(db.session, project, event, g.profile, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
-        return _events_answer(project, exc.status, events_error=exc.message)
+    if refused:
+        return _events_answer(project, refused.status, events_error=refused.message)
     db.session.commit()
     return _events_answer(project)
 

@@ -1,15 +1,16 @@
-"""/admin/streams: follow and unfollow Twitch categories (admins; on applications_admin)."""
+"""/admin/streams: follow and unfollow Twitch categories (admins; mounted under /admin)."""
 from __future__ import annotations
 
-from flask import g, request, url_for
+from flask import Blueprint, g, request, url_for
 
-from ..applications.admin_views import bp
 from ..db import db
 from ..errors import ValidationFailed
 from ..web import htmx
 from ..web.auth import role_required
+from ..web.refusals import refusal
 from . import queries, services
 
+bp = Blueprint("streams_admin", __name__)
 BLOCKS = {"streams-main": "streams_main"}
 CONFIRM_REMOVE = "Tick the box to confirm"
 
@@ -27,11 +28,10 @@ def streams():
     if request.method == "GET":
         return _render()
     values = {k: (request.form.get(k) or "")[:3000] for k in ("twitch_id", "name", "box_art_url")}
-    try:
+    with refusal(ValidationFailed) as refused:
         services.add_category(db.session, g.profile, values)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _render(422, values, exc.errors)
+    if refused:
+        return _render(refused.status, values, refused.errors)
     db.session.commit()
     if htmx.is_htmx():
         return _render(added=True)

@@ -5,7 +5,7 @@ import random
 
 from sqlalchemy import select
 
-from ..admin.models import TwitchCategory
+from .models import TwitchCategory
 from ..events.models import Event, EventRegistration
 from ..profiles.models import Profile
 from . import services

@@ -1,4 +1,4 @@
-"""Reads for the streams page and the followed Twitch categories (domain.md §8).
+"""Reads for the streams page and the followed Twitch categories (docs/rules.md "Applications, streams and draws").
 
 The public list is the featured event's registered, visible builders who have a Twitch
 URL. Their Twitch login is read from the URL (``https://www.twitch.tv/<login>``); a URL
@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..events.models import EventRegistration
 from ..profiles.models import Profile
 from ..profiles.queries import visible
-from ..admin.models import TwitchCategory
+from .models import TwitchCategory
 
 PER_PAGE = 50
 # Twitch logins are 1–25 letters, digits and underscores (4+ for new accounts).

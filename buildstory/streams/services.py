@@ -1,4 +1,4 @@
-"""Followed Twitch categories: add and remove, each audited (domain.md §4 and §8).
+"""Followed Twitch categories: add and remove, each audited (docs/rules.md "Moderation" and "Applications, streams and draws").
 
 A Twitch id is followed once (unique index; "This category is already followed"). The
 box-art URL is stored for reference only: pages never load third-party images.
@@ -10,7 +10,7 @@ import re
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from ..admin.models import TwitchCategory
+from .models import TwitchCategory
 from ..applications.forms import clean_text
 from ..audit import record
 from ..errors import ValidationFailed

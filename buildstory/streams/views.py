@@ -1,4 +1,4 @@
-"""The public /streams page (on the applications blueprint: the public, no-account pages).
+"""The public /streams page.
 
 Live status needs ``TWITCH_CLIENT_ID`` and ``TWITCH_CLIENT_SECRET``; without them, or
 while Twitch does not answer, the page lists the channels without it.
@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 
 from ..db import db
 from ..events.queries import featured_event
-from ..applications.views import bp
+from ..web.args import page_arg
 from . import queries
 from .twitch import DEFAULT_API_BASE, DEFAULT_AUTH_BASE, HelixClient, TwitchUnavailable
 
+bp = Blueprint("streams", __name__)
 log = logging.getLogger("buildstory.streams")
 
 OFF, OK, UNAVAILABLE = "off", "ok", "unavailable"
@@ -46,18 +47,13 @@ def live_now(categories, logins) -> tuple[str, dict]:
         return UNAVAILABLE, {}
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return min(max(int(value), 1), 10_000) if value.isdigit() else 1
-
-
 @bp.get("/streams")
-def streams():
+def index():
     """Participants' Twitch channels for the featured event, live ones first."""
     event = featured_event(db.session)
     categories = queries.followed_categories(db.session)
     ctx = {"event": event, "categories": categories, "rows": [], "has_next": False,
-           "page": _page(), "total": 0, "live": {}, "live_state": OFF}
+           "page": page_arg(), "total": 0, "live": {}, "live_state": OFF}
     if event is not None:
         ctx["total"], logins = queries.streamer_logins(db.session, event.id)
         ctx["live_state"], ctx["live"] = live_now(categories, logins)

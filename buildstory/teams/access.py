@@ -1,4 +1,4 @@
-"""Who may do what with a team (domain.md §7); views and templates ask here.
+"""Who may do what with a team (docs/rules.md "Teams"); views and templates ask here.
 
 The services enforce the same rules again under row locks; these answers decide what a
 page shows and which refusal a view gives before calling a service.

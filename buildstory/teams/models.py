@@ -1,4 +1,4 @@
-"""Team invites and project members (domain.md §1 and §7)."""
+"""Team invites and project members (docs/rules.md "Data" and "Teams")."""
 from __future__ import annotations
 
 import uuid

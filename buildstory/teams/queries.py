@@ -16,9 +16,10 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from ..enums import InviteStatus, InviteType
 from ..errors import NotFound
 from ..profiles.models import Profile
-from ..profiles.queries import invitable_builders, visible
+from ..profiles.queries import invitable_builders
 from ..projects import access as project_access
 from ..projects.models import Project
+from ..projects.queries import visible_project
 from .models import ProjectMember, TeamInvite
 from .services import hash_token, unexpired
 
@@ -27,16 +28,12 @@ SEARCH_MIN = 2
 SEARCH_LIMIT = 5
 
 
-def _received(profile: Profile, now: datetime, owner) -> list:
-    """Return the conditions for pending direct invites to ``profile`` on public projects."""
-    return _received_by(profile.id, now, owner)
-
-
 def _received_by(recipient_id, now, owner) -> list:
-    """``_received`` for a recipient id (or a bind parameter standing for one)."""
+    """Return the conditions for pending direct invites to ``recipient_id`` (or a bind
+    parameter standing for one) on public projects."""
     return [TeamInvite.recipient_id == recipient_id, TeamInvite.type == InviteType.direct,
             TeamInvite.status == InviteStatus.pending, unexpired(now),
-            Project.hidden_at.is_(None), visible(owner)]
+            visible_project(Project, owner)]
 
 
 # The header badge's count runs on every signed-in page and the dashboard lists the
@@ -110,7 +107,7 @@ def invite_for_recipient_or_404(session, invite_id, profile: Profile) -> TeamInv
     owner, sender = aliased(Profile), aliased(Profile)
     invite = session.scalar(_with_project_and_people(select(TeamInvite), owner, sender).where(
         TeamInvite.id == invite_id, TeamInvite.recipient_id == profile.id,
-        TeamInvite.type == InviteType.direct, Project.hidden_at.is_(None), visible(owner)))
+        TeamInvite.type == InviteType.direct, visible_project(Project, owner)))
     if invite is None:
         raise NotFound()
     return invite

@@ -1,6 +1,6 @@
 """Team rules and writes: direct invites, invite links, accept, decline, revoke, remove, leave.
 
-domain.md §7. Services take a session and explicit arguments (``now=`` for time, the
+docs/rules.md "Teams". Services take a session and explicit arguments (``now=`` for time, the
 team size limit from configuration), flush and never commit, and raise
 ``buildstory.errors`` with the exact messages users see.
 
@@ -27,6 +27,7 @@ from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..profiles.rules import normalise_username
 from ..projects.models import Project
+from ..projects.queries import visible_project
 from ..projects.services import record_history
 from .models import ProjectMember, TeamInvite
 
@@ -177,8 +178,7 @@ def create_invite_link(session, project: Project, sender: Profile, *, now: datet
 def _project_is_public(session, project_id) -> bool:
     """True when the project is not hidden and its owner is neither hidden nor banned."""
     return session.scalar(select(exists().where(
-        Project.id == project_id, Project.hidden_at.is_(None),
-        Profile.id == Project.profile_id, visible())))
+        Project.id == project_id, Profile.id == Project.profile_id, visible_project())))
 
 
 def _join(session, invite: TeamInvite, profile: Profile, *, now: datetime,

@@ -10,15 +10,16 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request, url_for
 from flask_limiter.util import get_remote_address
 
+from ..clock import utcnow
 from ..db import db
-from ..errors import Conflict, Gone, NotFound, ValidationFailed
-from ..identity.services import utcnow
+from ..errors import Conflict, Gone, NotFound
 from ..projects import queries as project_queries
-from ..projects.views import _page_context, profile_url
+from ..projects.views import page_context, profile_url
 from ..web import htmx
-from ..web.auth import login_required
+from ..web.auth import login_required, preload_with_session
 from ..web.limits import limiter, rate
-from . import access, forms, queries, services
+from ..web.refusals import refusal
+from . import access, forms, header, queries, services
 
 bp = Blueprint("teams", __name__)
 
@@ -30,6 +31,15 @@ def account_key() -> str:
     """Rate-limit key: the signed-in profile (the address for anyone else)."""
     profile = g.get("profile")
     return f"profile:{profile.id}" if profile is not None else f"addr:{get_remote_address()}"
+
+
+bp.add_app_template_global(header.invite_count)
+
+
+@bp.record_once
+def _count_invites_with_the_session(state) -> None:
+    """Page views read the header badge's count in the session lookup (no extra query)."""
+    preload_with_session("invite_count", queries.pending_count_column)
 
 
 invite_limit = limiter.shared_limit(rate("RATE_INVITES_ACCOUNT"), scope="invites",
@@ -78,7 +88,7 @@ def _team_answer(slug: str, status: int = 200, *, block: str = "team_section", *
         return response
     if status == 200 and not state.get("new_link"):
         return htmx.redirect(_project_url(project) + "#team")
-    return htmx.page("projects/show.html", None, status, **_page_context(project, team=team))
+    return htmx.page("projects/show.html", None, status, **page_context(project, team=team))
 
 
 # --- On the project page (owner) --------------------------------------------------------
@@ -103,18 +113,13 @@ def send_invite(slug):
     """Send a direct invite by username (field Username; a search result names one too)."""
     project = _project(slug, owner=True)
     values = {"username": request.form.get("pick") or request.form.get("username", "")}
-    try:
+    with refusal() as refused:
         name = forms.invite_username(values)
         services.send_direct_invite(db.session, project, g.profile, name, now=utcnow(),
                                     team_limit=_limit())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _team_answer(slug, 422, block="invite_form", form_values=values,
-                            form_errors=exc.errors)
-    except Conflict as exc:
-        db.session.rollback()
-        return _team_answer(slug, exc.status, block="invite_form", form_values=values,
-                            form_error=exc.message)
+    if refused:
+        return _team_answer(slug, refused.status, block="invite_form", form_values=values,
+                            form_errors=refused.errors, form_error=refused.message)
     db.session.commit()
     return _team_answer(slug, notice=f"Invite sent to @{name}")
 
@@ -125,13 +130,12 @@ def send_invite(slug):
 def create_link(slug):
     """Create a single-use invite link, shown once with its expiry."""
     project = _project(slug, owner=True)
-    try:
+    with refusal(Conflict) as refused:
         invite, raw = services.create_invite_link(
             db.session, project, g.profile, now=utcnow(),
             ttl_days=current_app.config["INVITE_LINK_TTL_DAYS"], team_limit=_limit())
-    except Conflict as exc:
-        db.session.rollback()
-        return _team_answer(slug, exc.status, link_error=exc.message)
+    if refused:
+        return _team_answer(slug, refused.status, link_error=refused.message)
     db.session.commit()
     link = {"url": url_for("teams.invite_link", token=raw, _external=True),
             "expires_at": invite.expires_at}
@@ -200,12 +204,11 @@ def _card_answer(invite, block: str, status: int = 200, error: str | None = None
 def _answer(invite_id, action):
     """Run accept or decline for the recipient and answer with the card."""
     invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
-    try:
+    with refusal(Conflict) as refused:
         action(invite)
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
-        return _card_answer(invite, "invite_card", exc.status, exc.message)
+        return _card_answer(invite, "invite_card", refused.status, refused.message)
     db.session.commit()
     invite = queries.invite_for_recipient_or_404(db.session, invite_id, g.profile)
     return _card_answer(invite, "invite_card")
@@ -234,14 +237,13 @@ def revoke(invite_id):
     invite = queries.invite_for_sender_or_404(db.session, invite_id, g.profile)
     slug = invite.project.slug
     on_project = htmx.target() == "team" or request.form.get("from") == "project"
-    try:
+    with refusal(Conflict) as refused:
         services.revoke_invite(db.session, invite, g.profile, now=utcnow())
-    except Conflict as exc:
-        db.session.rollback()
+    if refused:
         if on_project:
-            return _team_answer(slug, exc.status, notice_error=exc.message)
+            return _team_answer(slug, refused.status, notice_error=refused.message)
         invite = queries.invite_for_sender_or_404(db.session, invite_id, g.profile)
-        return _card_answer(invite, "sent_card", exc.status, exc.message)
+        return _card_answer(invite, "sent_card", refused.status, refused.message)
     db.session.commit()
     if on_project:
         return _team_answer(slug)
@@ -279,12 +281,11 @@ def invite_link(token):
 @login_required
 def join(token):
     """Join a team through an invite link; land on the project page."""
-    try:
+    with refusal(Conflict) as refused:
         member = services.accept_link(db.session, token, g.profile, now=utcnow(),
                                       team_limit=_limit())
-    except Conflict as exc:
-        db.session.rollback()
-        return _link_page(token, exc.status, exc.message)
+    if refused:
+        return _link_page(token, refused.status, refused.message)
     slug = member.project.slug
     db.session.commit()
     return htmx.redirect(url_for("projects.show", slug=slug) + "#team")

@@ -5,14 +5,16 @@ from datetime import timedelta
 from functools import cache, wraps
 from urllib.parse import urlencode
 
-from flask import abort, current_app, g, redirect as flask_redirect, request, url_for
+from flask import abort, current_app, g, request, url_for
 from sqlalchemy import bindparam
 
+from ..clock import utcnow
 from ..db import db
 from ..enums import UserRole
 from ..identity import services, tokens
 from ..identity.clerk import ClerkTokenInvalid, display_name_from_claims, verify_clerk_token
 from ..identity.roles import effective_role, has_role, is_super_admin
+from ..profiles.models import Profile
 from . import htmx
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
@@ -20,30 +22,57 @@ BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz"
                   "pages.robots"}
 
 
+def admin_ids() -> frozenset:
+    """Return the configured super-admin identity ids (``ADMIN_USER_IDS``)."""
+    return current_app.config["ADMIN_USER_IDS"]
+
+
+def _session_cookie():
+    """The session cookie, under its name or (once, then reissued) its pre-production one."""
+    cfg = current_app.config
+    value = request.cookies.get(cfg["SESSION_COOKIE_NAME"])
+    legacy = cfg.get("LEGACY_SESSION_COOKIE_NAME")
+    if not value and legacy and request.cookies.get(legacy):
+        value = request.cookies[legacy]
+        g.legacy_session_cookie = value
+    return value
+
+
 def _load_from_cookie(now):
-    value = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    value = _session_cookie()
     sid = tokens.decode_session(value) if value else None
     if not sid:
         return None
+    if g.get("legacy_session_cookie"):
+        g.set_session_cookie = value  # the same session, under the __Host- name
     if request.method not in ("GET", "HEAD"):
         return services.load_session(db.session, sid, now=now)
-    # A page view: the header badge's invite count comes along with the session (one
-    # round trip fewer per page). Only for GET/HEAD, which change no invite; after a
-    # POST the badge is counted when the layout asks (``invite_count``).
-    row = db.session.execute(_page_view_statement(), {"sid": sid, "now": now}).first()
+    # A page view: the values features asked for (the header badge's invite count) come
+    # along with the session (one round trip fewer per page). Only for GET/HEAD, which
+    # change nothing; after a POST a feature computes its value when a template asks.
+    names = tuple(_PAGE_VIEW_COLUMNS)
+    row = db.session.execute(_page_view_statement(names), {"sid": sid, "now": now}).first()
     if row is None:
         return None
-    g.preloaded_invite_count = row[2] or 0
+    g.preloaded = dict(zip(names, row[2:]))
     return row[0], row[1]
 
 
+# Scalars features add to the session lookup of page views: name → column builder.
+_PAGE_VIEW_COLUMNS: dict = {}
+
+
+def preload_with_session(name: str, column) -> None:
+    """Add ``column(profile_id, now)`` (a scalar subquery) to the session lookup of GET page
+    views; its value is then ``g.preloaded[name]`` (the header's invite count uses this)."""
+    _PAGE_VIEW_COLUMNS[name] = column
+
+
 @cache
-def _page_view_statement():
-    """``identity.services.live_session_statement`` plus the pending invite count."""
-    from ..profiles.models import Profile
-    from ..teams.queries import pending_count_column
+def _page_view_statement(names: tuple[str, ...]):
+    """``identity.services.live_session_statement`` plus the features' page-view columns."""
     return services.live_session_statement().add_columns(
-        pending_count_column(Profile.id, bindparam("now")).label("invite_count"))
+        *(_PAGE_VIEW_COLUMNS[name](Profile.id, bindparam("now")).label(name) for name in names))
 
 
 def _clerk_token() -> str | None:
@@ -61,18 +90,23 @@ def _mint_from_clerk(now):
     cfg = current_app.config
     try:
         claims = verify_clerk_token(token, key=cfg["CLERK_JWT_KEY"],
-                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now)
+                                    authorized_parties=cfg["CLERK_AUTHORIZED_PARTIES"], now=now,
+                                    issuer=cfg.get("CLERK_ISSUER", ""))
     except ClerkTokenInvalid:
         return None
     identity = claims["sub"]
     if services.is_deleted_identity(db.session, identity):
         raise services.IdentityDeleted()
+    # A session minted from a Clerk token lasts CLERK_SESSION_HOURS (12 by default), not
+    # the 30 days of a password sign-in: Clerk's own session may end much sooner.
+    hours = cfg.get("CLERK_SESSION_HOURS", 12)
     sess = services.create_session(db.session, identity, user_agent=request.user_agent.string,
-                                   now=now, lifetime_days=cfg["SESSION_LIFETIME_DAYS"])
+                                   now=now, lifetime=timedelta(hours=hours))
     profile = services.ensure_profile(db.session, identity,
                                       display_name=display_name_from_claims(claims))
     db.session.commit()
     g.set_session_cookie = tokens.encode_session(sess)
+    g.set_session_max_age = hours * 3600
     return sess, profile
 
 
@@ -81,7 +115,7 @@ def load_current_user():
     g.profile = g.user_session = g.role = None
     if request.endpoint == "static":
         return None
-    now = services.utcnow()
+    now = utcnow()
     row = _load_from_cookie(now)
     if row is None and current_app.config["AUTH_PROVIDER"] == "clerk":
         row = _mint_from_clerk(now)
@@ -92,7 +126,7 @@ def load_current_user():
         profile = services.ensure_profile(db.session, sess.identity_id)
         db.session.commit()
     g.user_session, g.profile = sess, profile
-    g.role = effective_role(profile, current_app.config["ADMIN_USER_IDS"])
+    g.role = effective_role(profile, admin_ids())
     _touch_last_seen(profile, now)
     if profile.banned_at is not None and request.endpoint not in BANNED_ALLOWED:
         return htmx.redirect(url_for("pages.banned"))
@@ -107,13 +141,18 @@ def _touch_last_seen(profile, now):
 
 
 def set_cookies(response):
-    """after_request: store a session minted during this request."""
+    """after_request: store a session minted (or renamed) during this request."""
     value = g.get("set_session_cookie")
-    if value:
-        cfg = current_app.config
+    cfg = current_app.config
+    if value and not any(h.startswith(cfg["SESSION_COOKIE_NAME"] + "=")
+                         for h in response.headers.getlist("Set-Cookie")):
         response.set_cookie(cfg["SESSION_COOKIE_NAME"], value, httponly=True, samesite="Lax",
                             secure=cfg["SESSION_COOKIE_SECURE"],
-                            max_age=cfg["SESSION_LIFETIME_DAYS"] * 86400)
+                            max_age=g.get("set_session_max_age",
+                                          cfg["SESSION_LIFETIME_DAYS"] * 86400))
+    if g.get("legacy_session_cookie"):
+        response.delete_cookie(cfg["LEGACY_SESSION_COOKIE_NAME"],
+                               secure=cfg["SESSION_COOKIE_SECURE"], samesite="Lax")
     return response
 
 
@@ -146,28 +185,11 @@ def role_required(role: str):
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not has_role(g.profile, current_app.config["ADMIN_USER_IDS"], needed):
+            if not has_role(g.profile, admin_ids(), needed):
                 abort(403)
             return view(*args, **kwargs)
         return wrapper
     return decorator
-
-
-def invite_count() -> int:
-    """Return the signed-in builder's pending invite count (header badge), once per request.
-
-    Called by the layout only, so pages rendered without it run no query for it.
-    """
-    if "invite_count" not in g:
-        profile = g.get("profile")
-        if profile is None:
-            g.invite_count = 0
-        elif "preloaded_invite_count" in g:  # counted with the session (page views)
-            g.invite_count = g.preloaded_invite_count
-        else:
-            from ..teams.queries import pending_invite_count
-            g.invite_count = pending_invite_count(db.session, profile, services.utcnow())
-    return g.invite_count
 
 
 def template_context():
@@ -175,10 +197,9 @@ def template_context():
     profile = g.get("profile")
     role = g.get("role")
     return {
-        "invite_count": invite_count,
         "current_profile": profile,
         "current_role": role,
         "is_moderator": role in (UserRole.moderator, UserRole.admin),
         "is_admin": role == UserRole.admin,
-        "is_super_admin": is_super_admin(profile, current_app.config["ADMIN_USER_IDS"]),
+        "is_super_admin": is_super_admin(profile, admin_ids()),
     }

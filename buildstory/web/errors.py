@@ -1,15 +1,16 @@
-"""Error answers: every refusal of domain.md §9 as a full page or an htmx fragment."""
+"""Error answers: every refusal of docs/rules.md "Refusals and status codes" as a full page or an htmx fragment."""
 from __future__ import annotations
 
 import logging
 
-from flask import g, make_response, render_template, request
+from flask import g, make_response, render_template
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..db import db
 from ..errors import DomainError
+from . import htmx
 
 log = logging.getLogger("buildstory.errors")
 
@@ -36,7 +37,7 @@ def error_response(status: int, message: str | None = None):
     """Render the error page, or for htmx the message fragment retargeted to #messages."""
     message = message or MESSAGES.get(status, "Something went wrong.")
     context = {"status": status, "message": message, "title": TITLES.get(status, "Error")}
-    if request.headers.get("HX-Request") == "true":
+    if htmx.is_htmx(boosted=True):
         response = make_response(_render(render_block, "errors/error.html", "message",
                                          **context), status)
         response.headers["HX-Retarget"] = "#messages"

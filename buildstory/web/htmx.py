@@ -8,11 +8,15 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 
-def is_htmx() -> bool:
-    """True for an htmx request that is not a boosted or history-restore one."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-Boosted") != "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
+def is_htmx(*, boosted: bool = False) -> bool:
+    """True for an htmx request that asks for a fragment (not a boosted or history-restore
+    one: those get the whole page). With ``boosted=True``, true for every request htmx
+    sent: htmx parses each answer itself, without running scripts or ``<noscript>``."""
+    headers = request.headers
+    if headers.get("HX-Request") != "true":
+        return False
+    return boosted or (headers.get("HX-Boosted") != "true"
+                       and headers.get("HX-History-Restore-Request") != "true")
 
 
 def target() -> str:
@@ -49,7 +53,7 @@ def fragments(*parts: tuple[str, str, dict], status: int = 200):
 
 def redirect(url: str):
     """303 for plain requests; for htmx a 200 with HX-Redirect (never a 3xx)."""
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(boosted=True):
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url
         return response

@@ -1,4 +1,4 @@
-"""Input PostgreSQL can hold: no NUL ever reaches a view (quality.md: never a 500).
+"""Input PostgreSQL can hold: no NUL ever reaches a view (bad input is never a 500: docs/architecture.md "Quality bars").
 
 PostgreSQL text cannot contain NUL, so a NUL in a URL part, a query argument or a form
 field would otherwise fail deep in a query as a 500. Two gates, once for every route:

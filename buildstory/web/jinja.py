@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 from collections import ChainMap
+from functools import partial
 
 from flask.templating import Environment as FlaskEnvironment
+from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
 HTMX_CONFIG = json.dumps({
@@ -66,16 +68,39 @@ def utc_text(dt) -> str:
     return dt.strftime("%-d %b %Y, %H:%M UTC") if dt else ""
 
 
+def fragment(template: str, block: str, **context) -> Markup:
+    """Render another page's named block in place (e.g. the invite card on the dashboard),
+    so a card has one template wherever it shows and its htmx answers fit every page."""
+    return Markup(render_block(template, block, **context))
+
+
+def ago(dt, now) -> str:
+    """Return how long before ``now`` ``dt`` was: "just now", "5 min ago", "3 h ago",
+    "2 days ago", then the date."""
+    seconds = max(0, int((now - dt).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    if seconds < 86400 * 30:
+        days = seconds // 86400
+        return "1 day ago" if days == 1 else f"{days} days ago"
+    return dt.strftime("%-d %b %Y")
+
+
 def init_jinja(app) -> None:
     """Register filters and globals."""
     from .urls import link_for
     app.jinja_env.globals["url_for"] = link_for  # Flask's, memoised (web/urls.py)
-    app.jinja_env.filters.update(label=label, iso=iso, utc_text=utc_text)
+    app.jinja_env.filters.update(label=label, iso=iso, utc_text=utc_text, ago=ago)
+    app.jinja_env.globals["fragment"] = fragment
+    from .htmx import is_htmx
+    # Any htmx request: its answer is parsed without scripting, so no <noscript> fallbacks.
+    app.jinja_env.globals["htmx_request"] = partial(is_htmx, boosted=True)
     from ..markdown import render as render_markdown
     app.jinja_env.filters["markdown"] = render_markdown  # the one way user text becomes HTML
     app.jinja_env.globals["htmx_config"] = Markup.escape(HTMX_CONFIG)
-    from ..profiles.avatars import avatar_markup, avatar_url, initials, initials_colour
-    app.jinja_env.globals.update(avatar_url=avatar_url, initials=initials,
-                                 initials_colour=initials_colour, avatar_markup=avatar_markup)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,11 +1,12 @@
-"""Rate limits (quality.md "Security"), keyed so one venue behind an address is not locked out.
+"""Rate limits (docs/architecture.md "Quality bars"), keyed so one venue behind an address is not locked out.
 
-Per-browser limits key on the long-lived CSRF cookie; per-email limits on the normalised
+Per-browser limits key on the long-lived CSRF cookie (only a signed one this site issued;
+anything else counts on the address); per-email limits on the normalised
 submitted email, whether or not an account exists. Limits come from configuration.
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -21,6 +22,7 @@ DEFAULTS = {
     "RATE_RESET_EMAIL": "5 per hour",
     "RATE_RESET_ADDRESS": "300 per hour",
     "RATE_INVITES_ACCOUNT": "30 per hour",
+    "RATE_AVATAR_ACCOUNT": "10 per hour",
 }
 
 
@@ -30,9 +32,17 @@ def rate(name: str):
 
 
 def browser_key() -> str:
-    """Key on this browser's CSRF cookie (falling back to the address)."""
-    cookie = request.cookies.get(current_app.config["CSRF_COOKIE_NAME"])
-    return f"browser:{cookie}" if cookie else f"addr:{get_remote_address()}"
+    """Key on this browser's CSRF cookie when this site issued it (it is signed); a missing
+    or made-up cookie counts on the address, so rotating cookies does not reset a limit."""
+    from .csrf import is_signed, request_cookie
+    cookie = request_cookie()
+    return f"browser:{cookie}" if is_signed(cookie) else f"addr:{get_remote_address()}"
+
+
+def account_key() -> str:
+    """Key on the signed-in profile (the address for anyone else)."""
+    profile = g.get("profile")
+    return f"profile:{profile.id}" if profile is not None else f"addr:{get_remote_address()}"
 
 
 def email_key() -> str:

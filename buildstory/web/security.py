@@ -6,7 +6,7 @@ import time
 from flask import current_app, g, has_app_context, request
 from sqlalchemy import event
 
-# Responses that reveal nothing about timing (domain.md §2).
+# Responses that reveal nothing about timing (docs/rules.md "Accounts and sessions").
 NO_TIMING_PREFIXES = ("/sign-in", "/sign-up", "/forgot-password", "/reset-password/",
                       "/settings/account")
 

@@ -1,4 +1,4 @@
-"""Initial schema: every table, enum, constraint and index of domain.md §1.
+"""Initial schema: every table, enum, constraint and index of docs/rules.md "Data".
 
 Revision ID: 0001_initial
 Revises:
@@ -31,7 +31,7 @@ ENUMS = {
                            "entered_event", "left_event"),
 }
 
-# Rows of the audit log are never updated or deleted (domain.md §1); the database
+# Rows of the audit log are never updated or deleted (docs/rules.md "Data"); the database
 # enforces it too, so no code path can forget. TRUNCATE (test clean-up) is unaffected.
 AUDIT_APPEND_ONLY = """
 CREATE FUNCTION admin_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

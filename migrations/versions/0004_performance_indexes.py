@@ -1,4 +1,4 @@
-"""Indexes for the hot pages at 100k builders (issue 8, quality.md "Performance").
+"""Indexes for the hot pages at 100k builders (docs/architecture.md "Quality bars").
 
 Revision ID: 0004_performance_indexes
 Revises: 0003_admin_activity_indexes

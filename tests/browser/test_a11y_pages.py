@@ -1,4 +1,4 @@
-"""Axe on every page type (issue 9 point 9, quality.md "Accessibility").
+"""Axe on every page type (docs/architecture.md "Quality bars").
 
 Every GET route of ``app.url_map`` is accounted for here, in exactly one of four tables:
 
@@ -69,11 +69,11 @@ ELSEWHERE = {
     "applications.mentor_apply": ("test_applications_browser.py", '"/mentor-apply"'),
     "applications.mentor_thanks": ("test_applications_browser.py", '"/mentor-apply/thanks"'),
     "applications.sponsor_apply": ("test_applications_browser.py", '"/sponsor-apply"'),
-    "applications.streams": ("test_applications_browser.py", '"/streams"'),
+    "streams.index": ("test_applications_browser.py", '"/streams"'),
     "applications_admin.mentors": ("test_applications_browser.py", '"/admin/mentors"'),
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
-    "applications_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
-    "applications_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
+    "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
 }
 
 EXCLUDED = {

@@ -1,4 +1,4 @@
-"""Page weight on a first visit (quality.md "Performance"): every main page, opened in a
+"""Page weight on a first visit (docs/architecture.md "Quality bars"): every main page, opened in a
 fresh browser context (empty cache), transfers at most 40 KB of HTML + JavaScript + CSS
 measured as gzip level 6 of each response body (images excluded); the only scripts are
 the vendored htmx and our own app.js (a few KB); static files come with versioned URLs,

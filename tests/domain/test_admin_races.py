@@ -1,4 +1,4 @@
-"""Moderators and admins acting on the same target at once (quality.md "Races").
+"""Moderators and admins acting on the same target at once (docs/architecture.md "Quality bars").
 
 Two moderators press Ban on the same builder in the same instant: one ban lands, the other
 sees "User is already banned", and the audit log holds exactly one row — never two rows, a
@@ -19,7 +19,7 @@ from buildstory.errors import Conflict, NotFound
 from buildstory.models import Profile, Project
 from buildstory.moderation import services
 from buildstory.streams import services as streams
-from buildstory.admin.models import TwitchCategory
+from buildstory.streams.models import TwitchCategory
 from tests.helpers import N, now, outcomes, run_concurrently, setup
 from tests.factories import (MentorApplicationFactory, ProfileFactory, ProjectFactory,
                              SponsorshipInquiryFactory, TwitchCategoryFactory)

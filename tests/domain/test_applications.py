@@ -1,4 +1,4 @@
-"""Mentor applications and sponsorship inquiries: every rule and message of domain.md §8."""
+"""Mentor applications and sponsorship inquiries: every rule and message of docs/rules.md "Applications, streams and draws"."""
 from datetime import UTC, datetime
 
 import pytest

@@ -1,4 +1,4 @@
-"""Avatar processing and storage (domain.md §3 "Avatar") with real images made by Pillow."""
+"""Avatar processing and storage (docs/rules.md "Profiles") with real images made by Pillow."""
 import io
 import struct
 import zlib
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from buildstory.errors import ValidationFailed
 from buildstory.profiles import services
-from buildstory.profiles.avatars import NOT_AN_IMAGE, process_image
+from buildstory.profiles.avatars import NOT_AN_IMAGE, TOO_LARGE, process_image
 from buildstory.profiles.models import Avatar
 
 from tests.factories import ProfileFactory
@@ -144,7 +144,7 @@ def test_decompression_bombs_are_refused_before_decoding(size):
     assert len(bomb) < 2000
     with pytest.raises(ValidationFailed) as info:
         process_image(bomb)
-    assert info.value.errors == {"avatar": NOT_AN_IMAGE}
+    assert info.value.errors == {"avatar": TOO_LARGE}
 
 
 def test_set_avatar_stores_webp_with_its_hash_and_replaces_the_old_one(db_session):

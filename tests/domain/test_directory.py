@@ -145,7 +145,7 @@ def test_public_profile_visibility(db_session):
     assert public_profile(db_session, "nobody") is None
 
 
-# --- Indexes: EXPLAIN with sequential scans switched off (quality.md "Indexes") ---------
+# --- Indexes: EXPLAIN with sequential scans switched off (docs/architecture.md "Quality bars") ---------
 
 def explain(session, stmt) -> str:
     conn = session.connection()

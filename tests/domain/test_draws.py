@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from buildstory.admin.models import PrizeDraw
+from buildstory.draws.models import PrizeDraw
 from buildstory.audit import AuditLog
 from buildstory.draws import algorithm, queries, services
 from buildstory.errors import Conflict, ValidationFailed

@@ -1,4 +1,4 @@
-"""Event lifecycle (domain.md §5): transitions, fields, featuring, deletion, audit rows."""
+"""Event lifecycle (docs/rules.md "Events"): transitions, fields, featuring, deletion, audit rows."""
 from datetime import UTC, datetime, timedelta
 from itertools import product
 

@@ -1,4 +1,4 @@
-"""Registration (domain.md §5): the open rules, windows, upsert, withdraw, and the reads."""
+"""Registration (docs/rules.md "Events"): the open rules, windows, upsert, withdraw, and the reads."""
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from buildstory.db import db
 from buildstory.enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from buildstory.errors import Conflict, NotFound, ValidationFailed
-from buildstory.events import ics, queries, services
+from buildstory.events import ics, queries, rules, services
 from buildstory.events.models import Event, EventRegistration
 from buildstory.profiles.models import Profile
+from buildstory.profiles.queries import registrants_of_slug
 from buildstory.projects.models import EventProject, ProjectEvent
 from tests.helpers import N, run_concurrently
 from tests.factories import (EventFactory, EventProjectFactory, EventRegistrationFactory,
@@ -94,8 +95,8 @@ def test_registration_and_entry_rules_by_status_and_window(status, opens, closes
     hours = lambda h: None if h is None else NOW + timedelta(hours=h)  # noqa: E731
     event = Event(status=EventStatus(status), registration_opens_at=hours(opens),
                   registration_closes_at=hours(closes))
-    assert queries.is_registration_open(event, NOW) is registration
-    assert queries.accepts_entries(event) is entries
+    assert rules.is_registration_open(event, NOW) is registration
+    assert rules.accepts_entries(event) is entries
 
 
 def test_withdraw_removes_the_registration_and_the_builders_entries_only(db_session):
@@ -186,13 +187,13 @@ def test_featured_event_and_registrants_of_slug(db_session):
     rows = {pref: EventRegistrationFactory(event=event, team_preference=pref).profile_id
             for pref in TeamPreference}
     EventRegistrationFactory(team_preference="looking_for_team")  # another event
-    everyone = set(db_session.scalars(queries.registrants_of_slug(event.slug)))
-    seeking = set(db_session.scalars(queries.registrants_of_slug(event.slug, True)))
+    everyone = set(db_session.scalars(registrants_of_slug(event.slug)))
+    seeking = set(db_session.scalars(registrants_of_slug(event.slug, True)))
     assert everyone == set(rows.values())
     assert seeking == {rows[TeamPreference.looking_for_team], rows[TeamPreference.has_team_open]}
     # It works as a subquery in a profile filter, as the member directory uses it.
     found = set(db_session.scalars(select(Profile.id).where(
-        Profile.id.in_(queries.registrants_of_slug(event.slug, True)))))
+        Profile.id.in_(registrants_of_slug(event.slug, True)))))
     assert found == seeking
 
 

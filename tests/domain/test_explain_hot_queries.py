@@ -1,4 +1,4 @@
-"""The hot pages' statements are index-backed (quality.md "Indexes").
+"""The hot pages' statements are index-backed (docs/architecture.md "Quality bars").
 
 Each query function of the main pages runs against a few thousand rows with realistic
 statistics; every statement it sends is captured as sent (SQL and parameters) and

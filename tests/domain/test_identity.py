@@ -1,4 +1,4 @@
-"""Accounts, passwords, sessions, reset links and just-in-time profiles (domain.md §2)."""
+"""Accounts, passwords, sessions, reset links and just-in-time profiles (docs/rules.md "Accounts and sessions")."""
 from datetime import timedelta
 
 import pytest

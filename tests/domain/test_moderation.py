@@ -1,4 +1,4 @@
-"""Every row and message of the moderation table (domain.md §4), on the services."""
+"""Every row and message of the moderation table (docs/rules.md "Moderation"), on the services."""
 from datetime import UTC, datetime
 
 import pytest

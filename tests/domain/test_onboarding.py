@@ -1,4 +1,4 @@
-"""The onboarding step machine (domain.md §5 "Onboarding"): transitions, skips, resume,
+"""The onboarding step machine (docs/rules.md "Events"): transitions, skips, resume,
 Back, the short path without an open featured event, completion, and every message."""
 from datetime import UTC, datetime, timedelta
 

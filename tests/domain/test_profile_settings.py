@@ -1,4 +1,4 @@
-"""The settings rules of domain.md §3: normalisation, every message, the username race."""
+"""The settings rules of docs/rules.md "Profiles": normalisation, every message, the username race."""
 from datetime import UTC, datetime
 
 import pytest

@@ -1,4 +1,4 @@
-"""Project rules (domain.md §6): fields, slugs, ownership, deletion without orphans."""
+"""Project rules (docs/rules.md "Projects"): fields, slugs, ownership, deletion without orphans."""
 from datetime import UTC, datetime
 
 import pytest

@@ -1,4 +1,4 @@
-"""Entering projects in events and taking them out again (domain.md §6), with team history."""
+"""Entering projects in events and taking them out again (docs/rules.md "Projects"), with team history."""
 from datetime import UTC, datetime
 
 import pytest

@@ -1,4 +1,4 @@
-"""The project list, search and page lookups are index-backed (quality.md "Indexes")."""
+"""The project list, search and page lookups are index-backed (docs/architecture.md "Quality bars")."""
 from sqlalchemy import text
 
 from buildstory.projects import queries

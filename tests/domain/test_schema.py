@@ -1,4 +1,4 @@
-"""The schema itself (domain.md §1): constraints refuse bad rows, ON DELETE rules hold,
+"""The schema itself (docs/rules.md "Data"): constraints refuse bad rows, ON DELETE rules hold,
 and every enum type has exactly the reference values.
 
 Each refusal names the constraint that must fire, so a test cannot pass because some

@@ -1,8 +1,8 @@
-"""Followed Twitch categories and the streams page's list (domain.md §8)."""
+"""Followed Twitch categories and the streams page's list (docs/rules.md "Applications, streams and draws")."""
 import pytest
 from sqlalchemy import func, select
 
-from buildstory.admin.models import TwitchCategory
+from buildstory.streams.models import TwitchCategory
 from buildstory.audit import AuditLog
 from buildstory.errors import ValidationFailed
 from buildstory.streams import queries, services

@@ -1,4 +1,4 @@
-"""Team rules (domain.md §7): direct invites, links, accept / decline / revoke, members."""
+"""Team rules (docs/rules.md "Teams"): direct invites, links, accept / decline / revoke, members."""
 import hashlib
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Team limits under real concurrent connections (quality.md "Races")."""
+"""Team limits under real concurrent connections (docs/architecture.md "Quality bars")."""
 from buildstory.enums import InviteStatus
 from buildstory.errors import Conflict, Gone
 from buildstory.models import Profile, Project, ProjectMember, TeamInvite

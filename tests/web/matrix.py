@@ -266,7 +266,7 @@ _entries = {
                                    P("public", lambda w: "/sponsor-apply", SPONSOR_FORM,
                                      to="/sponsor-apply/thanks")],
     "applications.sponsor_thanks": [G("public", lambda w: "/sponsor-apply/thanks")],
-    "applications.streams": [G("public", lambda w: "/streams")],
+    "streams.index": [G("public", lambda w: "/streams")],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -322,13 +322,13 @@ _entries = {
     "applications_admin.sponsors": [G("admin", lambda w: "/admin/sponsors")],
     "applications_admin.move_sponsor": [P("admin", lambda w: f"/admin/sponsors/{w.sponsor_id}/contacted",
                                           to="/admin/sponsors")],
-    "applications_admin.streams": [G("admin", lambda w: "/admin/streams"),
+    "streams_admin.streams": [G("admin", lambda w: "/admin/streams"),
                                    P("admin", lambda w: "/admin/streams",
                                      {"twitch_id": "987654", "name": "Matrix Category"},
                                      to="/admin/streams")],
-    "applications_admin.remove_stream_category": [
+    "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
-    "applications_admin.draws": [G("admin", lambda w: "/admin/draws"),
+    "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
                                    to="/admin/draws?draw=")],

@@ -1,4 +1,4 @@
-"""Public mentor and sponsor forms, and their admin review pages (routes.md)."""
+"""Public mentor and sponsor forms, and their admin review pages."""
 import csv
 import html
 import io
@@ -284,3 +284,17 @@ def test_review_pages_run_a_constant_number_of_queries(app, login, path, factory
             assert admin.get(path).status_code == 200
         counts.append(q.count)
     assert counts[0] == counts[1] <= 8
+
+
+@pytest.mark.parametrize("path, form, factory", [
+    ("/mentor-apply", MENTOR, MentorApplicationFactory),
+    ("/sponsor-apply", SPONSOR, SponsorshipInquiryFactory)])
+def test_already_exists_answers_count_against_the_address_limit(client, path, form, factory):
+    """Probing which emails applied gets the same 5 an hour as submitting."""
+    for i in range(5):
+        factory(email=f"probe{i}@example.com")
+    for i in range(5):
+        r = client.post(path, {**form, "email": f"probe{i}@example.com"})
+        assert r.status_code == 422 and "already exists" in text(r)
+    r = client.post(path, {**form, "email": "probe0@example.com"})
+    assert r.status_code == 429 and "already exists" not in text(r)

@@ -70,7 +70,8 @@ def test_bad_credentials_answer_the_same_for_known_and_unknown_emails(client):
     for email in ("known@example.com", "unknown@example.com"):
         r = client.post("/sign-in", {"email": email, "password": "wrong password"})
         assert r.status_code == 422
-        bodies.append(re.sub(r'value="[^"]*"', "", r.get_data(as_text=True)))
+        body = re.sub(r"[0-9a-f]{128}", "", r.get_data(as_text=True))  # the masked token
+        bodies.append(re.sub(r'value="[^"]*"', "", body))
     assert "Invalid email or password" in bodies[0] and bodies[0] == bodies[1]
 
 

@@ -50,3 +50,32 @@ def test_users_set_role_refuses_unknown_users_and_super_admins(app, db_session):
     assert runner.invoke(args=["users", "set-role", "ghost", "admin"]).exit_code != 0
     result = runner.invoke(args=["users", "set-role", "root-admin", "user"])
     assert result.exit_code != 0 and "Cannot change a super-admin's role" in result.output
+
+
+def test_seed_demo_refuses_production_and_prints_a_random_admin_password_once(
+        app, db_session, monkeypatch):
+    import re
+
+    from buildstory.identity.models import Account
+    from buildstory.identity.views import hasher
+
+    runner = app.test_cli_runner()
+    monkeypatch.setitem(app.config, "PRODUCTION", True)
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0 and "BUILDSTORY_ENV=production" in refused.output
+    assert "--force" in refused.output
+    assert count(db_session, Account) == 0 and count(db_session, Profile) == 0
+    forced = runner.invoke(args=["seed-demo", "--force"])
+    assert forced.exit_code == 0, forced.output
+    match = re.search(r"Sign in at /sign-in with admin@demo\.buildstory\.dev and the "
+                      r"password (\S+)", forced.output)
+    assert match, forced.output
+    password = match.group(1)
+    assert password != "buildstory-demo" and len(password) >= 16
+    with app.app_context():
+        admin = db_session.get(Account, "demo_admin")
+        hasher().verify(admin.password_hash, password)
+        assert password not in admin.password_hash
+    again = runner.invoke(args=["seed-demo", "--force"])
+    assert again.exit_code == 0 and password not in again.output
+    assert "admin@demo.buildstory.dev" in again.output

@@ -1,4 +1,4 @@
-"""The CSP header on every page the XSS corpus is shown on (quality.md "Security").
+"""The CSP header on every page the XSS corpus is shown on (docs/architecture.md "Quality bars").
 
 The browser test opens these pages with the CSP bypassed, to test the escaping; this checks
 the second wall separately: each of them is served with a policy that forbids inline and

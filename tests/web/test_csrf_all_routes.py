@@ -1,4 +1,4 @@
-"""CSRF on every POST route (quality.md "Security"): a missing token, a wrong one, or one
+"""CSRF on every POST route (docs/architecture.md "Quality bars"): a missing token, a wrong one, or one
 issued for another browser's CSRF cookie answers 400 "This form has expired. Reload the
 page and try again." and changes nothing — for plain forms (``csrf_token`` field) and for
 htmx requests (``X-CSRF-Token`` header).

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from buildstory.enums import InviteStatus, TeamPreference
-from buildstory.web import pages
+from buildstory.home import views as pages
 from tests.factories import (AvatarFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, ProfileFactory, ProjectFactory,
                              ProjectMemberFactory, TeamInviteFactory)

@@ -1,7 +1,8 @@
 """`flask seed-demo` adds applications, inquiries, categories and one verifiable past draw."""
 from sqlalchemy import func, select
 
-from buildstory.admin.models import PrizeDraw, TwitchCategory
+from buildstory.draws.models import PrizeDraw
+from buildstory.streams.models import TwitchCategory
 from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.draws.services import verify
 from buildstory.events.models import Event

@@ -4,7 +4,7 @@ import html
 import pytest
 from sqlalchemy import func, select
 
-from buildstory.admin.models import PrizeDraw
+from buildstory.draws.models import PrizeDraw
 from buildstory.audit import AuditLog
 from buildstory.draws import services
 from tests.factories import EventFactory, EventRegistrationFactory, ProfileFactory

@@ -1,4 +1,4 @@
-"""Faults (issue 9 point 7), each on a PostgreSQL cluster of the test's own.
+"""Faults, each on a PostgreSQL cluster of the test's own.
 
 * Committed data survives PostgreSQL being stopped — by a crash-like ``immediate`` stop and
   by the normal ``fast`` one — and the app serves it again without a restart; while the

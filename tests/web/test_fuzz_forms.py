@@ -1,4 +1,4 @@
-"""Random input never breaks the app (quality.md "Reliability": bad input never a 500).
+"""Random input never breaks the app (docs/architecture.md "Quality bars": bad input never a 500).
 
 Hypothesis throws random form data — text with NUL and control characters, huge strings,
 unicode, unknown and repeated field names, missing fields, the valid form with some fields

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from buildstory.enums import TeamPreference
-from buildstory.web import site_queries
+from buildstory.home import queries as site_queries
 from tests.factories import (EventFactory, EventProjectFactory, EventRegistrationFactory,
                              ProfileFactory, ProjectFactory, ProjectMemberFactory, utcnow)
 from tests.querycount import count_queries

@@ -1,4 +1,4 @@
-"""The permission matrix (quality.md): every route × nine actors, as routes.md says.
+"""The permission matrix (docs/architecture.md "Quality bars"): every route × nine actors.
 
 The routes, their expected access and the world of actors are in ``tests/web/matrix.py``;
 each case here runs one route for every actor, checks the answer and, for every GET and

@@ -1,4 +1,4 @@
-"""Query budget of the pages no feature test counts yet (quality.md "Performance"): the
+"""Query budget of the pages no feature test counts yet (docs/architecture.md "Quality bars"): the
 forms (sign-in, sign-up, password reset, account, new/edit project, applications), the live
 checks, the calendar file and the streams admin. Each is counted with a small dataset and
 again with ten times as much: the counts must be equal, ≤ 8, and ≤ 2 for the live checks.

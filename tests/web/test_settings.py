@@ -282,3 +282,22 @@ def test_random_settings_input_never_breaks_the_page(login, data):
     me = ProfileFactory()
     r = login(me).post("/settings", {k: v.replace("\x00", "") for k, v in data.items()})
     assert r.status_code in (303, 422)
+
+
+def test_a_bomb_upload_is_refused_with_a_message_and_uploads_are_limited_per_account(
+        login, db_session):
+    """A small file declaring 7070×7070 pixels is refused by the field, as a page and with
+    htmx; each account may upload 10 images an hour (another account is not affected)."""
+    bomb = image("PNG", size=(7070, 7070))
+    assert len(bomb) < 200_000
+    me = login(ProfileFactory())
+    for htmx in (False, True):
+        r = upload(me, bomb, name="bomb.png", htmx=htmx,
+                   headers={"HX-Target": "avatar-panel"} if htmx else None)
+        assert r.status_code == 422
+        assert "Image must be at most 4096×4096 pixels (16 megapixels)" in text(r)
+    for _ in range(8):
+        assert upload(me, image()).status_code == 303
+    r = upload(me, image())
+    assert r.status_code == 429 and "Too many attempts" in text(r)
+    assert upload(login(ProfileFactory()), image()).status_code == 303

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from buildstory.web import site_queries
+from buildstory.home import queries as site_queries
 from tests.factories import EventFactory, ProfileFactory, ProjectFactory
 from tests.querycount import count_queries
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from buildstory.admin.models import TwitchCategory
+from buildstory.streams.models import TwitchCategory
 from buildstory.audit import AuditLog
 from tests.factories import (EventFactory, EventRegistrationFactory, ProfileFactory,
                              TwitchCategoryFactory)

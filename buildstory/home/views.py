@@ -2,59 +2,35 @@
 
 The landing page and the dashboard show the featured event (countdown and stats); the
 dashboard adds the builder's registration, projects, pending invites and the community
-card. The sitemap's routes live in ``web/sitemap.py`` on this blueprint.
+card. The sitemap's routes live in ``home/sitemap.py`` on this blueprint (``pages``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, render_template, url_for
-from jinja2_fragments.flask import render_block
-from markupsafe import Markup
 from sqlalchemy import text
-from werkzeug.exceptions import HTTPException
 
 from .. import cache
+from ..clock import utcnow
 from ..db import db
 from ..events import queries as event_queries
-from ..events.queries import SEEKING
-from ..identity.services import utcnow
+from ..events import rules as event_rules
+from ..events.rules import SEEKING
 from ..markdown import meta_description
 from ..profiles import services as profile_services
 from ..projects import queries as project_queries
 from ..teams import queries as team_queries
-from . import htmx, site_queries
-from .auth import invite_count, login_required
+from ..teams.header import invite_count
+from ..web import htmx
+from ..web.auth import login_required
+from . import queries
 
 bp = Blueprint("pages", __name__)
 
 DASHBOARD_PROJECTS = 6
 DASHBOARD_INVITES = 5
 DASHBOARD_BLOCKS = {"community-card": "community_card"}
-
-
-@bp.app_template_global()
-def fragment(template: str, block: str, **context) -> Markup:
-    """Render another page's named block in place (e.g. the invite card on the dashboard),
-    so a card has one template wherever it shows and its htmx answers fit every page."""
-    return Markup(render_block(template, block, **context))
-
-
-@bp.app_template_filter("ago")
-def ago(dt, now) -> str:
-    """Return how long before ``now`` ``dt`` was: "just now", "5 min ago", "3 h ago",
-    "2 days ago", then the date."""
-    seconds = max(0, int((now - dt).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    if seconds < 86400 * 30:
-        days = seconds // 86400
-        return "1 day ago" if days == 1 else f"{days} days ago"
-    return dt.strftime("%-d %b %Y")
 
 
 def _featured_stats(event) -> dict:
@@ -74,7 +50,7 @@ def _event_context(event, now) -> dict:
     """The featured event's part of the landing page and the dashboard."""
     return {"event": event, "now": now,
             "stats": _featured_stats(event) if event else None,
-            "refusal": event_queries.registration_refusal(event, now) if event else None}
+            "refusal": event_rules.registration_refusal(event, now) if event else None}
 
 
 @bp.get("/")
@@ -83,16 +59,12 @@ def home():
     if g.profile is not None:
         return htmx.redirect(url_for("pages.dashboard"))
     return render_template("home.html", **_featured_context(utcnow()),
-                           activity=site_queries.recent_activity(db.session))
+                           activity=queries.recent_activity(db.session))
 
 
-def onboarding_url() -> str | None:
-    """Return the URL of the onboarding flow, or None while that route does not exist."""
-    try:
-        endpoint, _ = current_app.url_map.bind("").match("/onboarding", method="GET")
-    except HTTPException:
-        return None
-    return url_for(endpoint)
+def onboarding_url() -> str:
+    """Return the URL of the onboarding flow."""
+    return url_for("events.onboarding")
 
 
 @dataclass(frozen=True)
@@ -205,5 +177,3 @@ def banned():
         return htmx.redirect(url_for("pages.home"))
     return render_template("banned.html", reason=profile.ban_reason)
 
-
-from . import sitemap  # noqa: E402,F401  (registers the sitemap routes on this blueprint)

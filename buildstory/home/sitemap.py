@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from flask import Response, abort, current_app, render_template, request, url_for
 
 from ..db import db
-from . import site_queries
-from .pages import bp
+from . import queries
+from .views import bp
 
 # The public page of each kind, and the URL parameter its key fills.
 PAGES = {"profiles": ("profiles.profile", "username"), "projects": ("projects.show", "slug"),
@@ -23,7 +23,7 @@ PLACEHOLDER = "sitemap-key-placeholder"
 
 
 def _size() -> int:
-    return int(current_app.config.get("SITEMAP_CHUNK_SIZE", site_queries.SITEMAP_CHUNK))
+    return int(current_app.config.get("SITEMAP_CHUNK_SIZE", queries.SITEMAP_CHUNK))
 
 
 def _xml(body: str) -> Response:
@@ -42,7 +42,7 @@ def sitemap_index():
     """The sitemap index: one entry per chunk, with its newest change as ``lastmod``."""
     chunks = [(url_for("pages.sitemap_chunk", kind=c.kind, number=c.number,
                        _external=True, **{"from": c.first}), w3c(c.lastmod))
-              for c in site_queries.sitemap_chunks(db.session, _size())]
+              for c in queries.sitemap_chunks(db.session, _size())]
     return _xml(render_template("sitemap_index.xml", chunks=chunks))
 
 
@@ -60,10 +60,10 @@ def sitemap_chunk(kind, number):
     if number < 1 or (start is not None and len(start) > KEY_MAX):
         abort(404)
     if start is None and number > 1:
-        start = site_queries.chunk_start(db.session, kind, number, _size())
+        start = queries.chunk_start(db.session, kind, number, _size())
         if start is None:
             abort(404)
-    rows = site_queries.sitemap_entries(db.session, kind, start, _size())
+    rows = queries.sitemap_entries(db.session, kind, start, _size())
     if not rows and number > 1:
         abort(404)
     url = _page_url(kind)

@@ -1,9 +1,9 @@
-"""Reads for the site-wide pages that span features: the landing page's recent activity
-and the sitemap's chunks.
+"""Reads for the site-wide pages that span features: the recent activity (the landing
+page's, and the admin dashboard's) and the sitemap's chunks.
 
-Everything here is public, so every part goes through ``profiles.queries.visible()`` (and
-``projects.queries.visible_project()``): hidden or banned builders, their projects and
-hidden projects never appear; draft events never appear either.
+Every part goes through ``profiles.queries.visible()`` and
+``projects.queries.visible_project()``: hidden or banned builders, their projects and
+hidden projects never appear; on public pages draft events never appear either.
 """
 from __future__ import annotations
 
@@ -26,25 +26,31 @@ ACTIVITY_LIMIT = 10
 SITEMAP_CHUNK = 10_000
 
 
-# --- Recent activity (landing page) -------------------------------------------------------
+# --- Recent activity (landing page, admin dashboard) ----------------------------------------
 
-def _activity_part(kind: str, at, subject, subject_slug, extra, extra_slug, stmt, limit: int):
+def _activity_part(kind: str, at, subject, subject_slug, extra, extra_slug, stmt, limit: int,
+                   public: bool):
     """One kind of activity: its newest ``limit`` rows, read from ``at``'s index."""
     text = String()
+    shown = (visible(), Profile.username.is_not(None)) if public else (visible(),)
     return (stmt.add_columns(
         literal(kind, text).label("kind"), at.label("at"), Profile.id.label("id"),
         Profile.display_name.label("display_name"), Profile.username.label("username"),
         Profile.avatar_hash.label("avatar_hash"), subject.label("subject"),
         subject_slug.label("subject_slug"), extra.label("extra"),
         extra_slug.label("extra_slug"))
-        .where(visible(), Profile.username.is_not(None))
+        .where(*shown)
         .order_by(at.desc()).limit(limit))
 
 
 @cache  # built once per limit: building this union cost more than running it
-def recent_activity_statement(limit: int = ACTIVITY_LIMIT):
-    """Return the SELECT of the newest public activity: sign-ups, registrations for public
-    events, project entries and team joins, newest first, at most ``limit`` rows.
+def recent_activity_statement(limit: int = ACTIVITY_LIMIT, *, public: bool = True):
+    """Return the SELECT of the newest activity: sign-ups, event registrations, project
+    entries and team joins, newest first, at most ``limit`` rows.
+
+    Hidden or banned builders and hidden projects never show (``visible`` /
+    ``visible_project``). ``public`` (the landing page) also leaves out draft events and
+    builders without a username; the admin dashboard (``public=False``) sees those.
 
     Each part reads its own time index newest first and stops after ``limit`` rows
     (profiles.created_at, event_registrations.registered_at, event_projects.submitted_at,
@@ -52,42 +58,43 @@ def recent_activity_statement(limit: int = ACTIVITY_LIMIT):
     """
     none = null().cast(String())
     owner = aliased(Profile)
-    public_event = Event.status != EventStatus.draft
+    event_shown = (Event.status != EventStatus.draft,) if public else ()
     parts = [
         _activity_part("signup", Profile.created_at, none, none, none, none,
-                       select().select_from(Profile), limit),
+                       select().select_from(Profile), limit, public),
         _activity_part("registration", EventRegistration.registered_at, Event.name, Event.slug,
                        none, none,
                        select().select_from(EventRegistration)
                        .join(Profile, Profile.id == EventRegistration.profile_id)
                        .join(Event, Event.id == EventRegistration.event_id)
-                       .where(public_event), limit),
+                       .where(*event_shown), limit, public),
         _activity_part("entry", EventProject.submitted_at, Project.name, Project.slug,
                        Event.name, Event.slug,
                        select().select_from(EventProject)
                        .join(Project, Project.id == EventProject.project_id)
                        .join(Profile, Profile.id == Project.profile_id)
                        .join(Event, Event.id == EventProject.event_id)
-                       .where(public_event, Project.hidden_at.is_(None)), limit),
+                       .where(*event_shown, visible_project()), limit, public),
         _activity_part("join", ProjectMember.joined_at, Project.name, Project.slug, none, none,
                        select().select_from(ProjectMember)
                        .join(Profile, Profile.id == ProjectMember.profile_id)
                        .join(Project, Project.id == ProjectMember.project_id)
                        .join(owner, owner.id == Project.profile_id)
-                       .where(visible_project(Project, owner)), limit),
+                       .where(visible_project(Project, owner)), limit, public),
     ]
     union = union_all(*[p.subquery().select() for p in parts]).subquery()
     return select(union).order_by(union.c.at.desc(), union.c.kind).limit(limit)
 
 
-def recent_activity(session, limit: int = ACTIVITY_LIMIT) -> list:
-    """Return the newest public activity rows (one statement).
+def recent_activity(session, limit: int = ACTIVITY_LIMIT, *, public: bool = True) -> list:
+    """Return the newest activity rows (one statement; ``public`` as in
+    ``recent_activity_statement``).
 
     Rows have ``kind`` (signup, registration, entry, join), ``at``, the builder's ``id``,
     ``display_name``, ``username`` and ``avatar_hash``, and the ``subject`` / ``extra``
     names and slugs (event, project; for an entry the project then the event).
     """
-    return list(session.execute(recent_activity_statement(limit)).all())
+    return list(session.execute(recent_activity_statement(limit, public=public)).all())
 
 
 # --- Sitemap -------------------------------------------------------------------------------

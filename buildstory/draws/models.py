@@ -1,4 +1,4 @@
-"""Admin-managed data: followed Twitch categories and prize draws (domain.md §8)."""
+"""Prize draws: each draw stores what it takes to recompute its winners."""
 from __future__ import annotations
 
 import uuid
@@ -10,22 +10,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from buildstory.db import db
-
-
-class TwitchCategory(db.Model):
-    """A Twitch category the streams page follows; each Twitch id once."""
-
-    __tablename__ = "twitch_categories"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
-                                          server_default=func.gen_random_uuid())
-    twitch_id: Mapped[str] = mapped_column(Text, unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    box_art_url: Mapped[str | None] = mapped_column(Text)
-    added_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("profiles.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 server_default=func.now())
 
 
 class PrizeDraw(db.Model):

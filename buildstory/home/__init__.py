@@ -1,0 +1,1 @@
+"""The site's own pages: the landing page, the dashboard, the sitemap, health and robots."""

@@ -1,0 +1,35 @@
+"""Every blueprint, registered in one place: the public site, then the admin area.
+
+A feature's routes live in its own ``views.py`` (and ``admin_views.py`` for its admin
+pages). The admin blueprints carry no prefix of their own: they are all mounted under
+``/admin`` here, so the admin area has one root (docs/architecture.md, "Routes").
+A feature whose routes span two modules (``events.onboarding_views``,
+``profiles.public_views``, ``home.sitemap``) adds them to the blueprint of its
+``views.py``; importing those modules here is what attaches them.
+"""
+from __future__ import annotations
+
+ADMIN_PREFIX = "/admin"
+
+
+def register_blueprints(app) -> None:
+    """Register the public blueprints, then the admin ones under ``/admin``."""
+    from .admin import views as admin
+    from .applications import admin_views as applications_admin, views as applications
+    from .draws import admin_views as draws_admin
+    from .events import admin_views as events_admin, onboarding_views, views as events
+    from .home import sitemap, views as home
+    from .identity import views as identity
+    from .moderation import views as moderation
+    from .profiles import public_views, views as profiles
+    from .projects import views as projects
+    from .streams import admin_views as streams_admin, views as streams
+    from .teams import views as teams
+
+    del onboarding_views, public_views, sitemap  # imported for the routes they attach
+    for module in (home, identity, profiles, events, projects, teams, moderation,
+                   applications, streams):
+        app.register_blueprint(module.bp)
+    for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
+                           (streams_admin, ""), (draws_admin, "")):
+        app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)
