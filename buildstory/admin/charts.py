@@ -49,7 +49,7 @@ def _day_label(day: date) -> str:
 
 
 def day_columns(points: list[tuple[date, int]], *, title: str, empty_text: str,
-                width: int = 560, height: int = 220) -> Chart:
+                width: int = 360, height: int = 200) -> Chart:
     """Return a column chart of one value per day (sign-ups per day)."""
     total = sum(v for _, v in points)
     rows = [(_day_label(d), v) for d, v in points]
@@ -94,7 +94,7 @@ def day_columns(points: list[tuple[date, int]], *, title: str, empty_text: str,
 
 
 def horizontal_bars(points: list[tuple[str, int]], *, title: str, empty_text: str,
-                    label_header: str, value_header: str, width: int = 560,
+                    label_header: str, value_header: str, width: int = 360,
                     bar_height: int = 24) -> Chart:
     """Return a horizontal bar chart of labelled values (builders per country)."""
     total = sum(v for _, v in points)

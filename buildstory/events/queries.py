@@ -110,9 +110,15 @@ def participant_counts(session, event_ids) -> dict:
     return {event_id: count for event_id, count in rows}
 
 
+# The /events group of each status that is not past: an event in judging is not "live".
+LISTING_GROUPS = {EventStatus.active: "live", EventStatus.judging: "judging",
+                  EventStatus.open: "upcoming", EventStatus.draft: "drafts"}
+
+
 def event_listing(session, *, include_drafts: bool, past_page: int = 1,
                   counts=participant_counts) -> dict:
-    """Return the /events groups — live, upcoming, past (one page), drafts — with counts.
+    """Return the /events groups — live (happening now), judging, upcoming, past (one
+    page), drafts — with counts.
 
     Three statements: the current events, one page of past events (newest first), and
     ``counts(session, event ids)`` (the view passes a cached ``participant_counts``).
@@ -129,11 +135,9 @@ def event_listing(session, *, include_drafts: bool, past_page: int = 1,
     people = counts(session, tuple(e.id for e in current_events + past_events))
     current = [(e, people.get(e.id, 0)) for e in current_events]
     past = [(e, people.get(e.id, 0)) for e in past_events]
-    groups = {"live": [], "upcoming": [], "drafts": []}
+    groups = {"live": [], "judging": [], "upcoming": [], "drafts": []}
     for event, count in current:
-        key = {EventStatus.open: "upcoming", EventStatus.draft: "drafts"}.get(
-            EventStatus(event.status), "live")
-        groups[key].append((event, count))
+        groups[LISTING_GROUPS[EventStatus(event.status)]].append((event, count))
     return {**groups, "past": past[:PAST_PER_PAGE], "past_has_next": len(past) > PAST_PER_PAGE,
             "past_page": max(past_page, 1)}
 

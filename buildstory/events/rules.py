@@ -145,14 +145,37 @@ def is_public(event) -> bool:
 
 
 def countdown(event, now: datetime) -> dict:
-    """Return the countdown state: phase before / live / ended, the target time and text."""
+    """Return the countdown state: phase before / live / ended, the target time and text.
+
+    Countdowns show time only: once nothing is ahead the text is empty (pages hide it).
+    """
     if now < event.starts_at:
         return {"phase": "before", "to": event.starts_at, "then": event.ends_at,
                 "text": "Starts in " + duration_text(event.starts_at - now)}
     if now < event.ends_at:
         return {"phase": "live", "to": event.ends_at, "then": None,
                 "text": "Ends in " + duration_text(event.ends_at - now)}
-    return {"phase": "ended", "to": None, "then": None, "text": "Ended"}
+    return {"phase": "ended", "to": None, "then": None, "text": ""}
+
+
+def dates_ahead(event, now: datetime) -> dict:
+    """Return which dates are still ahead: the end (calendar links make sense until then),
+    the registration opening and closing (shown only while they are in the future)."""
+    opens, closes = event.registration_opens_at, event.registration_closes_at
+    registering = EventStatus(event.status) in REGISTRATION_STATUSES
+    return {"end": now < event.ends_at,
+            "opens": opens is not None and now < opens and registering,
+            "closes": closes is not None and now < closes and registering}
+
+
+# The badge tone of each status (neutral when not listed): one vocabulary on every page.
+STATUS_TONES = {EventStatus.open: "accent", EventStatus.active: "ok",
+                EventStatus.judging: "warn"}
+
+
+def status_tone(status) -> str:
+    """Return the badge tone of an event status: accent, ok, warn or neutral."""
+    return STATUS_TONES.get(EventStatus(status), "neutral")
 
 
 def duration_text(delta) -> str:

@@ -30,6 +30,18 @@ def event_countdown(event) -> dict:
 
 
 @bp.app_template_global()
+def event_status_tone(status) -> str:
+    """The badge tone of an event status (``event_status_badge``)."""
+    return rules.status_tone(status)
+
+
+@bp.app_template_global()
+def event_dates(event) -> dict:
+    """Which of an event's dates are still ahead (``rules.dates_ahead``)."""
+    return rules.dates_ahead(event, utcnow())
+
+
+@bp.app_template_global()
 def project_url(slug: str) -> str:
     """The public URL of a project page (owned by the projects feature)."""
     try:

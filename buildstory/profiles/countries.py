@@ -1,16 +1,25 @@
-"""Countries and regions from pycountry (ISO 3166-1 alpha-2 and ISO 3166-2).
+"""Countries and regions: the codes from pycountry (ISO 3166-1 alpha-2 and ISO 3166-2), the
+names people read from CLDR (through babel) and the English translations that ship with
+pycountry.
 
-The lists are built once per process: pycountry's data does not change while it runs.
-Country names prefer pycountry's ``common_name`` ("Taiwan", "Bolivia") over the formal one.
+Countries go by their common English name ("Taiwan", "Russia", "United Arab Emirates").
+ISO 3166-2 lists regions in their local spelling, sometimes inverted ("Madrid, Comunidad
+de") or with a code attached ("Stockholms län [SE-01]"): a region shows its English name
+where one exists ("Dubai"), else its own name in natural order ("Comunidad de Madrid").
+The lists are built once per process: the data does not change while it runs.
 """
 from __future__ import annotations
 
 from functools import cache
 from typing import NamedTuple
 
+import gettext
+import os
+import re
 import unicodedata
 
 import pycountry
+from babel import Locale
 
 
 class Country(NamedTuple):
@@ -39,11 +48,52 @@ def _flag(code: str) -> str:
     return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code)
 
 
+# CLDR's short forms, where its standard English name is a formal one.
+SHORT_NAMES = {"HK": "Hong Kong", "MO": "Macao", "PS": "Palestine"}
+
+# English names of regions that the English translations lack: capital and big-city
+# regions whose local name readers would not recognise.
+ENGLISH_REGIONS = {
+    "IL-TA": "Tel Aviv", "IL-JM": "Jerusalem", "IL-HA": "Haifa", "IL-M": "Central District",
+    "IL-D": "Southern District", "IL-Z": "Northern District", "RU-MOW": "Moscow",
+    "RU-SPE": "Saint Petersburg", "EG-C": "Cairo", "AT-9": "Vienna", "CZ-10": "Prague",
+    "HR-21": "Zagreb", "BE-BRU": "Brussels", "BG-22": "Sofia", "KR-11": "Seoul",
+    "VN-SG": "Ho Chi Minh City", "CN-SH": "Shanghai", "CN-BJ": "Beijing", "MX-CMX": "Mexico City",
+    "AR-C": "Buenos Aires", "CO-DC": "Bogotá", "DK-84": "Capital Region of Denmark",
+    "IT-MI": "Milan", "IT-RM": "Rome", "GR-I": "Attica", "PL-14": "Masovia",
+    "SE-AB": "Stockholm County", "TR-34": "Istanbul", "ES-MD": "Community of Madrid",
+    "PT-11": "Lisbon", "HU-BU": "Budapest", "RO-B": "Bucharest", "BE-WAL": "Wallonia",
+    "BE-VLG": "Flanders",
+}
+
+
+@cache
+def _english_regions() -> gettext.NullTranslations:
+    """The English translations of ISO 3166-2 names that ship with pycountry."""
+    folder = os.path.join(os.path.dirname(pycountry.__file__), "locales")
+    return gettext.translation("iso3166-2", folder, languages=["en"], fallback=True)
+
+
+def region_display_name(code: str, iso_name: str) -> str:
+    """Return a region's name as people read it: English where one exists, else the ISO
+    name without an attached code and in natural order ("Comunidad de Madrid")."""
+    if code in ENGLISH_REGIONS:
+        return ENGLISH_REGIONS[code]
+    name = _english_regions().gettext(iso_name)
+    name = re.sub(r"\s*\[[^\]]*\]", "", name).strip()
+    head, sep, tail = name.partition(", ")
+    # "Madrid, Comunidad de" is inverted; "Bournemouth, Christchurch and Poole" is a list.
+    inverted = sep and "," not in tail and not re.search(r"\b(and|y)\b", tail)
+    return f"{tail} {head}" if inverted else name
+
+
 @cache
 def _countries() -> dict[str, Country]:
+    english = Locale("en").territories
     found = {}
     for c in pycountry.countries:
-        name = getattr(c, "common_name", None) or c.name
+        name = (SHORT_NAMES.get(c.alpha_2) or english.get(c.alpha_2)
+                or getattr(c, "common_name", None) or c.name)
         found[c.alpha_2] = Country(c.alpha_2, name, getattr(c, "flag", None) or _flag(c.alpha_2))
     return dict(sorted(found.items(), key=lambda item: _sort_key(item[1].name)))
 
@@ -51,7 +101,8 @@ def _countries() -> dict[str, Country]:
 @cache
 def _regions(code: str) -> tuple[Region, ...]:
     subdivisions = pycountry.subdivisions.get(country_code=code) or []
-    return tuple(sorted((Region(s.code, s.name) for s in subdivisions),
+    return tuple(sorted((Region(s.code, region_display_name(s.code, s.name))
+                         for s in subdivisions),
                         key=lambda r: (_sort_key(r.name), r.code)))
 
 

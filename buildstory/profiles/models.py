@@ -5,7 +5,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (CHAR, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary,
+from sqlalchemy import (CHAR, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary, text,
                         Text, Uuid, false, func, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -56,6 +56,10 @@ class Profile(ModerationState, db.Model):
               postgresql_ops={"username": "text_pattern_ops"}),
         # The admin user list's role filter and its status tabs' counts (index-only).
         Index("ix_profiles_role_hidden_at_banned_at", "role", "hidden_at", "banned_at"),
+        # The directory's Country filter counts its builders per country (index-only).
+        Index("ix_profiles_country_directory", "country", postgresql_where=text(
+            "hidden_at IS NULL AND banned_at IS NULL AND username IS NOT NULL "
+            "AND country IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,

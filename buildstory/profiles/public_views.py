@@ -47,13 +47,26 @@ def _location(country_code: str | None, region_code: str | None) -> Location | N
 
 
 @bp.app_template_global()
+def directory_countries() -> tuple[tuple[str, int], ...]:
+    """The directory's Country filter: countries with visible builders and their counts,
+    kept for STATS_CACHE_SECONDS (``buildstory/cache.py``); called by the full page only."""
+    return cache.cached(("directory_countries",),
+                        lambda: queries.country_counts(db.session))
+
+
+@bp.app_template_global()
 @lru_cache(maxsize=512)
-def country_options(selected: str | None) -> Markup:
-    """Return the directory's country ``<option>`` lines (6-space indented, one per line),
-    ``selected`` marked: built once per process per selected country, not on every page."""
+def country_options(selected: str | None, counts: tuple[tuple[str, int], ...]) -> Markup:
+    """Return the Country filter's ``<option>`` lines (6-space indented, one per line):
+    the countries in ``counts`` by name, each with its number of builders, ``selected``
+    marked (kept even without builders, so the form shows the filter in use)."""
+    found = dict(counts)
+    if selected and selected not in found:
+        found[selected] = 0
+    listed = [c for c in countries.all_countries() if c.code in found]
     return Markup("\n".join(
         f'      <option value="{escape(c.code)}"{" selected" if c.code == selected else ""}>'
-        f'{escape(c.name)}</option>' for c in countries.all_countries()))
+        f'{escape(c.name)} ({found[c.code]})</option>' for c in listed))
 
 
 @bp.app_template_test("http_url")
@@ -138,5 +151,4 @@ def members():
                      events=_event_options(), preferences=preferences,
                      has_next=has_next, page_size=queries.DIRECTORY_PAGE_SIZE,
                      can_moderate=access.sees_hidden_profiles(g.role),
-                     countries=countries.all_countries(),
                      experience_levels=EXPERIENCE_LEVEL_LABELS)

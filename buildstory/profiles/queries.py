@@ -282,3 +282,20 @@ def directory(session, filters: DirectoryFilters) -> tuple[list[MemberCard], boo
         others = others[1:]  # no exact match: this page starts where the shift assumed not
     builders = (pinned + others) if filters.page <= 1 else others
     return builders[:DIRECTORY_PAGE_SIZE], len(builders) > DIRECTORY_PAGE_SIZE
+
+
+def country_counts(session) -> tuple[tuple[str, int], ...]:
+    """Return ``((country code, builders), …)`` over the builders the directory shows.
+
+    One statement, read from a partial index on ``country`` that holds directory rows only.
+    """
+    return tuple((code, n) for code, n in session.execute(_country_counts_statement()))
+
+
+@cache
+def _country_counts_statement():
+    from sqlalchemy import func
+
+    return (select(Profile.country, func.count())
+            .where(visible(), Profile.username.is_not(None), Profile.country.is_not(None))
+            .group_by(Profile.country))

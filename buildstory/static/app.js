@@ -105,3 +105,21 @@
     });
   });
 })();
+
+// === header: the Menu button tells assistive technology whether the nav is open ===
+// The popover itself needs no script (popovertarget; Escape and outside clicks close it).
+(function () {
+  "use strict";
+  function sync(pop, open) {
+    document.querySelectorAll('[popovertarget="' + pop.id + '"]').forEach(function (b) {
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[popover][id]").forEach(function (p) { sync(p, false); });
+  });
+  document.addEventListener("toggle", function (e) {
+    var t = e.target;
+    if (t.hasAttribute && t.hasAttribute("popover") && t.id) sync(t, e.newState === "open");
+  }, true);
+})();

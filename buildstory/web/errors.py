@@ -28,7 +28,7 @@ MESSAGES = {
     500: "Something went wrong on our side. We have been told; try again in a moment.",
     503: "Buildstory is briefly unavailable. Try again in a moment.",
 }
-TITLES = {400: "Form expired", 403: "Not allowed", 404: "Not found", 405: "Not allowed",
+TITLES = {400: "Form expired", 403: "Not allowed", 404: "Page not found", 405: "Not allowed",
           409: "Not possible", 410: "Gone", 413: "Too large", 422: "Check your input",
           429: "Slow down", 500: "Server error", 503: "Unavailable"}
 

@@ -45,7 +45,7 @@ def test_countdown_ticks_and_turns_live_without_a_reload(page, site, app):
     expect(countdown).to_have_class(re.compile("countdown--live"))
     assert page.evaluate("window.__samePage") is True
     # Dates were rendered in UTC by the server and turned into the viewer's local time.
-    start = page.locator(".event-facts time").first
+    start = page.locator(".event-dates time").first
     expect(start).not_to_have_text(re.compile("UTC$"))
 
 

@@ -138,6 +138,13 @@ def test_member_search_by_prefix_and_by_trigram(db_session, data):
             db_session, profile_queries.DirectoryFilters(q=q)))
 
 
+def test_member_directory_country_counts(db_session, data):
+    with captured(db_session) as sent:
+        counts = dict(profile_queries.country_counts(db_session))
+    assert counts["US"] == N // 5
+    assert_index_backed(db_session, sent)
+
+
 def test_project_page(db_session, data):
     project = data["project"]
     run(db_session, lambda: project_queries.project_for_page(db_session, project.slug))

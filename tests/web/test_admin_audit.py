@@ -41,8 +41,8 @@ def test_newest_first_with_labels_details_and_links(admin, db_session):
     assert order == sorted(order)
     assert "Reason: Spam" in body and "User → Moderator (command line)" in body
     assert "Command line" in body and "Gone Person (@gone) <span class=\"muted\">(deleted)</span>" in body
-    assert f'<a href="/admin/users/{mod.id}">Mo Derator (@mo-derator)</a>' in body
-    assert f'<a href="/admin/users/{target.id}">Tess Target (@tess)</a>' in body
+    assert f'<a href="/admin/users/{mod.id}">Mo Derator <span class="nowrap">(@mo-derator)</span></a>' in body
+    assert f'<a href="/admin/users/{target.id}">Tess Target <span class="nowrap">(@tess)</span></a>' in body
 
 
 def test_filters_by_action_actor_and_target(admin, db_session):
@@ -104,7 +104,7 @@ def test_a_role_change_from_the_command_line_reads_as_such(app, admin, db_sessio
     body = html(admin.get("/admin/audit?action=set_role"))
     assert '<span class="muted">Command line</span>' in body
     assert "User → Moderator (command line)" in body
-    assert f'<a href="/admin/users/{target.id}">Cli Target (@cli-target)</a>' in body
+    assert f'<a href="/admin/users/{target.id}">Cli Target <span class="nowrap">(@cli-target)</span></a>' in body
 
 
 def test_the_filter_form_swaps_the_results_for_htmx(admin, db_session):

@@ -1,6 +1,7 @@
 """Admin event screens: permissions, create / edit, status, feature, delete, CSV export."""
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -68,7 +69,7 @@ def test_admin_nav_and_list(admin):
     EventRegistrationFactory(event=EventFactory(status="active", name="Live One"))
     page = html(admin.get("/admin/events"))
     assert 'aria-current="page">Events</a>' in page
-    assert "Draft One" in page and "Live One" in page and "<td>1</td>" in page
+    assert "Draft One" in page and "Live One" in page and "<td data-label=\"Registrations\">1</td>" in page
     for label in ("Name", "Event URL", "Description", "Starts at", "Ends at", "Timezone",
                   "Registration opens at", "Registration closes at"):
         assert f">{label}</label>" in page, label
@@ -130,6 +131,11 @@ def test_status_changes_and_refusals(admin, db_session):
     event = EventFactory(status="open", slug="moving")
     page = html(admin.get("/admin/events/moving"))
     assert '<label for="status">Status</label>' in page and ">Change status</button>" in page
+    # The status options read as people say them ("Judging"), never "Judging (judging)".
+    select = re.search(r'<select id="status".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option value="(\w+)">([^<]*)</option>', select)
+    assert options and all("(" not in text for _, text in options), options
+    assert dict(options).get("active") == "Live" and dict(options).get("draft") == "Draft"
     r = admin.post("/admin/events/moving/status", {"status": "active"})
     assert r.status_code == 303 and reload(db_session, event.id).status == EventStatus.active
     r = admin.post("/admin/events/moving/status", {"status": "complete"})
@@ -137,7 +143,7 @@ def test_status_changes_and_refusals(admin, db_session):
     r = admin.post("/admin/events/moving/status", {"status": "judging"}, htmx=True,
                    headers={"HX-Target": "event-actions"})
     assert r.status_code == 200 and html(r).lstrip().startswith('<section id="event-actions"')
-    assert "Status changed" in html(r) and "event-status--judging" in html(r)
+    assert "Status changed" in html(r) and 'data-status="judging"' in html(r)
     r = admin.post("/admin/events/moving/status", {"status": "draft"}, htmx=True)
     assert r.status_code == 409 and "HX-Retarget" not in r.headers
     assert "Cannot transition from" in html(r)

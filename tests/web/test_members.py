@@ -34,13 +34,13 @@ def test_full_page_has_the_live_search_field_filters_and_cards(client):
         assert attr in field, attr
     assert '<label for="member-experience">Experience level</label>' in html
     assert '<label for="member-country">Country</label>' in html
-    assert '<option value="GB">United Kingdom</option>' in html
+    assert '<option value="GB">United Kingdom (1)</option>' in html
     assert '<option value="built_a_few">Built a few things</option>' in html
     card = re.search(rf'<li id="member-{p.id}" class="card member-card">.*?</li>', html, re.S)
     assert card, html
     card = card.group(0)
     assert 'href="/profiles/ada">Ada Lovelace</a>' in card and "@ada" in card
-    assert "Built a few things" in card and "London, City of, United Kingdom" in card
+    assert "Built a few things" in card and "City of London, United Kingdom" in card
     assert 'class="avatar"' in card
     assert '<form id="member-search"' in html and 'method="get" action="/members"' in html
 
@@ -203,3 +203,25 @@ def test_event_and_looking_for_teammates_filters(client, db_session):
     assert "<html" not in html and "@looking-one" in html and "@solo-one" not in html
     # A draft event is not a public filter: nobody matches.
     assert "@solo-one" not in client.get("/members?event=secret-draft").get_data(as_text=True)
+
+
+def test_country_filter_lists_only_countries_with_visible_members_with_counts(client):
+    ProfileFactory(country="ES", region="ES-MD", username="madrid1")
+    ProfileFactory(country="ES", region=None)
+    ProfileFactory(country="IL", region="IL-TA", username="telaviv1")
+    ProfileFactory(country="AE", region="AE-DU", username="dubai1")
+    ProfileFactory(country="FR", region=None, hidden=True)
+    ProfileFactory(country="DE", region=None, banned=True)
+    ProfileFactory(country="JP", region=None, no_username=True)
+    ProfileFactory(country=None, region=None)
+    html = body(client.get("/members"))
+    select = re.search(r'<select id="member-country".*?</select>', html, re.S).group(0)
+    options = re.findall(r'<option value="(\w*)"( selected)?>([^<]*)</option>', select)
+    assert options == [("", "", "Any country"), ("IL", "", "Israel (1)"),
+                       ("ES", "", "Spain (2)"), ("AE", "", "United Arab Emirates (1)")]
+    for place in ("Community of Madrid, Spain", "Tel Aviv, Israel",
+                  "Dubai, United Arab Emirates"):
+        assert place in html
+    # A filter on a country nobody visible is from stays shown, selected, at zero.
+    html = body(client.get("/members?country=FR"))
+    assert '<option value="FR" selected>France (0)</option>' in html

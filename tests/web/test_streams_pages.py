@@ -47,7 +47,8 @@ def test_streams_without_a_featured_event(client):
     assert r.status_code == 200 and "There is no featured event right now" in text(r)
 
 
-def test_without_credentials_channels_are_listed_without_live_status(client, app, monkeypatch):
+def test_without_credentials_channels_are_listed_without_live_status(client, app, monkeypatch,
+                                                                     login):
     monkeypatch.setitem(app.config, "TWITCH_CLIENT_ID", "")
     event = EventFactory(status="active", featured=True, name="Agents Jam")
     streamer(event, "alice")
@@ -58,11 +59,18 @@ def test_without_credentials_channels_are_listed_without_live_status(client, app
     streamer(EventFactory(), "otherevent")
     TwitchCategoryFactory(twitch_id=GAME)
     page = text(client.get("/streams"))
-    assert "Agents Jam" in page and "Live status is not available" in page
+    # Visitors see the channels, each offline; the configuration note is for admins only.
+    assert "Agents Jam" in page and "Live status is not available" not in page
     assert "@alice" in page and "@bobby" in page and 'href="https://www.twitch.tv/bob_codes"' in page
     for absent in ("@hidden", "@banned", "@nourl", "@otherevent"):
         assert absent not in page
-    assert ">Live<" not in page
+    assert ">Live<" not in page and page.count('data-status="offline">Offline</span>') == 2
+    assert "Live status is not available" not in text(login(ProfileFactory()).get("/streams"))
+    assert "Live status is not available" not in text(
+        login(ProfileFactory(moderator=True)).get("/streams"))
+    admin_page = text(login(ProfileFactory(admin=True)).get("/streams"))
+    assert "Live status is not available on this site" in admin_page
+    assert "TWITCH_CLIENT_ID" in admin_page
 
 
 def test_live_channels_first_with_text_only_details(client, helix):
