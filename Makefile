@@ -19,9 +19,11 @@ install: $(STAMP)
 run: install postgres
 	$(PY) -m buildstory serve
 
-## make test — every test layer (domain, web, browser) on a private PostgreSQL cluster.
+## make test — every test layer (domain, web, browser), TEST_WORKERS processes side by side
+## (pytest-xdist, whole files per worker), each on its own private PostgreSQL cluster.
+TEST_WORKERS ?= 2
 test: install postgres chromium nginx node_modules/axe-core/axe.min.js
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider
 
 # PostgreSQL server binaries (the embedded cluster uses them); Debian's package when root.
 postgres:

@@ -138,12 +138,17 @@ class Client:
             self.session.commit()
 
     def csrf(self):
-        """Return the CSRF token of this browser (fetching a page first when needed)."""
+        """Return the CSRF token of this browser: read from a page once, then reused while
+        the browser keeps the same CSRF cookie (the token is derived from it)."""
         self._sync()
-        page = self.raw.get("/sign-in", follow_redirects=True)
-        match = CSRF_RE.search(page.get_data(as_text=True))
-        assert match, "no CSRF token in the layout of /sign-in"
-        return match.group(1)
+        cookie = self.raw.get_cookie(self.app.config["CSRF_COOKIE_NAME"])
+        if cookie is None or cookie.value != getattr(self, "_csrf_cookie", None):
+            page = self.raw.get("/sign-in", follow_redirects=True)
+            match = CSRF_RE.search(page.get_data(as_text=True))
+            assert match, "no CSRF token in the layout of /sign-in"
+            cookie = self.raw.get_cookie(self.app.config["CSRF_COOKIE_NAME"])
+            self._csrf_cookie, self._csrf_token = cookie.value, match.group(1)
+        return self._csrf_token
 
     def get(self, path, **kw):
         self._sync()

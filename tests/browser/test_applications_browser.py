@@ -3,6 +3,7 @@ import pytest
 
 from buildstory.db import db
 from tests.browser.a11y import serious_violations, session_cookies
+from tests.browser.waits import count_htmx_requests, htmx_requests
 
 pytestmark = pytest.mark.browser
 
@@ -70,8 +71,9 @@ def test_remove_category_asks_for_confirmation(page, site, app):
         dialog.dismiss()
 
     page.on("dialog", dismiss)
+    count_htmx_requests(page)
     page.get_by_role("button", name="Remove Science & Technology").click()
-    page.wait_for_timeout(300)
+    assert htmx_requests(page) == 0
     assert messages == ["Stop following Science & Technology?"]
     assert page.get_by_text("Twitch id 509670").is_visible()
     page.remove_listener("dialog", dismiss)

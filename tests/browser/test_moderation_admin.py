@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from buildstory.db import db
 from tests.browser.a11y import serious_violations, session_cookies
+from tests.browser.waits import count_htmx_requests, htmx_requests
 from tests.factories import (AccountFactory, AuditLogFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory)
@@ -85,8 +86,10 @@ def test_a_cancelled_confirmation_changes_nothing(page, site, app):
     page.on("dialog", lambda d: d.dismiss())
     page.context.add_cookies(session_cookies(app, mod_identity, site))
     page.goto(site + "/admin/users?q=keepme")
-    page.locator(f"#mod-panel-profile-{victim_id}").get_by_role("button", name="Hide").press("Enter")
-    page.wait_for_timeout(300)
+    count_htmx_requests(page)
+    with page.expect_event("dialog"):
+        page.locator(f"#mod-panel-profile-{victim_id}").get_by_role("button", name="Hide").press("Enter")
+    assert htmx_requests(page) == 0
     expect(page.locator(f"#status-badge-profile-{victim_id}")).to_have_attribute("data-status", "active")
 
 

@@ -6,6 +6,7 @@ is tested, not the Content-Security-Policy that would otherwise block inline han
 import pytest
 
 from buildstory.db import db
+from tests.browser.waits import pending_events_ran
 from tests.factories import ProfileFactory
 
 # Each payload would set window.__xss (or open a dialog) if it ever executed.
@@ -77,7 +78,7 @@ def _seed(app):
 
 
 def _assert_clean(page):
-    page.wait_for_timeout(150)  # let any onload/onerror fire
+    pending_events_ran(page)  # any onload/onerror/ontoggle has fired by then
     found = page.evaluate(INJECTED)
     assert found["xss"] is None and page.dialogs == []
     assert found["scripts"] == 2  # htmx and app.js, both from /static

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from buildstory.db import db
 from buildstory.models import Project
+from tests.browser.waits import htmx_answer
 from tests.conftest import TEST_PASSWORD
 from tests.factories import AccountFactory, ProjectFactory
 
@@ -68,8 +69,9 @@ def test_create_a_project_by_keyboard_with_the_suggested_url(page, site, app):
     expect(status).to_have_attribute("data-status", "available")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("End")  # tabbing into a field selects its text
-    page.keyboard.type("!", delay=20)
-    page.wait_for_timeout(700)
+    with htmx_answer(page) as answer:
+        page.keyboard.type("!", delay=20)
+    assert answer.status == 204  # the suggestion was asked for and left the field alone
     expect(slug).to_have_value("my-voice-diary")
 
     tab_to(page, "description")

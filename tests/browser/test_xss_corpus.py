@@ -14,6 +14,7 @@ from __future__ import annotations
 import pytest
 
 from buildstory.db import db
+from tests.browser.waits import pending_events_ran
 from tests.xss_payloads import TEMPLATE_MARK, push_everywhere, stored_urls
 
 FIND_INJECTED = r"""(mark) => {
@@ -104,8 +105,8 @@ def test_the_detector_sees_an_injection(watched, site, app):
     page.goto(site + "/healthz")
     page.set_content('<p>x</p><img src=x onerror="alert(7)"><a href="JavaScript:void(0)">a</a>'
                      '<script>document.title = "tpl49tpl"; alert(8)</script>'
-                     '<div hx-get="/xss-hx">h</div><p>tpl49tpl</p>')
-    page.wait_for_timeout(100)
+                     '<div hx-get="/xss-hx">h</div><p>tpl49tpl</p>', wait_until="load")
+    pending_events_ran(page)
     found = page.evaluate(FIND_INJECTED, TEMPLATE_MARK)
     assert len(found) >= 5, found
     assert any("dialog" in a for a in page.alarms)

@@ -20,8 +20,7 @@ from buildstory.models import Profile, Project
 from buildstory.moderation import services
 from buildstory.streams import services as streams
 from buildstory.streams.models import TwitchCategory
-from tests.domain.test_races import N, run_concurrently
-from tests.domain.test_teams_races import now, outcomes, setup
+from tests.helpers import N, now, outcomes, run_concurrently, setup
 from tests.factories import (MentorApplicationFactory, ProfileFactory, ProjectFactory,
                              SponsorshipInquiryFactory, TwitchCategoryFactory)
 

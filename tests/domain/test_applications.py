@@ -9,7 +9,7 @@ from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.audit import AuditLog
 from buildstory.enums import MentorStatus, SponsorshipStatus
 from buildstory.errors import Conflict, ValidationFailed
-from tests.domain.test_races import run_concurrently
+from tests.helpers import run_concurrently
 from tests.factories import (MentorApplicationFactory, ProfileFactory,
                              SponsorshipInquiryFactory)
 

@@ -5,23 +5,13 @@ from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from buildstory.identity.clerk import ClerkTokenInvalid, display_name_from_claims, verify_clerk_token
+from tests.helpers import clerk_keys, make_keys
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 PARTIES = ["http://localhost"]
-
-
-def make_keys():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return key, public
-
-
-PRIVATE, PUBLIC = make_keys()
+PRIVATE, PUBLIC = clerk_keys()
 OTHER_PRIVATE, _ = make_keys()
 
 

@@ -249,7 +249,7 @@ def test_unknown_status_values_are_refused():
 
 
 def test_concurrent_creates_of_one_event_url_one_wins(app, committed):
-    from tests.domain.test_races import N, run_concurrently
+    from tests.helpers import N, run_concurrently
 
     results = run_concurrently(app, lambda s, i: services.create_event(
         s, None, fields(name=f"Jam {i}", slug="hot-url")).id)

@@ -13,7 +13,7 @@ from buildstory.events.models import Event, EventRegistration
 from buildstory.profiles.models import Profile
 from buildstory.profiles.queries import registrants_of_slug
 from buildstory.projects.models import EventProject, ProjectEvent
-from tests.domain.test_races import N, run_concurrently
+from tests.helpers import N, run_concurrently
 from tests.factories import (EventFactory, EventProjectFactory, EventRegistrationFactory,
                              ProfileFactory, ProjectFactory)
 

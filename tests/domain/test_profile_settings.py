@@ -10,7 +10,7 @@ from buildstory.errors import ValidationFailed
 from buildstory.profiles import countries, services
 from buildstory.profiles.models import Profile
 from buildstory.profiles.queries import invitable_builders
-from tests.domain.test_races import N, run_concurrently
+from tests.helpers import N, run_concurrently
 from tests.factories import ProfileFactory
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from buildstory.errors import Conflict, ValidationFailed
 from buildstory.identity.services import utcnow
 from buildstory.models import EventProject, Profile, Project
 from buildstory.projects import services
-from tests.domain.test_races import N, run_concurrently
+from tests.helpers import N, run_concurrently
 from tests.factories import EventFactory, EventRegistrationFactory, ProfileFactory, ProjectFactory
 
 

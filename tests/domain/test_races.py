@@ -1,43 +1,15 @@
 """Races with real concurrent connections: exactly one winner, everyone else a clear answer."""
-import threading
-
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from buildstory.db import db
 from buildstory.errors import ValidationFailed
 from buildstory.identity import services
 from buildstory.profiles.models import Profile
+from tests.helpers import N, run_concurrently
 
 HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-N = 12
-
-
-def run_concurrently(app, fn, n=N):
-    """Run ``fn(session, i)`` in ``n`` threads, each on its own connection, all at once."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-    with app.app_context():
-        engine = db.engine
-
-    def worker(i):
-        with Session(engine) as session:
-            barrier.wait()
-            try:
-                results[i] = ("ok", fn(session, i))
-                session.commit()
-            except Exception as exc:  # collected and asserted on below
-                session.rollback()
-                results[i] = ("error", exc)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_many_concurrent_claims_of_one_username_one_wins(app, committed):

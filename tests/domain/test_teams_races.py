@@ -1,43 +1,12 @@
 """Team limits under real concurrent connections (docs/architecture.md "Quality bars")."""
-from datetime import UTC, datetime
-
-from sqlalchemy import func, select
-
-from buildstory.db import db
 from buildstory.enums import InviteStatus
 from buildstory.errors import Conflict, Gone
 from buildstory.models import Profile, Project, ProjectMember, TeamInvite
 from buildstory.teams import services
-from tests.domain.test_races import N, run_concurrently
 from tests.factories import ProfileFactory, ProjectFactory, TeamInviteFactory
+from tests.helpers import N, count, now, outcomes, run_concurrently, setup
 
 LIMIT = 6
-
-
-def now():
-    return datetime.now(UTC)
-
-
-def setup(app, make):
-    """Create committed data with ``make()`` and return what it returns (ids)."""
-    with app.app_context():
-        result = make()
-        db.session.commit()
-        db.session.remove()
-    return result
-
-
-def count(app, model, *where):
-    with app.app_context():
-        value = db.session.scalar(select(func.count(model.id)).where(*where))
-        db.session.remove()
-    return value
-
-
-def outcomes(results):
-    oks = [r[1] for r in results if r[0] == "ok"]
-    errors = [r[1] for r in results if r[0] == "error"]
-    return oks, errors
 
 
 def test_one_link_accepted_by_many_at_once_lets_exactly_one_in(app, committed):

@@ -6,21 +6,13 @@ no-store`` and ``Vary: Cookie``; anonymous visitors' public pages keep their cac
 """
 from __future__ import annotations
 
-import pytest
-
-from tests.web.test_permission_matrix import ROUTES, open_world
+from tests.web.matrix import ROUTES
 
 # Content-addressed avatars of visible builders and the sitemap: nothing personal.
 SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk")
 ACTORS = ("anonymous", "builder", "moderator", "admin")
 GETS = sorted((endpoint, i) for (endpoint, method), cases in ROUTES.items() if method == "GET"
               for i in range(len(cases)))
-
-
-@pytest.fixture(scope="module")
-def world(app):
-    with open_world(app) as built:
-        yield built
 
 
 def test_signed_in_and_admin_responses_are_private_and_vary_by_cookie(world):

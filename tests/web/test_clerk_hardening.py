@@ -12,8 +12,9 @@ from buildstory.config import ConfigError, load_config
 from buildstory.identity.models import UserSession
 from buildstory.identity.services import utcnow
 from tests.conftest import Client
-from tests.domain.test_clerk import PRIVATE, PUBLIC
+from tests.helpers import clerk_keys
 
+PRIVATE, PUBLIC = clerk_keys()
 ISSUER = "https://clerk.buildstory.example"
 CLERK_ENV = {"AUTH_PROVIDER": "clerk", "CLERK_JWT_KEY": "k", "SECRET_KEY": "s",
              "DATABASE_URL": "postgresql://x/y", "CLERK_AUTHORIZED_PARTIES": "https://a.example",

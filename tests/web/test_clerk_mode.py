@@ -8,8 +8,10 @@ from buildstory import create_app
 from buildstory.identity.models import DeletedIdentity
 from buildstory.profiles.models import Profile
 from tests.conftest import Client
-from tests.domain.test_clerk import PRIVATE, PUBLIC
+from tests.helpers import clerk_keys
 import jwt
+
+PRIVATE, PUBLIC = clerk_keys()
 
 
 @pytest.fixture

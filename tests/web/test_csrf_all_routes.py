@@ -14,8 +14,7 @@ import pytest
 
 from tests.conftest import TEST_PASSWORD, Client
 from tests.factories import AccountFactory
-from tests.web.test_permission_matrix import (ACTORS, ROUTES, form_data, main_case,
-                                              world)  # noqa: F401  (module fixture)
+from tests.web.matrix import ACTORS, ROUTES, form_data, main_case
 
 EXPIRED = "This form has expired. Reload the page and try again."
 POST_ROUTES = sorted(endpoint for endpoint, method in ROUTES if method == "POST")

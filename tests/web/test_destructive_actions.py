@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from tests.web.test_permission_matrix import ROUTES, world  # noqa: F401  (module fixture)
+from tests.web.matrix import ROUTES
 
 VIEWERS = ("builder", "member", "other", "admin")
 DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide)\b")

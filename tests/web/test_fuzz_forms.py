@@ -23,8 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from werkzeug.datastructures import MultiDict
 
 from buildstory.web.errors import MESSAGES
-from tests.web.test_permission_matrix import (ACTORS, ROUTES, form_data, main_case,
-                                              world)  # noqa: F401  (module fixture)
+from tests.web.matrix import ACTORS, ROUTES, form_data, main_case
 
 ROOT = Path(__file__).resolve().parents[2] / "buildstory"
 TEMPLATE_TEXT = "\n".join(p.read_text() for p in (ROOT / "templates").rglob("*.html"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from tests.web.test_permission_matrix import ROUTES, world  # noqa: F401  (module fixture)
+from tests.web.matrix import ROUTES
 
 # Who renders the pages: between them they see every form (the owner's team tools, the
 # member's Leave, the recipient's invite, the moderator's panels, the visitor's sign-in).
