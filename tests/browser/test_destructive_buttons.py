@@ -3,6 +3,7 @@ the dialog changes nothing; accepting it acts. Owner, member and admin walk thei
 Remove from event, Revoke (project page and inbox), Remove (member), Delete project,
 Withdraw, Remove avatar, Leave project, Hide, Ban, Hide project, Delete event and Remove
 (a stream category)."""
+import os
 import re
 
 from playwright.sync_api import expect
@@ -12,6 +13,8 @@ from tests.browser.a11y import session_cookies
 from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, ProfileFactory, ProjectFactory,
                              ProjectMemberFactory, TeamInviteFactory, TwitchCategoryFactory)
+
+SHOTS = "/tmp/destructive"
 
 
 def world(app):
@@ -78,6 +81,9 @@ def test_each_destructive_button_asks_naming_the_thing(browser, site, app):
     owner_id, member_id, admin_id = world(app)
     owner = as_(browser, app, site, owner_id)
     project = site + "/projects/lighthouse"
+    owner.goto(project)  # a picture of the red, asking buttons for a human to look at
+    os.makedirs(SHOTS, exist_ok=True)
+    owner.screenshot(path=f"{SHOTS}/project-owner.png", full_page=True)
 
     walk(owner, project, button("Remove from event Spring Jam"), ["Lighthouse", "Spring Jam"],
          lambda p: expect(p.locator("#project-events")).to_contain_text(
