@@ -20,7 +20,7 @@ LABELS = {
     "allow_invites": "Allow team invites",
 }
 TEXT_FIELDS = [name for name in LABELS if name != "allow_invites"]
-URL_FIELDS = ("website_url", "twitch_url", "stream_url")
+URL_FIELDS = ("website_url", "stream_url")
 
 DISPLAY_NAME_MAX, BIO_MAX, URL_MAX = 100, 500, 2000
 # Longer input is cut before validation: enough to say "too long", never megabytes.
@@ -33,6 +33,7 @@ INVALID_GITHUB = "Invalid GitHub handle"
 COUNTRY_UNKNOWN = "Choose a country from the list"
 REGION_MISMATCH = "Region does not belong to the selected country"
 EXPERIENCE_UNKNOWN = "Choose an experience level from the list"
+INVALID_TWITCH = "Enter a Twitch channel URL, e.g. https://www.twitch.tv/yourname"
 
 X_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
 GITHUB_HANDLE_RE = re.compile(r"[A-Za-z0-9-]{1,39}")
@@ -40,6 +41,15 @@ GITHUB_PREFIX_RE = re.compile(r"^(?:https?://)?(?:www\.)?github\.com/", re.I)
 SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 HOST_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A Twitch channel: twitch.tv/<login>, with or without the scheme, "www." or "m.", a
+# trailing "/", a query or a fragment. Logins are 1–25 letters, digits and underscores.
+TWITCH_CHANNEL_RE = re.compile(
+    r"(?:https?://)?(?:www\.|m\.)?twitch\.tv/([A-Za-z0-9_]{1,25})/?(?:[?#]\S*)?", re.I)
+# First path segments of twitch.tv that are pages of the site, not channels.
+TWITCH_NOT_CHANNELS = frozenset({
+    "directory", "videos", "settings", "search", "p", "downloads", "jobs", "turbo", "login",
+    "signup", "subscriptions", "inventory", "wallet", "friends", "messages", "payments",
+    "drops", "prime", "store", "legal", "creatorcamp", "following"})
 
 
 def settings_values(form) -> dict:
@@ -112,6 +122,21 @@ def clean_url(raw: str | None, name: str = "website_url") -> tuple[str | None, s
     if len(normalised) > URL_MAX:
         return None, too_long(name, URL_MAX)
     return normalised, None
+
+
+def clean_twitch_url(raw: str | None) -> tuple[str | None, str | None]:
+    """Return a Twitch channel URL as ``https://www.twitch.tv/<login>`` (login lower-cased).
+
+    ``twitch.tv/Ada_Live/`` → ``https://www.twitch.tv/ada_live``; a URL of another site or
+    a twitch.tv page that is not a channel → "Enter a Twitch channel URL, …".
+    """
+    value = (raw or "").strip()
+    if not value:
+        return None, None
+    match = TWITCH_CHANNEL_RE.fullmatch(value)
+    if not match or match.group(1).lower() in TWITCH_NOT_CHANNELS:
+        return None, INVALID_TWITCH
+    return f"https://www.twitch.tv/{match.group(1).lower()}", None
 
 
 def _host(hostname: str | None) -> str | None:

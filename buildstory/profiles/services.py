@@ -44,6 +44,7 @@ def validate_profile(session, profile: Profile, values: dict) -> dict:
     take("experience_level", forms.clean_experience(values.get("experience_level")))
     for name in forms.URL_FIELDS:
         take(name, forms.clean_url(values.get(name), name))
+    take("twitch_url", forms.clean_twitch_url(values.get("twitch_url")))
     take("twitter_handle", forms.clean_x_handle(values.get("twitter_handle")))
     take("github_handle", forms.clean_github_handle(values.get("github_handle")))
     clean["allow_invites"] = bool(values.get("allow_invites"))

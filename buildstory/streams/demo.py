@@ -38,7 +38,7 @@ def seed(session, rng: random.Random) -> dict:
     channels = 0
     if not any(p.twitch_url for p in builders):
         for profile in builders[:STREAMERS]:
-            profile.twitch_url = f"https://www.twitch.tv/{profile.username.replace('-', '_')}/"
+            profile.twitch_url = f"https://www.twitch.tv/{profile.username.replace('-', '_')}"
             channels += 1
     session.flush()
     return {"twitch categories": added, "twitch channels": channels}

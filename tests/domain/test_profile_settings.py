@@ -84,7 +84,7 @@ def test_every_bad_field_is_reported_at_once_in_form_order(db_session):
         "website_url": "Invalid URL",
         "twitter_handle": "Invalid X handle",
         "github_handle": "Invalid GitHub handle",
-        "twitch_url": "URL must use http or https",
+        "twitch_url": "Enter a Twitch channel URL, e.g. https://www.twitch.tv/yourname",
         "stream_url": "Stream URL must be at most 2000 characters",
     }
     assert list(errors)[:3] == ["display_name", "username", "bio"]
@@ -159,10 +159,10 @@ def test_urls_are_stored_normalised(db_session, raw, stored):
     ("ftp://x.org", "URL must use http or https"),
     ("javascript:alert(1)", "URL must use http or https"),
     ("mailto:someone@example.com", "URL must use http or https"),
-    ("https://example.com/" + "p" * 1981, "Twitch URL must be at most 2000 characters"),
+    ("https://example.com/" + "p" * 1981, "Stream URL must be at most 2000 characters"),
 ])
 def test_bad_urls_are_refused_with_their_message(db_session, raw, error):
-    field = "twitch_url" if "must be at most" in error else "website_url"
+    field = "stream_url" if "must be at most" in error else "website_url"
     assert errors_of(db_session, ProfileFactory(), **{field: raw}) == {field: error}
 
 
@@ -301,3 +301,25 @@ def test_many_concurrent_settings_claims_of_one_username_one_wins(app, committed
         assert owners == [wins[0][1]]
         assert db.session.scalar(select(func.count()).select_from(Profile)
                                  .where(Profile.username.like("racer%"))) == N - 1
+
+
+@pytest.mark.parametrize("raw", [
+    "twitch.tv/Ada_Live", "www.twitch.tv/ada_live", "https://twitch.tv/ada_live/",
+    "http://www.twitch.tv/ada_live", "HTTPS://WWW.TWITCH.TV/Ada_Live/", "m.twitch.tv/ada_live",
+    " https://www.twitch.tv/ada_live?sr=a ", "https://twitch.tv/ada_live#chat",
+])
+def test_the_twitch_url_takes_a_channel_in_its_usual_forms(db_session, raw):
+    assert save(db_session, ProfileFactory(), twitch_url=raw).twitch_url == \
+        "https://www.twitch.tv/ada_live"
+
+
+@pytest.mark.parametrize("raw", [
+    "https://youtube.com/@ada", "https://example.com/twitch.tv/ada", "twitch.tv",
+    "https://www.twitch.tv/", "https://www.twitch.tv/ada/videos", "https://twitch.tv/directory",
+    "https://www.twitch.tv/ada-live", "https://www.twitch.tv/" + "a" * 26,
+    "https://eviltwitch.tv/ada", "https://twitch.tv.example.com/ada", "ftp://twitch.tv/ada",
+    "javascript:alert(1)//twitch.tv/ada", "@ada_live",
+])
+def test_anything_but_a_twitch_channel_is_refused(db_session, raw):
+    assert errors_of(db_session, ProfileFactory(), twitch_url=raw) == {
+        "twitch_url": "Enter a Twitch channel URL, e.g. https://www.twitch.tv/yourname"}

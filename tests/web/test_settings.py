@@ -91,7 +91,7 @@ def test_bad_input_answers_422_with_the_input_kept_and_messages_by_the_fields(lo
     ProfileFactory(username="taken-name")
     me = ProfileFactory(username="ada", display_name="Ada")
     r = login(me).post("/settings", form(me, display_name="New Name", username="Taken-Name",
-                                         website_url="example.com", twitch_url="ftp://x.org",
+                                         website_url="example.com", stream_url="ftp://x.org",
                                          country="US", region="GB-LND", twitter_handle="@not valid"))
     html = text(r)
     assert r.status_code == 422
@@ -127,6 +127,30 @@ def test_htmx_errors_swap_the_form_in_place_with_422(login):
     assert r.status_code == 422 and html.lstrip().startswith('<form id="settings-form"')
     assert "Display name is required" in html and "Bio must be at most 500 characters" in html
     assert "HX-Retarget" not in r.headers and "b" * 501 + "</textarea>" in html
+
+
+TWITCH_MESSAGE = "Enter a Twitch channel URL, e.g. https://www.twitch.tv/yourname"
+
+
+def test_a_non_twitch_twitch_url_is_refused_by_the_field_as_htmx_and_plain_post(login, db_session):
+    me = ProfileFactory(username="ada", twitch_url=None)
+    c = login(me)
+    r = c.post("/settings", form(me, twitch_url="https://youtube.com/@ada"))
+    assert r.status_code == 422
+    assert f'id="twitch_url-error">{TWITCH_MESSAGE}' in text(r)
+    assert 'value="https://youtube.com/@ada"' in text(r)
+    r = c.post("/settings", form(me, twitch_url="example.com/ada"), htmx=True,
+               headers={"HX-Target": "settings-form"})
+    html = text(r)
+    assert r.status_code == 422 and html.lstrip().startswith('<form id="settings-form"')
+    assert f'id="twitch_url-error">{TWITCH_MESSAGE}' in html
+    db_session.expire_all()
+    assert db_session.get(Profile, me.id).twitch_url is None
+    r = c.post("/settings", form(me, twitch_url="twitch.tv/Ada_Live/"), htmx=True,
+               headers={"HX-Target": "settings-form"})
+    assert r.status_code == 200 and "Profile saved" in text(r)
+    db_session.expire_all()
+    assert db_session.get(Profile, me.id).twitch_url == "https://www.twitch.tv/ada_live"
 
 
 def test_unknown_select_values_are_422_not_500(login):
