@@ -36,7 +36,7 @@ def test_full_page_has_the_live_search_field_filters_and_cards(client):
     assert '<label for="member-country">Country</label>' in html
     assert '<option value="GB">United Kingdom (1)</option>' in html
     assert '<option value="built_a_few">Built a few things</option>' in html
-    card = re.search(rf'<li id="member-{p.id}" class="card member-card">.*?</li>', html, re.S)
+    card = re.search(rf'<li id="member-{p.id}" class="card card--person member-card">.*?</li>', html, re.S)
     assert card, html
     card = card.group(0)
     assert 'href="/profiles/ada">Ada Lovelace</a>' in card and "@ada" in card
