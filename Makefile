@@ -6,7 +6,7 @@ CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium nginx postgres clean-db bench
+.PHONY: run test install chromium nginx postgres clean-db bench flags
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ postgres:
 # axe-core for the accessibility checks of the browser tests (npm registry, pinned).
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+
+# Country flags vendored from flag-icons (npm, pinned): run when its version changes, then
+# commit buildstory/static/flags/ (the app serves the committed files, no npm at runtime).
+flags: install chromium node_modules/axe-core/axe.min.js
+	$(PY) scripts/vendor_flags.py
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 chromium:

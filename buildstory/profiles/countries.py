@@ -17,6 +17,7 @@ import gettext
 import os
 import re
 import unicodedata
+from pathlib import Path
 
 import pycountry
 from babel import Locale
@@ -27,7 +28,7 @@ class Country(NamedTuple):
 
     code: str
     name: str
-    flag: str
+    flag: str | None  # the static path of its flag image
 
 
 class Region(NamedTuple):
@@ -43,9 +44,23 @@ def _sort_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _flag(code: str) -> str:
-    """Return the flag emoji of a two-letter code (regional indicator symbols)."""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code)
+# The flag images vendored from the npm package flag-icons (scripts/vendor_flags.py): an
+# SVG per country, or a 40×30 PNG where the SVG is heavy. Flag emoji are not used: without
+# a colour-emoji font they render as two empty boxes.
+FLAGS = Path(__file__).resolve().parent.parent / "static" / "flags"
+
+
+@cache
+def _flag_files() -> frozenset[str]:
+    return frozenset(os.listdir(FLAGS)) if FLAGS.is_dir() else frozenset()
+
+
+def _flag(code: str) -> str | None:
+    """Return the static path of a country's flag image ("flags/fr.svg"), or None."""
+    for name in (f"{code.lower()}.svg", f"{code.lower()}.png"):
+        if name in _flag_files():
+            return f"flags/{name}"
+    return None
 
 
 # CLDR's short forms, where its standard English name is a formal one.
@@ -94,7 +109,7 @@ def _countries() -> dict[str, Country]:
     for c in pycountry.countries:
         name = (SHORT_NAMES.get(c.alpha_2) or english.get(c.alpha_2)
                 or getattr(c, "common_name", None) or c.name)
-        found[c.alpha_2] = Country(c.alpha_2, name, getattr(c, "flag", None) or _flag(c.alpha_2))
+        found[c.alpha_2] = Country(c.alpha_2, name, _flag(c.alpha_2))
     return dict(sorted(found.items(), key=lambda item: _sort_key(item[1].name)))
 
 

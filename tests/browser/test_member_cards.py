@@ -36,3 +36,8 @@ def test_the_name_sits_beside_the_avatar_in_uploaded_and_initials_cards(page, si
         # Beside the picture: the name starts right of the avatar, level with its top.
         assert first["name"][0] > first["avatar"][0] + first["avatar"][2], (width, first)
         assert abs(first["name"][1] - first["avatar"][1]) < 30, (width, first)
+    # The country's flag is an image that loaded (not emoji drawn as empty boxes).
+    flags = page.locator(".member-location img.flag")
+    expect(flags).to_have_count(2)
+    assert flags.first.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert flags.first.bounding_box()["width"] == 20

@@ -234,7 +234,7 @@ def test_experience_level_comes_from_the_list(db_session):
 def test_country_helpers_list_names_flags_and_sorted_regions():
     listed = countries.all_countries()
     assert len(listed) == 249
-    assert countries.country("us") == ("US", "United States", "🇺🇸")
+    assert countries.country("us") == ("US", "United States", "flags/us.svg")
     assert countries.country("TW").name == "Taiwan"  # the common name, not the formal one
     names = [c.name for c in listed]
     assert names.index("Åland Islands") < names.index("Albania")
