@@ -84,6 +84,9 @@ def load_config(instance_path, env=None):
         "CLERK_FRONTEND_ORIGIN": env.get("CLERK_FRONTEND_ORIGIN", ""),
         "CLERK_ISSUER": env.get("CLERK_ISSUER", "").strip(),
         "CLERK_SESSION_HOURS": int(env.get("CLERK_SESSION_HOURS", "12")),
+        # The one host Clerk serves profile images from: the CSP's img-src allows it, and a
+        # token's image_url elsewhere is ignored.
+        "CLERK_IMAGE_HOST": env.get("CLERK_IMAGE_HOST", "img.clerk.com").strip().lower(),
         "ADMIN_USER_IDS": frozenset(_list(env.get("ADMIN_USER_IDS"))),
         "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
         "SESSION_COOKIE_NAME": prefix + "bs_session",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import jwt
 
@@ -42,6 +43,29 @@ def verify_clerk_token(token: str, *, key: str, authorized_parties: list[str],
     if issuer and str(claims.get("iss", "")).rstrip("/") != issuer.rstrip("/"):
         raise ClerkTokenInvalid("wrong issuer")
     return claims
+
+
+IMAGE_URL_MAX = 2000
+
+
+def image_url_from_claims(claims: dict, host: str) -> str | None:
+    """Return the token's ``image_url`` claim when it is an https URL on Clerk's image host.
+
+    Any other value (http, another host, credentials, a port, over 2000 characters) is
+    dropped: the page could not load it anyway, the CSP allows only that host for images.
+    """
+    value = claims.get("image_url")
+    if not isinstance(value, str) or not host or len(value) > IMAGE_URL_MAX:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if (parts.scheme != "https" or (parts.hostname or "") != host.lower() or port is not None
+            or "@" in parts.netloc or not parts.path or any(c.isspace() for c in value.strip())):
+        return None
+    return value.strip()
 
 
 def display_name_from_claims(claims: dict) -> str | None:

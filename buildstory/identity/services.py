@@ -232,17 +232,24 @@ def is_deleted_identity(session, identity_id: str) -> bool:
     return session.get(DeletedIdentity, identity_id) is not None
 
 
-def ensure_profile(session, identity_id: str, *, display_name: str | None = None) -> Profile:
+def ensure_profile(session, identity_id: str, *, display_name: str | None = None,
+                   clerk_image_url: str | None = None, from_clerk: bool = False) -> Profile:
     """Return the identity's profile, creating it just in time (race-safe).
 
     Concurrent first requests run the same ``INSERT … ON CONFLICT DO NOTHING`` so exactly
-    one row is created; a deleted identity raises IdentityDeleted instead.
+    one row is created; a deleted identity raises IdentityDeleted instead. With
+    ``from_clerk`` (a session minted from a Clerk token) the token's image URL is kept on
+    the profile, shown when no avatar was uploaded.
     """
     if is_deleted_identity(session, identity_id):
         raise IdentityDeleted()
     name = (display_name or "").strip()[:100] or "Builder"
     session.execute(insert(Profile).values(
-        clerk_id=identity_id, display_name=name,
+        clerk_id=identity_id, display_name=name, clerk_image_url=clerk_image_url,
         search_text=Profile.compute_search_text(None, name),
     ).on_conflict_do_nothing(index_elements=[Profile.clerk_id]))
-    return session.scalar(select(Profile).where(Profile.clerk_id == identity_id))
+    profile = session.scalar(select(Profile).where(Profile.clerk_id == identity_id))
+    if from_clerk and profile.clerk_image_url != clerk_image_url:
+        profile.clerk_image_url = clerk_image_url
+        session.flush()
+    return profile

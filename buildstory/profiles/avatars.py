@@ -17,9 +17,10 @@ PALETTE = ["#5b3fd6", "#0f766e", "#b45309", "#be123c", "#1d4ed8", "#7c3aed", "#0
 
 
 def avatar_url(profile) -> str | None:
-    """Return the immutable URL of the builder's uploaded avatar, or None."""
+    """Return the immutable URL of the builder's uploaded avatar, else their Clerk image
+    (Clerk mode), or None."""
     if not profile.avatar_hash:
-        return None
+        return getattr(profile, "clerk_image_url", None)
     from ..web.urls import link_for  # here, so the image processing imports without Flask
     return link_for("profiles.avatar", profile_id=profile.id, digest=profile.avatar_hash)
 
@@ -42,7 +43,7 @@ def avatar_markup(profile, size=40):
     url = avatar_url(profile)
     if url:
         return Markup(f'<img class="avatar" src="{escape(url)}" width="{escape(size)}" '
-                      f'height="{escape(size)}" alt="" loading="lazy">')
+                      f'height="{escape(size)}" alt="" loading="lazy" referrerpolicy="no-referrer">')
     return _initials_svg(profile.id, profile.display_name, size)
 
 

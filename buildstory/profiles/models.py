@@ -69,6 +69,8 @@ class Profile(ModerationState, db.Model):
     display_name: Mapped[str] = mapped_column(Text)
     # Content hash of the stored avatar, so pages build its URL without a join.
     avatar_hash: Mapped[str | None] = mapped_column(Text)
+    # Clerk mode: the https image URL of the builder's Clerk account (shown without an upload).
+    clerk_image_url: Mapped[str | None] = mapped_column(Text)
     bio: Mapped[str | None] = mapped_column(Text)
     website_url: Mapped[str | None] = mapped_column(Text)
     twitch_url: Mapped[str | None] = mapped_column(Text)

@@ -169,6 +169,7 @@ class MemberCard(ModerationState):
     username: str
     display_name: str
     avatar_hash: str | None
+    clerk_image_url: str | None
     country: str | None
     region: str | None
     experience_level: ExperienceLevel | None
@@ -179,7 +180,7 @@ class MemberCard(ModerationState):
 
 
 CARD_COLUMNS = (Profile.id, Profile.clerk_id, Profile.username, Profile.display_name,
-                 Profile.avatar_hash, Profile.country, Profile.region, Profile.experience_level,
+                 Profile.avatar_hash, Profile.clerk_image_url, Profile.country, Profile.region, Profile.experience_level,
                  Profile.role, Profile.hidden_at, Profile.banned_at, Profile.created_at)
 
 

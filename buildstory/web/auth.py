@@ -12,7 +12,8 @@ from ..clock import utcnow
 from ..db import db
 from ..enums import UserRole
 from ..identity import services, tokens
-from ..identity.clerk import ClerkTokenInvalid, display_name_from_claims, verify_clerk_token
+from ..identity.clerk import (ClerkTokenInvalid, display_name_from_claims, image_url_from_claims,
+                              verify_clerk_token)
 from ..identity.roles import effective_role, has_role, is_super_admin
 from ..profiles.models import Profile
 from . import htmx
@@ -102,8 +103,9 @@ def _mint_from_clerk(now):
     hours = cfg.get("CLERK_SESSION_HOURS", 12)
     sess = services.create_session(db.session, identity, user_agent=request.user_agent.string,
                                    now=now, lifetime=timedelta(hours=hours))
-    profile = services.ensure_profile(db.session, identity,
-                                      display_name=display_name_from_claims(claims))
+    profile = services.ensure_profile(
+        db.session, identity, display_name=display_name_from_claims(claims), from_clerk=True,
+        clerk_image_url=image_url_from_claims(claims, cfg.get("CLERK_IMAGE_HOST", "")))
     db.session.commit()
     g.set_session_cookie = tokens.encode_session(sess)
     g.set_session_max_age = hours * 3600

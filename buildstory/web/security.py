@@ -15,12 +15,16 @@ def content_security_policy(app) -> str:
     """Return the CSP: no inline or eval'd scripts, no inline styles, no framing."""
     script = "'self'"
     connect = "'self'"
+    img = "'self' data:"
     frontend = app.config.get("CLERK_FRONTEND_ORIGIN")
     if app.config.get("AUTH_PROVIDER") == "clerk" and frontend:
         script += f" {frontend}"
         connect += f" {frontend}"
+    image_host = app.config.get("CLERK_IMAGE_HOST")
+    if app.config.get("AUTH_PROVIDER") == "clerk" and image_host:
+        img += f" https://{image_host}"  # Clerk's profile images, and nothing else
     return ("default-src 'self'; "
-            f"script-src {script}; style-src 'self'; img-src 'self' data:; "
+            f"script-src {script}; style-src 'self'; img-src {img}; "
             f"connect-src {connect}; font-src 'self'; object-src 'none'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
 
