@@ -11,7 +11,7 @@ from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
 from ..errors import ValidationFailed
 from ..web import htmx
 from ..web.args import page_arg
-from ..web.auth import login_required
+from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
 from . import access, forms, ics, queries, rules, services
@@ -129,7 +129,7 @@ def _panel_answer(event, status: int = 200, **panel):
 
 
 @bp.post("/events/<slug>/register")
-@login_required
+@username_required
 def register(slug):
     """Register (or update the registration) while registration is open."""
     event = queries.event_by_slug_or_404(db.session, slug)

@@ -9,10 +9,11 @@ from ..enums import EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS
 from ..errors import ValidationFailed
 from ..clock import utcnow
 from ..web import htmx
-from ..web.auth import login_required
+from ..web.auth import CHOOSE_USERNAME, login_required
 from ..web.errors import error_response
 from ..web.limits import account_key, browser_key, limiter, rate
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from . import avatars, countries, forms, queries, services
 
 bp = Blueprint("profiles", __name__)
@@ -48,7 +49,12 @@ def _settings_page(values, errors, status=200, **extra):
                "experience_levels": EXPERIENCE_LEVEL_LABELS,
                "experience_hints": EXPERIENCE_LEVEL_HINTS,
                "saved": False, "avatar_error": None, "avatar_note": None,
-               "avatar_confirm_error": None}
+               "avatar_confirm_error": None,
+               # Sent here to choose a username first: say why, and go back after saving.
+               "next_url": safe_next(request.values.get("next"), "") or None,
+               "choose_username_message": CHOOSE_USERNAME,
+               "choose_username": not g.profile.username and (
+                   request.values.get("choose") == "username")}
     context.update(extra)
     return htmx.page(SETTINGS, SETTINGS_BLOCKS, status, **context)
 
@@ -67,6 +73,9 @@ def settings():
     if refused:
         return _settings_page(values, refused.errors, refused.status)
     db.session.commit()
+    back = safe_next(request.form.get("next"), "")
+    if back:
+        return htmx.redirect(back)
     if htmx.is_htmx():
         return _settings_page(forms.profile_values(g.profile), {}, saved=True)
     return redirect(url_for("profiles.settings", saved=1), 303)

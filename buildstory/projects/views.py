@@ -12,7 +12,7 @@ from ..clock import utcnow
 from ..markdown import meta_description
 from ..web import htmx
 from ..web.args import page_arg
-from ..web.auth import login_required
+from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
 from ..teams import queries as team_queries
@@ -176,7 +176,7 @@ def _form(project, values, errors, status: int = 200, **extra):
 
 
 @bp.route("/projects/new", methods=["GET", "POST"])
-@login_required
+@username_required
 def new():
     """Create a project; land on its page."""
     if request.method == "GET":

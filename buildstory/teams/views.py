@@ -16,7 +16,7 @@ from ..errors import Conflict, Gone, NotFound
 from ..projects import queries as project_queries
 from ..projects.views import page_context, profile_url
 from ..web import htmx
-from ..web.auth import login_required, preload_with_session
+from ..web.auth import login_required, preload_with_session, username_required
 from ..web.limits import limiter, rate
 from ..web.refusals import refusal
 from . import access, forms, header, queries, services
@@ -106,7 +106,7 @@ def invitee_search(slug):
 
 
 @bp.post("/projects/<slug>/invites")
-@login_required
+@username_required
 @invite_limit
 def send_invite(slug):
     """Send a direct invite by username (field Username, which a suggestion fills)."""
@@ -124,7 +124,7 @@ def send_invite(slug):
 
 
 @bp.post("/projects/<slug>/invite-links")
-@login_required
+@username_required
 @invite_limit
 def create_link(slug):
     """Create a single-use invite link, shown once with its expiry."""

@@ -179,6 +179,26 @@ def login_required(view):
     return wrapper
 
 
+CHOOSE_USERNAME = "Choose a username first: it is your handle for mentions and your profile link."
+
+
+def username_required(view):
+    """Send a builder without a username (Clerk mode, before onboarding) to choose one.
+
+    Registering, creating projects and sending invites show the builder's handle to
+    others, so they wait for it: the answer is a 303 (htmx: HX-Redirect) to /settings,
+    which comes back to the page the builder was on once the username is saved.
+    """
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not g.profile.username:
+            target = sign_in_url().split("next=", 1)[1]  # the same "where they were going"
+            return htmx.redirect(url_for("profiles.settings") + "?choose=username&next=" + target)
+        return view(*args, **kwargs)
+    return wrapper
+
+
 def role_required(role: str):
     """Require an effective role of at least ``role`` (403 otherwise)."""
     needed = UserRole(role)
