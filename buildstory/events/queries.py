@@ -184,6 +184,7 @@ class ProjectOwner:
     username: str | None
     display_name: str
     avatar_hash: str | None
+    clerk_image_url: str | None
 
 
 def entered_projects(session, event: Event, page: int = 1,
@@ -196,15 +197,15 @@ def entered_projects(session, event: Event, page: int = 1,
     page = max(page, 1)
     rows = session.execute(_entered_statement(), {
         "event_id": event.id, "offset": (page - 1) * per_page, "limit": per_page + 1}).all()
-    cards = [(EnteredProject(r[0], r[1], r[2], meta_description(r[7], SUMMARY_CHARS)),
-              ProjectOwner(r[3], r[4], r[5], r[6])) for r in rows[:per_page]]
+    cards = [(EnteredProject(r[0], r[1], r[2], meta_description(r[8], SUMMARY_CHARS)),
+              ProjectOwner(r[3], r[4], r[5], r[6], r[7])) for r in rows[:per_page]]
     return cards, len(rows) > per_page
 
 
 @cache
 def _entered_statement():
     return (select(Project.id, Project.slug, Project.name, Profile.id, Profile.username,
-                   Profile.display_name, Profile.avatar_hash,
+                   Profile.display_name, Profile.avatar_hash, Profile.clerk_image_url,
                    func.left(Project.description, SUMMARY_SOURCE_CHARS))
             .select_from(Project)
             .join(EventProject, EventProject.project_id == Project.id)

@@ -36,7 +36,8 @@ def _activity_part(kind: str, at, subject, subject_slug, extra, extra_slug, stmt
     return (stmt.add_columns(
         literal(kind, text).label("kind"), at.label("at"), Profile.id.label("id"),
         Profile.display_name.label("display_name"), Profile.username.label("username"),
-        Profile.avatar_hash.label("avatar_hash"), subject.label("subject"),
+        Profile.avatar_hash.label("avatar_hash"),
+        Profile.clerk_image_url.label("clerk_image_url"), subject.label("subject"),
         subject_slug.label("subject_slug"), extra.label("extra"),
         extra_slug.label("extra_slug"))
         .where(*shown)
@@ -91,7 +92,7 @@ def recent_activity(session, limit: int = ACTIVITY_LIMIT, *, public: bool = True
     ``recent_activity_statement``).
 
     Rows have ``kind`` (signup, registration, entry, join), ``at``, the builder's ``id``,
-    ``display_name``, ``username`` and ``avatar_hash``, and the ``subject`` / ``extra``
+    ``display_name``, ``username``, ``avatar_hash`` and ``clerk_image_url``, and the ``subject`` / ``extra``
     names and slugs (event, project; for an entry the project then the event).
     """
     return list(session.execute(recent_activity_statement(limit, public=public)).all())

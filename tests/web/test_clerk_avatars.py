@@ -33,6 +33,8 @@ def test_the_clerk_image_shows_without_an_upload_and_an_upload_wins(clerk_app, d
     assert IMAGE.replace("&", "&amp;") in avatar_srcs(html)
     members = c.get("/members").get_data(as_text=True)
     assert IMAGE in avatar_srcs(members)
+    landing = Client(clerk_app, db_session).get("/").get_data(as_text=True)  # recent activity
+    assert IMAGE in avatar_srcs(landing)
 
     AvatarFactory(profile=profile)
     db_session.flush()
