@@ -61,3 +61,27 @@ def test_the_csp_allows_only_the_clerk_image_host(clerk_app, db_session, client)
     assert img_src == ["'self'", "data:", "https://img.clerk.com"]
     local = re.search(r"img-src ([^;]+)", client.get("/").headers["Content-Security-Policy"])
     assert local.group(1).split() == ["'self'", "data:"]
+
+
+def test_the_image_host_is_a_setting(app, cluster, db_session):
+    from buildstory import create_app
+    from tests.web.test_clerk_mode import PUBLIC
+    other = create_app({
+        "TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": cluster.url("buildstory_test"),
+        "AUTH_PROVIDER": "clerk", "CLERK_JWT_KEY": PUBLIC,
+        "CLERK_AUTHORIZED_PARTIES": ["http://localhost"], "CLERK_IMAGE_HOST": "images.example.org"})
+    c = Client(other, db_session)
+    csp = c.get("/").headers["Content-Security-Policy"]
+    assert re.search(r"img-src ([^;]+)", csp).group(1).split() == [
+        "'self'", "data:", "https://images.example.org"]
+    c.raw.set_cookie("__session", clerk_token(sub="user_host", image_url=IMAGE))
+    assert c.get("/dashboard").status_code == 200
+    profile = db_session.scalar(select(Profile).where(Profile.clerk_id == "user_host"))
+    assert profile.clerk_image_url is None  # img.clerk.com is not the configured host
+    c.raw.set_cookie("__session", clerk_token(sub="user_host2",
+                                              image_url="https://images.example.org/p.png"))
+    c.raw.delete_cookie("bs_session")
+    assert c.get("/dashboard").status_code == 200
+    profile = db_session.scalar(select(Profile).where(Profile.clerk_id == "user_host2"))
+    assert profile.clerk_image_url == "https://images.example.org/p.png"
