@@ -50,21 +50,30 @@ def load_config(instance_path, env=None):
         if production:
             raise ConfigError("SECRET_KEY must be set when BUILDSTORY_ENV=production")
         secret = _dev_secret_key(instance_path)
-    public_url = _public_url(env.get("PUBLIC_URL", ""), production)
     url = env.get("DATABASE_URL") or embedded_database_url(instance_path)
-    provider = env.get("AUTH_PROVIDER", "local").strip().lower() or "local"
-    if provider not in {"local", "clerk"}:
-        raise ConfigError("AUTH_PROVIDER must be local or clerk")
-    if provider == "clerk":
-        _check_clerk(env)
-    # In production the cookies carry the __Host- prefix: the browser then accepts them
-    # only over HTTPS, for the whole site, from this exact host (no Domain attribute), so
-    # a sibling subdomain cannot plant a session or CSRF cookie.
-    prefix = "__Host-" if production else ""
     return {
         "BUILDSTORY_ENV": mode,
         "PRODUCTION": production,
         "SECRET_KEY": secret,
+        **_database_settings(env, url),
+        **_auth_settings(env),
+        **_cookie_settings(env, production),
+        **_community_settings(env),
+        **_rate_limit_settings(env),
+        **_integration_settings(env),
+        "ARGON2_PARAMS": {},
+        "PUBLIC_URL": _public_url(env.get("PUBLIC_URL", ""), production),
+        # Not Flask's own TRUSTED_HOSTS key: the check runs in buildstory/web/proxy.py.
+        "ALLOWED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Seconds that aggregate numbers (event stats, admin charts and tab counts) are
+        # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
+        "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
+    }
+
+
+def _database_settings(env, url):
+    return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
@@ -76,6 +85,16 @@ def load_config(instance_path, env=None):
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "UPLOAD_BODY_LIMIT": 6 * 1024 * 1024,
+    }
+
+
+def _auth_settings(env):
+    provider = env.get("AUTH_PROVIDER", "local").strip().lower() or "local"
+    if provider not in {"local", "clerk"}:
+        raise ConfigError("AUTH_PROVIDER must be local or clerk")
+    if provider == "clerk":
+        _check_clerk(env)
+    return {
         "AUTH_PROVIDER": provider,
         "CLERK_JWT_KEY": env.get("CLERK_JWT_KEY", "").replace("\\n", "\n"),
         "CLERK_AUTHORIZED_PARTIES": _list(env.get("CLERK_AUTHORIZED_PARTIES")),
@@ -84,11 +103,18 @@ def load_config(instance_path, env=None):
         "CLERK_FRONTEND_ORIGIN": env.get("CLERK_FRONTEND_ORIGIN", ""),
         "CLERK_ISSUER": env.get("CLERK_ISSUER", "").strip(),
         "CLERK_SESSION_HOURS": int(env.get("CLERK_SESSION_HOURS", "12")),
-        # The one host Clerk serves profile images from: the CSP's img-src allows it, and a
-        # token's image_url elsewhere is ignored.
         "CLERK_IMAGE_HOST": env.get("CLERK_IMAGE_HOST", "img.clerk.com").strip().lower(),
         "ADMIN_USER_IDS": frozenset(_list(env.get("ADMIN_USER_IDS"))),
         "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
+    }
+
+
+def _cookie_settings(env, production):
+    # In production the cookies carry the __Host- prefix: the browser then accepts them
+    # only over HTTPS, for the whole site, from this exact host (no Domain attribute), so
+    # a sibling subdomain cannot plant a session or CSRF cookie.
+    prefix = "__Host-" if production else ""
+    return {
         "SESSION_COOKIE_NAME": prefix + "bs_session",
         "CSRF_COOKIE_NAME": prefix + "bs_csrf",
         # The names before the prefix: read once and reissued under the new name, so a
@@ -96,11 +122,22 @@ def load_config(instance_path, env=None):
         "LEGACY_SESSION_COOKIE_NAME": "bs_session" if prefix else "",
         "LEGACY_CSRF_COOKIE_NAME": "bs_csrf" if prefix else "",
         "SESSION_COOKIE_SECURE": production,
+    }
+
+
+def _community_settings(env):
+    return {
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "log"),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Buildstory <no-reply@buildstory.local>"),
+        "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
+    }
+
+
+def _rate_limit_settings(env):
+    return {
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # With a shared store (redis://…) that goes away, count in memory per process
@@ -108,19 +145,15 @@ def load_config(instance_path, env=None):
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
+    }
+
+
+def _integration_settings(env):
+    return {
         "TWITCH_CLIENT_ID": env.get("TWITCH_CLIENT_ID", ""),
         "TWITCH_CLIENT_SECRET": env.get("TWITCH_CLIENT_SECRET", ""),
         "TWITCH_API_BASE": env.get("TWITCH_API_BASE", "https://api.twitch.tv/helix"),
         "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
-        "ARGON2_PARAMS": {},
-        "PUBLIC_URL": public_url,
-        # Not Flask's own TRUSTED_HOSTS key: the check runs in buildstory/web/proxy.py.
-        "ALLOWED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
-        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
-        # Seconds that aggregate numbers (event stats, admin charts and tab counts) are
-        # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
-        "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
     }
 
 
