@@ -114,3 +114,24 @@ def test_the_filter_form_swaps_the_results_for_htmx(admin, db_session):
     body = html(r)
     assert r.status_code == 200 and body.startswith('<div id="audit-results"')
     assert "Fragment Person" in body and "Other Person" not in body and "<html" not in body
+
+
+def test_seed_metadata_keys_and_old_rows_both_read(admin, db_session):
+    """set_role rows carry {oldRole, newRole}, delete_user rows {deletedProfileId,
+    displayName, username, clerkId}; rows written with the older keys still read."""
+    AuditLogFactory(action="set_role", target_name="New Keys (@newk)",
+                    meta={"oldRole": "moderator", "newRole": "admin"}, created_at=T0)
+    AuditLogFactory(action="set_role", target_name="Old Keys (@oldk)",
+                    meta={"old_role": "user", "new_role": "moderator"},
+                    created_at=T0 + timedelta(minutes=1))
+    AuditLogFactory(action="delete_user", target_name="Gone New (@gone-new)",
+                    meta={"deletedProfileId": "0b9d4a4e-0000-4000-8000-000000000000",
+                          "displayName": "Gone New", "username": "gone-new",
+                          "clerkId": "user_gone_new"}, created_at=T0 + timedelta(minutes=2))
+    AuditLogFactory(action="delete_user", target_name="Gone Old (@gone-old)",
+                    meta={"identity_id": "user_gone_old"}, created_at=T0 + timedelta(minutes=3))
+    body = html(admin.get("/admin/audit"))
+    assert "Moderator → Admin" in body and "User → Moderator" in body
+    assert "Gone New; @gone-new; identity user_gone_new" in body
+    assert "identity user_gone_old" in body
+    assert "0b9d4a4e-0000-4000-8000-000000000000" not in body
