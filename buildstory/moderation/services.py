@@ -119,7 +119,7 @@ def set_role(session, actor, target, role: str, *, admin_ids, via_cli: bool = Fa
     target.role = new_role
     extra = {"via": "cli"} if via_cli else {}
     record(session, None if via_cli else actor, "set_role", target,
-           old_role=old_role.value, new_role=new_role.value, **extra)
+           oldRole=old_role.value, newRole=new_role.value, **extra)
     return True
 
 
@@ -146,8 +146,8 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     if not confirmation_matches(target, confirm):
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
     identity = target.clerk_id
-    meta = {"deleted_profile_id": str(target.id), "display_name": target.display_name,
-            "username": target.username, "identity_id": identity}
+    meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
+            "username": target.username, "clerkId": identity}
     row = record(session, actor, "delete_user", target, **meta)
     session.execute(delete(UserSession).where(UserSession.identity_id == identity))
     session.execute(delete(Account).where(Account.id == identity))
