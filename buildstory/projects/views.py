@@ -91,8 +91,11 @@ def page_context(project, **extra) -> dict:
                or (m.profile.hidden_at is None and m.profile.banned_at is None)]
     entered, enterable = queries.events_panel(db.session, project, viewer if on_team else None)
     history, history_more, history_page = [], False, page_arg("history_page")
+    invite_log, origins = [], {}
     if is_owner:
         history, history_more = queries.history(db.session, project, history_page)
+        invite_log = team_queries.invite_log(db.session, project)
+        origins = team_queries.member_origins(db.session, project)
     if "team" not in extra:  # the team section's own data (teams feature)
         extra["team"] = team_queries.team_section(db.session, project, viewer, now=utcnow(),
                                                   team_limit=current_app.config["TEAM_SIZE_LIMIT"])
@@ -101,6 +104,8 @@ def page_context(project, **extra) -> dict:
         "can_moderate": access.is_moderator(role),
         "entries": entered, "event_options": enterable,
         "history": history, "history_more": history_more, "history_page": history_page,
+        "invite_log": invite_log, "member_origins": origins, "now": utcnow(),
+        "invite_state": team_queries.invite_state,
         "events_error": None, "event_field_error": None, "events_notice": None,
         "remove_errors": {}, **_helpers(), **extra,
     }
