@@ -51,6 +51,8 @@ CASES = {
     "profiles.username_check": ("anon", "/username-check?username=counted-owner", None),
     "profiles.profile": ("anon", "/profiles/counted-owner", None),
     "profiles.members": ("anon", "/members?q=builder", None),
+    "projects.profile_projects": ("anon", "/profiles/counted-owner/projects", None),
+    "projects.profile_events": ("anon", "/profiles/counted-owner/events", None),
     "profiles.avatar": ("anon", "{avatar}", None),
     "events.index": ("anon", "/events", None),
     "events.show": ("builder", "/events/counted", None),
