@@ -86,6 +86,7 @@ EXCLUDED = {
     "events.calendar": "iCalendar (.ics) download",
     "events_admin.registrations_csv": "CSV download",
     "applications_admin.mentors_csv": "CSV download",
+    "admin.audit_csv": "CSV download",
 }
 
 
@@ -408,6 +409,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "events.calendar": "/events/jam.ics",
         "events_admin.registrations_csv": "/admin/events/jam/registrations.csv",
         "applications_admin.mentors_csv": "/admin/mentors.csv",
+        "admin.audit_csv": "/admin/audit.csv",
         "profiles.avatar": f"/avatars/{admin.id}/{avatar.hash}",
         "profiles.username_check": "/username-check?username=abc",
         "projects.slug_check": "/project-slug-check?slug=abc",

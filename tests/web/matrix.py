@@ -309,6 +309,7 @@ _entries = {
                             lambda w: {"confirm_username": w.victim_username},
                             to="/admin/users?deleted=")],
     "admin.audit": [G("admin", lambda w: "/admin/audit")],
+    "admin.audit_csv": [G("admin", lambda w: "/admin/audit.csv")],
     "events_admin.index": [G("admin", lambda w: "/admin/events"),
                            P("admin", lambda w: "/admin/events", EVENT_FORM,
                              to="/admin/events/mx-jam?done=created")],

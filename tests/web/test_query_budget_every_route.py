@@ -75,6 +75,7 @@ CASES = {
     "admin.users": ("admin", "/admin/users?q=builder", None),
     "admin.user_detail": ("admin", "/admin/users/{owner_id}", None),
     "admin.audit": ("admin", "/admin/audit", None),
+    "admin.audit_csv": ("admin", "/admin/audit.csv", None),
     "applications.mentor_apply": ("anon", "/mentor-apply", None),
     "applications.mentor_thanks": ("anon", "/mentor-apply/thanks", None),
     "applications.sponsor_apply": ("anon", "/sponsor-apply", None),
