@@ -28,7 +28,7 @@ def test_profile_shows_names_experience_location_bio_links_and_member_since(clie
     assert r.status_code == 200
     assert "<h1 id=\"profile-name\">Ada Lovelace</h1>" in html and "@ada" in html
     assert "Ships constantly" in html
-    assert "🇬🇧" in html and "London, City of, United Kingdom" in html
+    assert "🇬🇧" in html and "City of London, United Kingdom" in html
     assert "I <strong>build</strong> engines.<br>" in html
     assert ('<a href="https://ada.dev/notes" target="_blank" rel="noopener noreferrer nofollow">'
             'notes</a>') in html
@@ -174,7 +174,7 @@ def test_location_reads_region_comma_country_without_iso_codes(client):
     ProfileFactory(username="swede", country="SE", region="SE-AB")
     ProfileFactory(username="nowhere", country=None, region=None)
     html = body(client.get("/profiles/swede"))
-    assert "🇸🇪</span> Stockholms län, Sweden</li>" in html and "[SE-" not in html
+    assert "🇸🇪</span> Stockholm County, Sweden</li>" in html and "[SE-" not in html
     assert 'class="profile-location"' not in body(client.get("/profiles/nowhere"))
 
 
