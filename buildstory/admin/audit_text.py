@@ -21,7 +21,7 @@ ACTION_LABELS = {
     "run_prize_draw": "Ran prize draw",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
-         "deleted_profile_id", "via"}
+         "deleted_profile_id", "deletedProfileId", "via"}
 
 
 def action_label(action: str) -> str:
@@ -40,16 +40,42 @@ def details(action: str, meta: dict | None) -> str:
     if action == "ban_user":
         return f"Reason: {meta['reason']}" if meta.get("reason") else "No reason given"
     if action == "set_role":
-        return f"{_role(meta.get('old_role'))} → {_role(meta.get('new_role'))}{via}"
+        old, new = _first(meta, "oldRole", "old_role"), _first(meta, "newRole", "new_role")
+        return f"{_role(old)} → {_role(new)}{via}"
     if action in ("hide_project", "unhide_project"):
         return f"Project /{meta.get('slug', '')}"
     if action == "delete_user":
-        return f"Identity {meta.get('identity_id', '?')}"
+        return deleted_user_details(meta)
     if action == "transition_event_status":
         return f"{meta.get('from', '?')} → {meta.get('to', '?')}"
     parts = [f"{key.replace('_', ' ')}: {_short(value)}" for key, value in meta.items()
              if key not in _SKIP and value not in (None, "", [], {})]
     return "; ".join(parts) + via
+
+
+def _first(meta: dict, *keys: str):
+    """The value of the first key present: rows written before the keys were renamed
+    (``old_role``, ``identity_id``…) keep reading."""
+    for key in keys:
+        if meta.get(key) not in (None, ""):
+            return meta[key]
+    return None
+
+
+def deleted_identity(meta: dict | None) -> str | None:
+    """The identity id a delete_user row recorded (``clerkId``, formerly ``identity_id``)."""
+    return _first(meta or {}, "clerkId", "identity_id")
+
+
+def deleted_user_details(meta: dict) -> str:
+    """Who was deleted: display name, @username and identity id, as far as recorded."""
+    name = _first(meta, "displayName", "display_name")
+    username = meta.get("username")
+    parts = [str(name)] if name else []
+    if username:
+        parts.append(f"@{username}")
+    parts.append(f"identity {deleted_identity(meta) or '?'}")
+    return "; ".join(parts)
 
 
 def _short(value) -> str:

@@ -143,9 +143,10 @@ def _person_match(id_col, name_col, text: str):
 
 def audit_entries(session, *, action: str | None = None, actor: str | None = None,
                   target: str | None = None, person_id: uuid.UUID | None = None,
-                  page: int = 1, per_page: int = PER_PAGE):
+                  page: int = 1, per_page: int | None = PER_PAGE):
     """Return (rows, has_next): audit rows newest first, each with link ids of the people
-    involved whose profiles still exist (``actor_link`` / ``target_link``)."""
+    involved whose profiles still exist (``actor_link`` / ``target_link``); with
+    ``per_page=None`` every matching row (the CSV export)."""
     actor_p, target_p = aliased(Profile), aliased(Profile)
     stmt = (select(AuditLog, actor_p.id.label("actor_link"), target_p.id.label("target_link"))
             .outerjoin(actor_p, actor_p.id == AuditLog.actor_profile_id)
@@ -159,6 +160,9 @@ def audit_entries(session, *, action: str | None = None, actor: str | None = Non
     if person_id is not None:
         stmt = stmt.where(or_(AuditLog.actor_profile_id == person_id,
                               AuditLog.target_profile_id == person_id))
+    if per_page is None:  # the CSV export: every matching row, streamed by the caller
+        return session.execute(stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+                               .execution_options(yield_per=500)), False
     rows = session.execute(stmt.order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
                            .offset((page - 1) * per_page).limit(per_page + 1)).all()
     return rows[:per_page], len(rows) > per_page

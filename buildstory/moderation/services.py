@@ -22,6 +22,7 @@ from ..locking import lock_row
 from . import access
 
 BAN_REASON_MAX = 1000
+BAN_REASON_REQUIRED = "Give a reason for the ban"
 CONFIRM_MISMATCH = "Type the username to confirm"
 
 
@@ -67,16 +68,22 @@ def unhide_project(session, actor, project, *, admin_ids) -> None:
            project_id=project.id, slug=project.slug)
 
 
-def clean_reason(raw: str | None) -> str | None:
-    """Return the trimmed ban reason (None when empty); raise ValidationFailed when too long."""
+def clean_reason(raw: str | None) -> str:
+    """Return the trimmed ban reason; raise ValidationFailed when empty or too long.
+
+    A ban always says why: the builder reads the reason on the suspended-account page.
+    """
     reason = (raw or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": BAN_REASON_REQUIRED})
     if len(reason) > BAN_REASON_MAX:
         raise ValidationFailed({"reason": f"Reason must be at most {BAN_REASON_MAX} characters"})
-    return reason or None
+    return reason
 
 
 def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: datetime) -> None:
-    """Ban ``target`` (effective at their next request); raises Forbidden, Conflict or 422."""
+    """Ban ``target`` (effective at their next request) for ``reason`` (1–1000 characters);
+    raises Forbidden, Conflict or ValidationFailed (422)."""
     lock_row(session, target)
     access.require_can_ban(actor, target, admin_ids)
     if target.banned_at is not None:
@@ -119,7 +126,7 @@ def set_role(session, actor, target, role: str, *, admin_ids, via_cli: bool = Fa
     target.role = new_role
     extra = {"via": "cli"} if via_cli else {}
     record(session, None if via_cli else actor, "set_role", target,
-           old_role=old_role.value, new_role=new_role.value, **extra)
+           oldRole=old_role.value, newRole=new_role.value, **extra)
     return True
 
 
@@ -146,8 +153,8 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     if not confirmation_matches(target, confirm):
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
     identity = target.clerk_id
-    meta = {"deleted_profile_id": str(target.id), "display_name": target.display_name,
-            "username": target.username, "identity_id": identity}
+    meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
+            "username": target.username, "clerkId": identity}
     row = record(session, actor, "delete_user", target, **meta)
     session.execute(delete(UserSession).where(UserSession.identity_id == identity))
     session.execute(delete(Account).where(Account.id == identity))

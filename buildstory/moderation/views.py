@@ -185,7 +185,7 @@ def unhide_profile(profile_id):
 @bp.post("/moderation/profiles/<uuid:profile_id>/ban")
 @role_required("moderator")
 def ban_profile(profile_id):
-    """Ban a builder (optional reason); it takes effect on their next request."""
+    """Ban a builder for a reason (required); it takes effect on their next request."""
     target = _profile_or_404(profile_id)
     return _act("profile", target, lambda: services.ban_user(
         db.session, g.profile, target, reason=request.form.get("reason"),

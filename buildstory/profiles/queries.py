@@ -111,7 +111,8 @@ class DirectoryFilters:
     """What the member directory was asked for; invalid values were already dropped.
 
     ``event`` is a public event's slug (registered builders only); ``seeking`` narrows
-    that to builders looking for a team or with a team open to more (only with an event).
+    that to builders looking for a team or with a team open to more who allow team
+    invites (only with an event).
     """
 
     q: str = ""
@@ -227,6 +228,9 @@ def _matching(shape: tuple) -> Select:
         stmt = stmt.where(Profile.country == bindparam("country"))
     if event:
         stmt = stmt.where(Profile.id.in_(registrants_of_slug(bindparam("event"), seeking)))
+    if seeking:
+        # "Allow team invites" off means "not discoverable for team formation".
+        stmt = stmt.where(Profile.allow_invites.is_(True))
     column = Profile.username if mode == "prefix" else Profile.search_text
     for i in range(n_patterns):
         stmt = stmt.where(column.like(bindparam(f"p{i}"), escape=LIKE_ESCAPE))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from functools import cache
 
-from sqlalchemy import (Integer, and_, bindparam, exists, false, func, or_, select, true, union,
-                        union_all)
+from sqlalchemy import (Integer, and_, bindparam, exists, false, func, literal, or_, select, true,
+                        union, union_all)
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..events.models import Event, EventRegistration
 from ..enums import EventStatus
-from ..events.rules import ENTRY_STATUSES
+from ..events.rules import ENTRY_STATUSES, PUBLIC_STATUSES
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..teams.models import ProjectMember
@@ -231,3 +231,75 @@ def _projects_of_statement(with_name: bool):
                               Project.description.ilike(bindparam("name"), escape="\\")))
     return (stmt.order_by(Project.created_at.desc(), Project.id.desc())
             .limit(bindparam("limit", type_=Integer)))
+
+
+# --- A builder's portfolio (their public profile) ------------------------------------------
+
+PORTFOLIO_LIMIT = 12  # on the profile page; "Show all" pages the rest
+PORTFOLIO_PER_PAGE = 24
+
+
+@cache
+def _portfolio_statement():
+    """Visible projects ``profile_id`` owns or joined, with the role, newest involvement
+    first: owned since the project's creation, joined since joining (one statement; each
+    half of the UNION is an index probe by profile)."""
+    owned = select(Project.id.label("project_id"), literal("owner").label("role"),
+                   Project.created_at.label("since")).where(
+        Project.profile_id == bindparam("profile_id"))
+    joined = select(ProjectMember.project_id, literal("member"), ProjectMember.joined_at).where(
+        ProjectMember.profile_id == bindparam("profile_id"))
+    mine = union_all(owned, joined).subquery()
+    return (select(Project.id, Project.name, Project.slug, Project.description,
+                   mine.c.role, mine.c.since)
+            .join(mine, mine.c.project_id == Project.id)
+            .join(Profile, Profile.id == Project.profile_id)
+            .where(visible_project())
+            .order_by(mine.c.since.desc(), Project.id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def portfolio_projects(session, profile_id, *, page: int = 1,
+                       per_page: int = PORTFOLIO_LIMIT) -> tuple[list, bool]:
+    """Return ``(rows, more)``: one page of the builder's visible projects (``name``,
+    ``slug``, ``description``, ``role`` "owner"/"member", ``since``) and whether more exist.
+    Hidden projects and projects of hidden or banned owners never show."""
+    page = max(1, page)
+    rows = session.execute(_portfolio_statement(),
+                           {"profile_id": profile_id, "offset": (page - 1) * per_page,
+                            "limit": per_page + 1}).all()
+    return rows[:per_page], len(rows) > per_page
+
+
+@cache
+def _portfolio_events_statement():
+    """The public events ``profile_id`` registered for, newest first, each with the
+    visible project of theirs (owned or joined) entered there, if any (a LATERAL probe)."""
+    pid = bindparam("profile_id")
+    on_team = or_(Project.profile_id == pid, exists().where(
+        ProjectMember.project_id == Project.id, ProjectMember.profile_id == pid))
+    entered = (select(Project.name.label("project_name"), Project.slug.label("project_slug"))
+               .join(EventProject, EventProject.project_id == Project.id)
+               .join(Profile, Profile.id == Project.profile_id)
+               .where(EventProject.event_id == Event.id, on_team, visible_project())
+               .order_by(EventProject.submitted_at, Project.id).limit(1)
+               .lateral("entered"))
+    return (select(Event.id, Event.name, Event.slug, Event.status, Event.featured,
+                   Event.starts_at, entered.c.project_name, entered.c.project_slug)
+            .join(EventRegistration, EventRegistration.event_id == Event.id)
+            .outerjoin(entered, true())
+            .where(EventRegistration.profile_id == pid, Event.status.in_(PUBLIC_STATUSES))
+            .order_by(Event.starts_at.desc(), Event.id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def portfolio_events(session, profile_id, *, page: int = 1,
+                     per_page: int = PORTFOLIO_LIMIT) -> tuple[list, bool]:
+    """Return ``(rows, more)``: one page of the public events the builder registered for
+    (``name``, ``slug``, ``status``, ``starts_at``, and ``project_name``/``project_slug``
+    of the visible project they entered there) and whether more exist. Drafts never show."""
+    page = max(1, page)
+    rows = session.execute(_portfolio_events_statement(),
+                           {"profile_id": profile_id, "offset": (page - 1) * per_page,
+                            "limit": per_page + 1}).all()
+    return rows[:per_page], len(rows) > per_page

@@ -15,6 +15,8 @@ from ..web.args import page_arg
 from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
+from ..profiles import access as profile_access
+from ..profiles import queries as profile_queries
 from ..teams import queries as team_queries
 from . import access, forms, queries, services
 from .rules import suggest_slug
@@ -91,8 +93,11 @@ def page_context(project, **extra) -> dict:
                or (m.profile.hidden_at is None and m.profile.banned_at is None)]
     entered, enterable = queries.events_panel(db.session, project, viewer if on_team else None)
     history, history_more, history_page = [], False, page_arg("history_page")
+    invite_log, origins = [], {}
     if is_owner:
         history, history_more = queries.history(db.session, project, history_page)
+        invite_log = team_queries.invite_log(db.session, project)
+        origins = team_queries.member_origins(db.session, project)
     if "team" not in extra:  # the team section's own data (teams feature)
         extra["team"] = team_queries.team_section(db.session, project, viewer, now=utcnow(),
                                                   team_limit=current_app.config["TEAM_SIZE_LIMIT"])
@@ -101,6 +106,8 @@ def page_context(project, **extra) -> dict:
         "can_moderate": access.is_moderator(role),
         "entries": entered, "event_options": enterable,
         "history": history, "history_more": history_more, "history_page": history_page,
+        "invite_log": invite_log, "member_origins": origins, "now": utcnow(),
+        "invite_state": team_queries.invite_state,
         "events_error": None, "event_field_error": None, "events_notice": None,
         "remove_errors": {}, **_helpers(), **extra,
     }
@@ -259,3 +266,50 @@ def _slug_suggestion(project_id):
         "slug_check": check, "project": None, "project_id": project_id}))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# --- A builder's portfolio: their projects and events on the profile --------------------
+
+@bp.app_template_global()
+def portfolio(profile) -> dict:
+    """The profile page's portfolio: the newest visible projects the builder owns or joined
+    and the public events they registered for (12 each, two statements), each with
+    whether "Show all" has more to show."""
+    projects, more_projects = queries.portfolio_projects(db.session, profile.id)
+    events, more_events = queries.portfolio_events(db.session, profile.id)
+    return {"projects": projects, "more_projects": more_projects,
+            "events": events, "more_events": more_events}
+
+
+def _portfolio_owner_or_404(username: str):
+    """The builder whose portfolio is asked for, as their profile page decides; 404 else."""
+    if username != username.strip().lower():
+        abort(404)
+    builder = profile_queries.public_profile(
+        db.session, username, viewer=g.profile,
+        sees_hidden=profile_access.sees_hidden_profiles(g.role))
+    if builder is None:
+        abort(404)
+    return builder
+
+
+@bp.get("/profiles/<username>/projects")
+def profile_projects(username):
+    """Every visible project of a builder (owned and joined, with the role), paged."""
+    builder = _portfolio_owner_or_404(username)
+    page = page_arg("page")
+    rows, more = queries.portfolio_projects(db.session, builder.id, page=page,
+                                            per_page=queries.PORTFOLIO_PER_PAGE)
+    return htmx.page("projects/portfolio.html", None, profile=builder, kind="projects",
+                     rows=rows, more=more, page=page, **_helpers())
+
+
+@bp.get("/profiles/<username>/events")
+def profile_events(username):
+    """Every public event a builder registered for, with the project entered there, paged."""
+    builder = _portfolio_owner_or_404(username)
+    page = page_arg("page")
+    rows, more = queries.portfolio_events(db.session, builder.id, page=page,
+                                          per_page=queries.PORTFOLIO_PER_PAGE)
+    return htmx.page("projects/portfolio.html", None, profile=builder, kind="events",
+                     rows=rows, more=more, page=page, **_helpers())

@@ -183,3 +183,37 @@ def team_section(session, project: Project, viewer, *, now: datetime, team_limit
     }
     data.update(state)
     return data
+
+
+def invite_state(invite: TeamInvite, now: datetime) -> str:
+    """Return what became of an invite: pending, accepted, declined, revoked or expired
+    (a pending invite past its expiry is expired; nothing rewrites the stored status)."""
+    if invite.is_expired(now):
+        return "expired"
+    return InviteStatus(invite.status).value
+
+
+def invite_log(session, project: Project) -> list[TeamInvite]:
+    """Return the project's invites in every state, direct and link (≤ 50, newest first),
+    with sender and recipient (a used link's joiner) loaded: the owner's team history."""
+    sender, recipient = aliased(Profile), aliased(Profile)
+    return list(session.scalars(
+        select(TeamInvite).join(sender, TeamInvite.sender)
+        .outerjoin(recipient, TeamInvite.recipient)
+        .options(contains_eager(TeamInvite.sender.of_type(sender)),
+                 contains_eager(TeamInvite.recipient.of_type(recipient)))
+        .where(TeamInvite.project_id == project.id)
+        .order_by(TeamInvite.created_at.desc(), TeamInvite.id).limit(LIST_LIMIT)))
+
+
+def member_origins(session, project: Project) -> dict:
+    """Return ``{profile_id: invite}`` for the members who joined through an invite (the
+    stored ``invite_id``), the invite's sender loaded: which link or whose invite."""
+    sender = aliased(Profile)
+    rows = session.execute(
+        select(ProjectMember.profile_id, TeamInvite)
+        .join(TeamInvite, TeamInvite.id == ProjectMember.invite_id)
+        .join(sender, TeamInvite.sender)
+        .options(contains_eager(TeamInvite.sender.of_type(sender)))
+        .where(ProjectMember.project_id == project.id)).all()
+    return {profile_id: invite for profile_id, invite in rows}

@@ -86,6 +86,7 @@ EXCLUDED = {
     "events.calendar": "iCalendar (.ics) download",
     "events_admin.registrations_csv": "CSV download",
     "applications_admin.mentors_csv": "CSV download",
+    "admin.audit_csv": "CSV download",
 }
 
 
@@ -118,6 +119,10 @@ PAGES = [
     PageCase("profile-anon", "profiles.profile", "anon", "/profiles/{builder_username}",
              shows="Amara Okafor"),
     PageCase("members-anon", "profiles.members", "anon", "/members", shows="Amara Okafor"),
+    PageCase("profile-projects-anon", "projects.profile_projects", "anon",
+             "/profiles/{builder_username}/projects", shows="Projects of"),
+    PageCase("profile-events-anon", "projects.profile_events", "anon",
+             "/profiles/{builder_username}/events", shows="Events of"),
     PageCase("invite-link-signed-in", "teams.invite_link", "other", "/invite/{link_token}",
              shows="Join team"),
     PageCase("admin-user-detail", "admin.user_detail", "admin", "/admin/users/{builder_id}",
@@ -404,6 +409,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "events.calendar": "/events/jam.ics",
         "events_admin.registrations_csv": "/admin/events/jam/registrations.csv",
         "applications_admin.mentors_csv": "/admin/mentors.csv",
+        "admin.audit_csv": "/admin/audit.csv",
         "profiles.avatar": f"/avatars/{admin.id}/{avatar.hash}",
         "profiles.username_check": "/username-check?username=abc",
         "projects.slug_check": "/project-slug-check?slug=abc",

@@ -108,9 +108,10 @@ def test_delete_user_removes_everything_they_own_in_one_go(db_session, world):
     assert row.actor_profile_id == w.admin.id and row.target_profile_id == w.ids["doomed"]
     assert row.target_name == "Doug Doomed (@doomed)"
     assert row.id == returned.id
-    assert row.meta == {"deleted_profile_id": str(w.ids["doomed"]),
-                                "display_name": "Doug Doomed", "username": "doomed",
-                                "identity_id": identity_id}
+    # The metadata keys are the seed schema's.
+    assert row.meta == {"deletedProfileId": str(w.ids["doomed"]),
+                        "displayName": "Doug Doomed", "username": "doomed",
+                        "clerkId": identity_id}
     assert count(s, AuditLog, AuditLog.actor_profile_id == w.ids["doomed"]) == 1
 
 
@@ -139,7 +140,7 @@ def test_without_a_username_the_identity_id_confirms(db_session):
         services.delete_user(db_session, admin, nameless, confirm="", admin_ids=ADMINS, now=NOW)
     meta = services.delete_user(db_session, admin, nameless, confirm="user_clerk_abc",
                                 admin_ids=ADMINS, now=NOW).meta
-    assert meta["username"] is None and meta["identity_id"] == "user_clerk_abc"
+    assert meta["username"] is None and meta["clerkId"] == "user_clerk_abc"
 
 
 def test_delete_refusals(db_session, world):

@@ -164,6 +164,17 @@ _entries = {
         G(MODERATORS, lambda w: f"/profiles/{w.banned_username}", refused=404, login=False),
         G("public", lambda w: "/profiles/nobody-here", status=404)],
     "profiles.members": [G("public", lambda w: "/members")],
+    # A builder's portfolio pages ("Show all") follow the profile page's visibility.
+    "projects.profile_projects": [
+        G("public", lambda w: f"/profiles/{w.builder_username}/projects"),
+        G(HIDDEN_SELF, lambda w: f"/profiles/{w.hidden_username}/projects", refused=404,
+          login=False),
+        G("public", lambda w: "/profiles/nobody-here/projects", status=404)],
+    "projects.profile_events": [
+        G("public", lambda w: f"/profiles/{w.builder_username}/events"),
+        G(MODERATORS, lambda w: f"/profiles/{w.banned_username}/events", refused=404,
+          login=False),
+        G("public", lambda w: "/profiles/nobody-here/events", status=404)],
     "profiles.avatar": [
         G("public", lambda w: f"/avatars/{w.builder_id}/{w.avatar_hash}"),
         G(HIDDEN_SELF, lambda w: f"/avatars/{w.hidden_id}/{w.hidden_avatar_hash}",
@@ -298,6 +309,7 @@ _entries = {
                             lambda w: {"confirm_username": w.victim_username},
                             to="/admin/users?deleted=")],
     "admin.audit": [G("admin", lambda w: "/admin/audit")],
+    "admin.audit_csv": [G("admin", lambda w: "/admin/audit.csv")],
     "events_admin.index": [G("admin", lambda w: "/admin/events"),
                            P("admin", lambda w: "/admin/events", EVENT_FORM,
                              to="/admin/events/mx-jam?done=created")],

@@ -114,3 +114,50 @@ def test_the_filter_form_swaps_the_results_for_htmx(admin, db_session):
     body = html(r)
     assert r.status_code == 200 and body.startswith('<div id="audit-results"')
     assert "Fragment Person" in body and "Other Person" not in body and "<html" not in body
+
+
+def test_seed_metadata_keys_and_old_rows_both_read(admin, db_session):
+    """set_role rows carry {oldRole, newRole}, delete_user rows {deletedProfileId,
+    displayName, username, clerkId}; rows written with the older keys still read."""
+    AuditLogFactory(action="set_role", target_name="New Keys (@newk)",
+                    meta={"oldRole": "moderator", "newRole": "admin"}, created_at=T0)
+    AuditLogFactory(action="set_role", target_name="Old Keys (@oldk)",
+                    meta={"old_role": "user", "new_role": "moderator"},
+                    created_at=T0 + timedelta(minutes=1))
+    AuditLogFactory(action="delete_user", target_name="Gone New (@gone-new)",
+                    meta={"deletedProfileId": "0b9d4a4e-0000-4000-8000-000000000000",
+                          "displayName": "Gone New", "username": "gone-new",
+                          "clerkId": "user_gone_new"}, created_at=T0 + timedelta(minutes=2))
+    AuditLogFactory(action="delete_user", target_name="Gone Old (@gone-old)",
+                    meta={"identity_id": "user_gone_old"}, created_at=T0 + timedelta(minutes=3))
+    body = html(admin.get("/admin/audit"))
+    assert "Moderator → Admin" in body and "User → Moderator" in body
+    assert "Gone New; @gone-new; identity user_gone_new" in body
+    assert "identity user_gone_old" in body
+    assert "0b9d4a4e-0000-4000-8000-000000000000" not in body
+
+
+def test_the_csv_export_shows_the_seed_metadata_keys(admin, db_session):
+    import csv
+    import io
+    AuditLogFactory(action="set_role", target_name="Ro Le (@role)",
+                    meta={"oldRole": "user", "newRole": "moderator"}, created_at=T0)
+    AuditLogFactory(action="delete_user", target_name="Gone New (@gone-new)",
+                    meta={"deletedProfileId": "0b9d4a4e-0000-4000-8000-000000000000",
+                          "displayName": "=Gone New", "username": "gone-new",
+                          "clerkId": "user_gone_new"}, created_at=T0 + timedelta(minutes=1))
+    AuditLogFactory(action="hide_user", target_name="Other", created_at=T0 + timedelta(minutes=2))
+    page = html(admin.get("/admin/audit?action=set_role"))
+    assert 'href="/admin/audit.csv?action=set_role"' in page
+    r = admin.get("/admin/audit.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(html(r))))
+    assert rows[0] == ["time", "action", "actor", "target", "details", "metadata"]
+    deleted, role = rows[2], rows[3]
+    assert role[1] == "Changed role" and role[4] == "User → Moderator"
+    assert role[5] == '{"newRole": "moderator", "oldRole": "user"}'
+    assert deleted[1] == "Deleted user" and '"clerkId": "user_gone_new"' in deleted[5]
+    assert '"deletedProfileId": "0b9d4a4e-0000-4000-8000-000000000000"' in deleted[5]
+    assert deleted[4].startswith("'=Gone New")  # a formula stays inert text
+    only = list(csv.reader(io.StringIO(html(admin.get("/admin/audit.csv?action=set_role")))))
+    assert len(only) == 2 and only[1][1] == "Changed role"

@@ -36,7 +36,7 @@ def test_admin_changes_a_role_without_javascript(admin, person, db_session):
     assert fresh(db_session, Profile, person.id).role == UserRole.moderator
     row = db_session.scalar(select(AuditLog))
     assert row.action == "set_role" and row.actor_profile_id == admin.profile.id
-    assert row.meta == {"old_role": "user", "new_role": "moderator"}
+    assert row.meta == {"oldRole": "user", "newRole": "moderator"}
 
 
 def test_admin_changes_a_role_with_htmx(admin, person, db_session):

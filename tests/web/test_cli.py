@@ -38,7 +38,7 @@ def test_users_set_role_is_audited_without_actor(app, db_session):
     assert target.role == UserRole.moderator
     row = db_session.scalar(select(AuditLog).where(AuditLog.action == "set_role"))
     assert row.actor_profile_id is None and row.target_profile_id == target.id
-    assert row.meta == {"old_role": "user", "new_role": "moderator", "via": "cli"}
+    assert row.meta == {"oldRole": "user", "newRole": "moderator", "via": "cli"}
     again = app.test_cli_runner().invoke(args=["users", "set-role", "future-mod", "moderator"])
     assert "already is moderator" in again.output
     assert db_session.scalar(select(func.count()).select_from(AuditLog)) == 1

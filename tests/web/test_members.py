@@ -205,6 +205,32 @@ def test_event_and_looking_for_teammates_filters(client, db_session):
     assert "@solo-one" not in client.get("/members?event=secret-draft").get_data(as_text=True)
 
 
+def test_looking_for_teammates_leaves_out_builders_who_turned_team_invites_off(login, client,
+                                                                                db_session):
+    """"Allow team invites" off means not discoverable for team formation: such a builder
+    is not among those looking for teammates (still listed under the event, though);
+    turning it back on brings them back."""
+    from buildstory.enums import TeamPreference
+    from tests.factories import EventFactory, EventRegistrationFactory
+    event = EventFactory(slug="invite-jam")
+    open_to = ProfileFactory(username="open-to-invites", allow_invites=True)
+    closed = ProfileFactory(username="no-invites", allow_invites=False)
+    for profile in (open_to, closed):
+        EventRegistrationFactory(event=event, profile=profile,
+                                 team_preference=TeamPreference.looking_for_team)
+    html = client.get("/members?event=invite-jam&seeking=1").get_data(as_text=True)
+    assert "@open-to-invites" in html and "@no-invites" not in html
+    html = client.hx_get("/members?event=invite-jam&seeking=1",
+                         target="member-results").get_data(as_text=True)
+    assert "@open-to-invites" in html and "@no-invites" not in html
+    html = client.get("/members?event=invite-jam").get_data(as_text=True)
+    assert "@open-to-invites" in html and "@no-invites" in html
+    closed.allow_invites = True
+    db_session.commit()
+    html = client.get("/members?event=invite-jam&seeking=1").get_data(as_text=True)
+    assert "@open-to-invites" in html and "@no-invites" in html
+
+
 def test_country_filter_lists_only_countries_with_visible_members_with_counts(client):
     ProfileFactory(country="ES", region="ES-MD", username="madrid1")
     ProfileFactory(country="ES", region=None)

@@ -140,6 +140,20 @@ def test_a_too_long_reason_is_422_with_the_input_kept(mod, victim, db_session):
     assert fresh(db_session, Profile, victim.id).banned_at is None
 
 
+def test_a_plain_ban_without_a_reason_is_422_and_the_reason_reaches_banned(mod, victim, login,
+                                                                          db_session):
+    r = mod.post(f"/moderation/profiles/{victim.id}/ban", {"reason": "  ", **CONFIRM})
+    body = html(r)
+    assert r.status_code == 422 and "<html" in body and "Give a reason for the ban" in body
+    assert fresh(db_session, Profile, victim.id).banned_at is None and audit_count(db_session) == 0
+    reason = "z" * 1000  # the longest reason allowed
+    r = mod.post(f"/moderation/profiles/{victim.id}/ban", {"reason": f" {reason} ", **CONFIRM},
+                 headers={"Referer": "http://localhost/members"})
+    assert r.status_code == 303 and r.headers["Location"] == "/members"
+    assert fresh(db_session, Profile, victim.id).ban_reason == reason
+    assert f"<p>{reason}</p>" in html(login(victim).get("/banned"))
+
+
 def test_admins_unban_which_also_unhides(admin, db_session):
     target = ProfileFactory(banned=True, hidden=True, display_name="Re Turn", username="returner")
     r = admin.post(f"/moderation/profiles/{target.id}/unban", htmx=True)

@@ -188,7 +188,7 @@ def test_member_card_hide_swaps_the_card_panel_and_badge(mod, victim, db_session
 def test_member_card_ban_swaps_the_panel_and_badge(mod, victim):
     url = "/members?q=victim"
     panel, badge = f"mod-panel-profile-{victim.id}", f"status-badge-profile-{victim.id}"
-    page, r = _hx(mod, f"/moderation/profiles/{victim.id}/ban", url, panel)
+    page, r = _hx(mod, f"/moderation/profiles/{victim.id}/ban", url, panel, {"reason": "Spam"})
     _assert_swappable(page, r, panel, badge, "banned")
 
 
@@ -213,7 +213,7 @@ def test_project_page_hide_project_and_owner_swap_their_panels_and_badges(mod, a
     _assert_swappable(page, r, opanel, obadge, "hidden")
     page, r = _hx(mod, f"/moderation/profiles/{victim.id}/unhide", url, opanel)
     _assert_swappable(page, r, opanel, obadge, "active")
-    page, r = _hx(mod, f"/moderation/profiles/{victim.id}/ban", url, opanel)
+    page, r = _hx(mod, f"/moderation/profiles/{victim.id}/ban", url, opanel, {"reason": "Spam"})
     _assert_swappable(page, r, opanel, obadge, "banned")
     page = html(mod.get(url))  # the owner's badge shows in the byline
     assert re.search(rf'<p class="byline">.*id="{obadge}"[^>]*><span class="badge badge--banned">'
@@ -226,7 +226,8 @@ def test_a_refusal_answers_in_the_panel_with_the_message(mod, db_session):
     boss = ProfileFactory(username="boss", admin=True)
     page = html(mod.get("/profiles/boss"))
     assert ">Hide</button>" in page
-    r = mod.post(f"/moderation/profiles/{boss.id}/ban", {"next": "/profiles/boss"}, htmx=True)
+    r = mod.post(f"/moderation/profiles/{boss.id}/ban", {"next": "/profiles/boss", "reason": "x"},
+                 htmx=True)
     assert r.status_code == 403 and "Moderators cannot ban admins" in html(r)
     assert html(r).startswith(f'<div id="mod-panel-profile-{boss.id}"')
     assert fresh(db_session, Profile, boss.id).banned_at is None
@@ -249,7 +250,7 @@ def test_without_javascript_each_form_posts_and_303s_back(mod, victim, url, acti
     page = html(mod.get(url))
     nxt = form_next(page, target)
     assert '<input type="checkbox" name="confirm" value="yes" required> Confirm' in page
-    r = mod.post(target, {**CONFIRM, "next": nxt})  # no Referer: the form carries the way back
+    r = mod.post(target, {**CONFIRM, "next": nxt, "reason": "Spam"})  # no Referer: the form carries the way back
     assert r.status_code == 303
     expected = "/members?q=victim" if url.startswith("/members") else url
     assert r.headers["Location"] == expected
@@ -304,3 +305,18 @@ def test_profile_and_project_pages_with_controls_stay_within_the_budget(app, mod
         with count_queries(app) as q:
             assert mod.get(url).status_code == 200
         assert q.count <= 8, (url, q.statements)
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_ban_without_a_reason_is_refused_in_the_panel(mod, victim, db_session, reason):
+    """A ban always says why: an empty reason is 422 with the message by the field, the
+    builder stays unbanned, and the form is open again to fill in."""
+    url = "/members?q=victim"
+    panel = f"mod-panel-profile-{victim.id}"
+    page, r = _hx(mod, f"/moderation/profiles/{victim.id}/ban", url, panel, {"reason": reason})
+    body = html(r)
+    assert r.status_code == 422 and body.startswith(f'<div id="{panel}"')
+    assert f'<p class="field-error" id="ban-reason-{victim.id}-error">Give a reason for the ban</p>' in body
+    assert '<details class="mod-ban" open>' in body and 'aria-invalid="true"' in body
+    assert fresh(db_session, Profile, victim.id).banned_at is None
+    assert f'id="ban-reason-{victim.id}" name="reason" rows="2" required' in page

@@ -93,7 +93,7 @@ def test_self_sees_an_edit_link_others_do_not(client, login):
     assert "Edit profile" not in body(client.get("/profiles/me-myself"))
 
 
-def test_moderation_and_feature_blocks_are_empty_placeholders(client):
+def test_the_public_sees_no_moderation_on_a_profile(client):
     ProfileFactory(username="plain")
     r = client.get("/profiles/plain")
     assert r.status_code == 200 and "moderation" not in body(r).split("<main", 1)[1].lower()

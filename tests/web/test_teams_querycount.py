@@ -12,7 +12,9 @@ def seed(scale, me):
     """``me`` owns a project with a team and invites out, and has invites in."""
     mine = ProjectFactory(owner=me, slug="measured")
     for i in range(scale):
-        ProjectMemberFactory(project=mine, profile=ProfileFactory(hidden=bool(i % 2)))
+        joined_by = TeamInviteFactory(project=mine, link=True, status="accepted")
+        ProjectMemberFactory(project=mine, profile=ProfileFactory(hidden=bool(i % 2)),
+                             invite_id=joined_by.id)
         TeamInviteFactory(project=mine, recipient=ProfileFactory(username=f"ken{scale}x{i}"))
         TeamInviteFactory(project=mine, link=True)
         TeamInviteFactory(recipient=me)
