@@ -110,6 +110,7 @@ def test_each_destructive_button_asks_naming_the_thing(browser, site, app):
          lambda p: expect(p.locator(".mod-panel")).to_contain_text("Vic Victim is hidden."))
     admin.goto(site + "/profiles/bart")
     admin.get_by_text("Ban…").click()
+    admin.get_by_label("Reason").fill("Spam in every project")  # a ban needs a reason
     walk(admin, None, button("Ban"), ["Bart Banned-Soon"],
          lambda p: expect(p.locator(".mod-panel")).to_contain_text("Bart Banned-Soon is banned."))
     walk(admin, site + "/projects/spam-tower", button("Hide project"), ["Spam Tower"],

@@ -47,7 +47,10 @@ INJECTED = """() => {
   return {
     xss: window.__xss || null,
     scripts: document.querySelectorAll('script').length,
-    mainScripts: main.querySelectorAll('script, iframe, img, object, embed, svg:not(.avatar)').length,
+    // Country flags are the site's own images (class "flag", served from /static/flags/);
+    // any other image in <main> would have come from a payload.
+    mainScripts: main.querySelectorAll(
+      'script, iframe, img:not(.flag[src^="/static/flags/"]), object, embed, svg:not(.avatar)').length,
     handlers: handlers.map(el => el.outerHTML.slice(0, 80)),
     badLinks: badLinks.map(el => el.outerHTML.slice(0, 80)),
   };

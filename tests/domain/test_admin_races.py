@@ -129,7 +129,7 @@ def test_a_ban_racing_a_delete_never_fails(app, committed):
     def run(session, i):
         actor, target = session.get(Profile, actors[i]), get_or_404(session, Profile, target_id)
         if i % 2:
-            return services.ban_user(session, actor, target, reason=None, admin_ids=ADMIN_IDS,
+            return services.ban_user(session, actor, target, reason="Racing a delete", admin_ids=ADMIN_IDS,
                                      now=now())
         return services.delete_user(session, actor, target, confirm="racer",
                                     admin_ids=ADMIN_IDS, now=now())
