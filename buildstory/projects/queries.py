@@ -276,12 +276,14 @@ def _portfolio_events_statement():
     """The public events ``profile_id`` registered for, newest first, each with the
     visible project of theirs (owned or joined) entered there, if any (a LATERAL probe)."""
     pid = bindparam("profile_id")
-    on_team = or_(Project.profile_id == pid, exists().where(
-        ProjectMember.project_id == Project.id, ProjectMember.profile_id == pid))
+    # Start from the builder's own few projects and probe their entries, rather than
+    # checking every project entered in the event for the builder's membership.
+    mine = union_all(select(Project.id).where(Project.profile_id == pid),
+                     select(ProjectMember.project_id).where(ProjectMember.profile_id == pid))
     entered = (select(Project.name.label("project_name"), Project.slug.label("project_slug"))
                .join(EventProject, EventProject.project_id == Project.id)
                .join(Profile, Profile.id == Project.profile_id)
-               .where(EventProject.event_id == Event.id, on_team, visible_project())
+               .where(EventProject.event_id == Event.id, Project.id.in_(mine), visible_project())
                .order_by(EventProject.submitted_at, Project.id).limit(1)
                .lateral("entered"))
     return (select(Event.id, Event.name, Event.slug, Event.status, Event.featured,
