@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,10 @@ class _PinnedScopedSession(orm.scoped_session):
         pass
 
 
-@pytest.fixture
-def db_session(app):
+@contextmanager
+def rolled_back_session(app):
+    """A session on one connection inside a transaction rolled back at the end, installed
+    as ``db.session`` meanwhile; views may commit into it (savepoints)."""
     with app.app_context():
         engine = db.engine
     conn = engine.connect()
@@ -86,13 +89,19 @@ def db_session(app):
     original = db.session
     db.session = session
     try:
-        yield session
+        yield session, conn
     finally:
         db.session = original
         session.registry().close()
         outer.rollback()
         conn.close()
         _reset_limits(app)
+
+
+@pytest.fixture
+def db_session(app):
+    with rolled_back_session(app) as (session, _conn):
+        yield session
 
 
 def _reset_limits(app):

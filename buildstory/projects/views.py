@@ -296,20 +296,18 @@ def _portfolio_owner_or_404(username: str):
 @bp.get("/profiles/<username>/projects")
 def profile_projects(username):
     """Every visible project of a builder (owned and joined, with the role), paged."""
-    builder = _portfolio_owner_or_404(username)
-    page = page_arg("page")
-    rows, more = queries.portfolio_projects(db.session, builder.id, page=page,
-                                            per_page=queries.PORTFOLIO_PER_PAGE)
-    return htmx.page("projects/portfolio.html", None, profile=builder, kind="projects",
-                     rows=rows, more=more, page=page, **_helpers())
+    return _portfolio_page(username, "projects", queries.portfolio_projects)
 
 
 @bp.get("/profiles/<username>/events")
 def profile_events(username):
     """Every public event a builder registered for, with the project entered there, paged."""
+    return _portfolio_page(username, "events", queries.portfolio_events)
+
+
+def _portfolio_page(username, kind, query):
     builder = _portfolio_owner_or_404(username)
     page = page_arg("page")
-    rows, more = queries.portfolio_events(db.session, builder.id, page=page,
-                                          per_page=queries.PORTFOLIO_PER_PAGE)
-    return htmx.page("projects/portfolio.html", None, profile=builder, kind="events",
+    rows, more = query(db.session, builder.id, page=page, per_page=queries.PORTFOLIO_PER_PAGE)
+    return htmx.page("projects/portfolio.html", None, profile=builder, kind=kind,
                      rows=rows, more=more, page=page, **_helpers())

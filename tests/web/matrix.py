@@ -35,12 +35,11 @@ from typing import Callable
 
 import sqlalchemy as sa
 from PIL import Image
-from sqlalchemy import orm
 
 from buildstory.db import db
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
-from tests.conftest import TEST_PASSWORD, Client, _PinnedScopedSession, _reset_limits
+from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
 from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
@@ -474,21 +473,8 @@ class World:
 @contextmanager
 def open_world(app):
     """Build the world in a transaction that is rolled back at the end."""
-    with app.app_context():
-        engine = db.engine
-    conn = engine.connect()
-    outer = conn.begin()
-    session = _PinnedScopedSession(
-        orm.sessionmaker(bind=conn, join_transaction_mode="create_savepoint"), scopefunc=lambda: 0)
-    original, db.session = db.session, session
-    try:
+    with rolled_back_session(app) as (session, conn):
         yield World(app, session, conn, *build_world(app, session))
-    finally:
-        db.session = original
-        session.registry().close()
-        outer.rollback()
-        conn.close()
-        _reset_limits(app)
 
 
 def fingerprint(session) -> dict:
