@@ -26,6 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
+    "tools": {"profiles"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
     "home": {"profiles", "events", "projects", "teams"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
