@@ -17,10 +17,11 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
-    "projects": {"profiles", "events", "teams"},
+    "profiles": {"events", "hackathon"},  # the directory's Event filter reads registrations;
+    #                                       a profile shows its projects' awards
+    "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
+    #            project; an event with draws is never deleted; the page's hackathon links
+    "projects": {"profiles", "events", "teams", "hackathon"},  # submissions and awards
     "teams": {"profiles", "projects"},
     "moderation": {"identity", "profiles", "projects"},
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
@@ -28,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles"},
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
-    "home": {"profiles", "events", "projects", "teams"},
+    "home": {"profiles", "events", "projects", "teams", "hackathon"},  # sitemap submissions
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

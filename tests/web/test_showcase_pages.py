@@ -212,3 +212,55 @@ def test_showcase_statements_are_few_and_equal_at_two_sizes(app, client, live):
     small = measure()
     grow(27)
     assert measure() == small and max(small) <= 8
+
+
+# --- Project page and profile ------------------------------------------------------------
+
+def test_project_page_lists_submissions_awards_og_image_in_one_more_statement(app, client, login, live):
+    from buildstory.hackathon.cards import PLACEHOLDER_VERSION
+    owner = ProfileFactory()
+    sub = submit(live, "Shipbot", owner=owner)
+    publish(live, 1, [(ResultKind.overall, None, 1, sub),
+                      (ResultKind.peoples_choice, HighlightCategory.creativity, 1, sub)])
+    html = client.get(f"/projects/{sub.project.slug}").get_data(as_text=True)
+    assert f'<a href="/events/jam/showcase/{sub.project.slug}">Spring Jam</a>' in html
+    assert "1st place" in html and "People&#39;s choice: Creativity" in html
+    assert (f'<meta property="og:image" content="http://localhost/cards/{sub.id}/'
+            f'{PLACEHOLDER_VERSION}.png">') in html
+    assert "Reviews received" not in html
+
+
+def test_reviews_received_counts_what_the_viewer_may_see(login, live):
+    owner = ProfileFactory()
+    sub = submit(live, "Shipbot", owner=owner)
+    HackathonReviewFactory(submission=sub)
+    HackathonReviewFactory(submission=sub, hidden_at=utcnow())
+    HackathonReviewFactory(submission=sub, reviewer=ProfileFactory(banned=True))
+    url = f"/projects/{sub.project.slug}"
+    team = login(owner).get(url).get_data(as_text=True)
+    assert f'<a href="/projects/{sub.project.slug}/reviews">Reviews received (1)</a>' in team
+    mod = login(ProfileFactory(moderator=True)).get(url).get_data(as_text=True)
+    assert "Reviews received (3)" in mod
+    assert "Reviews received" not in login(ProfileFactory()).get(url).get_data(as_text=True)
+
+
+def test_profile_shows_award_badges_of_current_teams_projects(client, live):
+    builder = ProfileFactory(username="winner")
+    mine = submit(live, "Mine", owner=builder)
+    joined = submit(live, "Joined")
+    ProjectMemberFactory(project=joined.project, profile=builder)
+    left = submit(live, "Not mine")
+    publish(live, 1, [(ResultKind.overall, None, 1, left)])
+    publish(live, 2, [(ResultKind.overall, None, 1, mine), (ResultKind.overall, None, 2, left),
+                      (ResultKind.judges_pick, HighlightCategory.design, 1, joined),
+                      (ResultKind.overall, None, 4, joined)])
+    html = client.get("/profiles/winner").get_data(as_text=True)
+    badges = re.findall(r'<li class="badge badge--accent award">([^<]+)</li>', html)
+    assert badges == ["1st place · Spring Jam", "Judges&#39; pick: Design · Spring Jam"]
+
+
+def test_hidden_projects_awards_do_not_show_on_profiles(client, live):
+    builder = ProfileFactory(username="quiet")
+    sub = submit(live, "Hidden win", owner=builder, hidden=True)
+    publish(live, 1, [(ResultKind.overall, None, 1, sub)])
+    assert "award" not in client.get("/profiles/quiet").get_data(as_text=True)
