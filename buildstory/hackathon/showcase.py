@@ -132,16 +132,25 @@ def _card_columns():
             EventSubmission.highlight_count, hidden.label("hidden"), SubmissionImage.hash)
 
 
-def showcase_page(session, event, *, sort: str = "newest", q: str = "", tool_id=None,
-                  after=None, viewer_id=None, sees_all: bool = False) -> tuple[list[Card], bool]:
+def showcase_page(session, event, **filters) -> tuple[list[Card], bool]:
     """Return one page of cards (without their extras) and whether more follow (one
-    statement, keyset on the event's showcase indexes)."""
+    statement, keyset on the event's showcase indexes; ``showcase_statement``'s filters)."""
+    rows = session.execute(showcase_statement(event.id, **filters)).all()
+    cards = [Card(*row[:8], image_hash=row[8]) for row in rows[:PER_PAGE]]
+    return cards, len(rows) > PER_PAGE
+
+
+def showcase_statement(event_id, *, sort: str = "newest", q: str = "", tool_id=None,
+                       after=None, viewer_id=None, sees_all: bool = False):
+    """Return the SELECT of one showcase page (PER_PAGE + 1 rows): the event's shown
+    submissions matching ``q`` (normalised) and ``tool_id``, after the ``after`` key,
+    in ``sort`` order."""
     s = EventSubmission
     stmt = (select(*_card_columns()).select_from(s)
             .join(Project, Project.id == s.project_id)
             .join(Profile, Profile.id == Project.profile_id)
             .outerjoin(SubmissionImage, SubmissionImage.submission_id == s.id)
-            .where(s.event_id == event.id))
+            .where(s.event_id == event_id))
     if (shown := shown_condition(viewer_id, sees_all)) is not None:
         stmt = stmt.where(shown)
     if q:
@@ -157,9 +166,7 @@ def showcase_page(session, event, *, sort: str = "newest", q: str = "", tool_id=
         if after is not None:
             stmt = stmt.where(tuple_(s.submitted_at, s.id) < tuple_(*after))
         stmt = stmt.order_by(s.submitted_at.desc(), s.id.desc())
-    rows = session.execute(stmt.limit(PER_PAGE + 1)).all()
-    cards = [Card(*row[:8], image_hash=row[8]) for row in rows[:PER_PAGE]]
-    return cards, len(rows) > PER_PAGE
+    return stmt.limit(PER_PAGE + 1)
 
 
 # --- What every card shows besides its own row (one grouped statement) ------------------
