@@ -28,6 +28,7 @@ from ..projects.models import Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
 from ..tools.models import AiTool
+from .cards import CardInputs
 from .models import EventSubmission, EventSubmissionTool, SubmissionImage
 
 PER_PAGE = 24
@@ -352,3 +353,26 @@ def is_team_member(session, project, viewer_id) -> bool:
     return session.scalar(select(exists().where(ProjectMember.project_id == project.id,
                                                 ProjectMember.profile_id == viewer_id)))
 
+
+
+def card_of(submission, project, hidden: bool) -> Card:
+    """Return the showcase Card of one loaded submission (extras not filled yet)."""
+    return Card(submission.id, project.id, project.name, project.slug, submission.what_built,
+                submission.submitted_at, submission.highlight_count, hidden)
+
+
+def card_inputs(event, project, submission, card: Card) -> CardInputs:
+    """Return what the share card draws, from a card whose extras are filled."""
+    return CardInputs(project.name, submission.what_built, tuple(t["name"] for t in card.tools),
+                      tuple(p["name"] for p in card.team), event.name)
+
+
+def current_card_inputs(session, submission_id) -> CardInputs | None:
+    """Return the share card's inputs of a submission, or None when unknown (two
+    statements: the submission, then its extras)."""
+    row = submission_by_id(session, submission_id)
+    if row is None:
+        return None
+    card = card_of(row[0], row[1], row.hidden)
+    add_extras(session, row[3], [card])
+    return card_inputs(row[3], row[1], row[0], card)

@@ -104,19 +104,6 @@ def _may_see(event, hidden: bool, team: bool) -> bool:
     return not hidden and rules.showcase_open(event)
 
 
-def _inputs(event, project, submission, card) -> cards.CardInputs:
-    return cards.CardInputs(project.name, submission.what_built,
-                            tuple(t["name"] for t in card.tools),
-                            tuple(p["name"] for p in card.team), event.name)
-
-
-def _card_for(row) -> showcase.Card:
-    submission, project = row[0], row[1]
-    return showcase.Card(submission.id, project.id, project.name, project.slug,
-                         submission.what_built, submission.submitted_at,
-                         submission.highlight_count, row.hidden)
-
-
 @bp.get("/events/<slug>/showcase/<project_slug>")
 def submission(slug, project_slug):
     """One submission: all that was submitted, team, counts, awards; edit and share for
@@ -126,12 +113,12 @@ def submission(slug, project_slug):
     if row is None:
         abort(404)
     sub, project = row[0], row[1]
-    card = _card_for(row)
+    card = showcase.card_of(sub, project, row.hidden)
     showcase.add_extras(db.session, event, [card])
     team = _on_team(project, card.team, _viewer_id())
     if not _may_see(event, row.hidden, team):
         abort(404)
-    version = cards.card_version(_inputs(event, project, sub, card))
+    version = cards.card_version(showcase.card_inputs(event, project, sub, card))
     page_url = url_for("showcase.submission", slug=event.slug, project_slug=project.slug,
                        _external=True)
     share_text = f"{project.name} at {event.name}"
@@ -159,12 +146,11 @@ def card(submission_id, version):
     sub, project, event = row[0], row[1], row[3]
     if event.status == "draft" and not event_access.can_view_drafts(g.role):
         abort(404)
-    item = showcase.Card(sub.id, project.id, project.name, project.slug, sub.what_built,
-                         sub.submitted_at, sub.highlight_count, row.hidden)
+    item = showcase.card_of(sub, project, row.hidden)
     showcase.add_extras(db.session, event, [item])
     if not _may_see(event, row.hidden, _on_team(project, item.team, _viewer_id())):
         abort(404)
-    inputs = _inputs(event, project, sub, item)
+    inputs = showcase.card_inputs(event, project, sub, item)
     current = cards.card_version(inputs)
     if version != current:
         return redirect(url_for("showcase.card", submission_id=sub.id, version=current), 302)

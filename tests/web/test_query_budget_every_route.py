@@ -21,6 +21,11 @@ import pytest
 from buildstory.enums import EventStatus
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
+from buildstory.db import db
+from buildstory.events.models import Event
+from buildstory.hackathon import cards, showcase
+from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
+                                       HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
@@ -87,6 +92,9 @@ CASES = {
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "showcase.index": ("builder", "/events/counted-live/showcase", None),
+    "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
+    "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -123,6 +131,10 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
+        live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
+                                     tools=[AiToolFactory()])
+        HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -140,6 +152,9 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    live = EventFactory(status=EventStatus.active, slug="counted-live")
+    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    card_inputs = showcase.current_card_inputs(db_session, shown.id)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
@@ -148,7 +163,8 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path},
+                   "avatar": avatar_path,
+                   "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
