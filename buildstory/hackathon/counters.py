@@ -55,9 +55,11 @@ def _ids(values: Iterable) -> list[uuid.UUID]:
 def _expire(session, model, ids: list, attrs: list[str]) -> None:
     """Forget stale counters of loaded objects (the UPDATE ran in SQL)."""
     wanted = set(ids)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, model) and obj.id in wanted:
-            session.expire(obj, attrs)
+    for key in list(session.identity_map.keys()):  # keys: reading ``obj.id`` could load
+        if key[0] is model and key[1][0] in wanted:
+            obj = session.identity_map.get(key)
+            if obj is not None:
+                session.expire(obj, attrs)
 
 
 def lock_submissions(session, submission_ids: Iterable) -> None:
@@ -84,7 +86,7 @@ def tools_of_submissions(session, submission_ids: Iterable) -> list[uuid.UUID]:
     ids = _ids(submission_ids)
     if not ids:
         return []
-    return list(session.scalars(select(EventSubmissionTool.tool_id.distinct())
+    return list(session.scalars(select(EventSubmissionTool.tool_id).distinct()
                                 .where(EventSubmissionTool.submission_id.in_(ids))))
 
 
