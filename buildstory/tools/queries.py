@@ -92,10 +92,3 @@ def submissions_using(session, tool_id, after: tuple[datetime, uuid.UUID] | None
         stmt = stmt.where(tuple_(s.submitted_at, s.id) < tuple_(*after))
     rows = [Used(*r) for r in session.execute(stmt)]
     return rows[:limit], len(rows) > limit
-
-
-def visible_tool_slugs():
-    """The sitemap's base: every tool page the public may see (not hidden, not merged)."""
-    return select().select_from(AiTool).where(listed())
-
-
