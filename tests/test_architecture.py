@@ -21,15 +21,18 @@ ALLOWED: dict[str, set[str]] = {
     #                                       a profile shows its projects' awards
     "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
     #            project; an event with draws is never deleted; the page's hackathon links
-    "projects": {"profiles", "events", "teams", "hackathon"},  # submissions and awards
+    "projects": {"profiles", "events", "teams", "hackathon"},  # deleting moves counters;
+    #                                                         submissions and awards
     "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects"},
+    "moderation": {"identity", "profiles", "projects", "hackathon"},  # counters move on hides
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
-    "tools": {"profiles"},
+    "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
+    #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
-    "home": {"profiles", "events", "projects", "teams", "hackathon"},  # sitemap submissions
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
+    #                                                   and submission pages
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

@@ -7,11 +7,10 @@ hidden projects never appear; on public pages draft events never appear either.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-
-import uuid
 
 from sqlalchemy import String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
@@ -26,6 +25,8 @@ from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
+from ..tools.models import AiTool
+from ..tools.queries import listed as listed_tool
 
 ACTIVITY_LIMIT = 10
 SITEMAP_CHUNK = 10_000
@@ -130,6 +131,8 @@ class SitemapKind:
                     .join(Profile, Profile.id == Project.profile_id)
                     .join(Event, Event.id == EventSubmission.event_id)
                     .where(visible_project(), Event.status.in_(SHOWCASE_STATUSES)))
+        if self.name == "tools":  # visible tool pages: not hidden, not merged
+            return select().select_from(AiTool).where(listed_tool())
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
     def start(self, value: str):
@@ -149,6 +152,7 @@ SITEMAP_KINDS = {
     "submissions": SitemapKind("submissions", cast(EventSubmission.id, String),
                                EventSubmission.updated_at, order=EventSubmission.id,
                                path=Event.slug + "/showcase/" + Project.slug),
+    "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
 }
 
 
