@@ -13,6 +13,7 @@ from ..markdown import meta_description
 from ..projects import access as project_access
 from ..web import htmx
 from . import cards, rules, showcase
+from . import submission_reads as reads
 from .links import hackathon_path
 
 bp = Blueprint("showcase", __name__)
@@ -92,7 +93,7 @@ def _on_team(project, team, viewer_id) -> bool:
     a member the list leaves out, such as a hidden one)."""
     if viewer_id is None:
         return False
-    return showcase.on_team(team, viewer_id) or showcase.is_team_member(db.session, project,
+    return reads.on_team(team, viewer_id) or reads.is_team_member(db.session, project,
                                                                         viewer_id)
 
 
@@ -109,16 +110,16 @@ def submission(slug, project_slug):
     """One submission: all that was submitted, team, counts, awards; edit and share for
     the team."""
     event = _event(slug)
-    row = showcase.submission_for_page(db.session, event, project_slug)
+    row = reads.submission_for_page(db.session, event, project_slug)
     if row is None:
         abort(404)
     sub, project = row[0], row[1]
-    card = showcase.card_of(sub, project, row.hidden)
+    card = reads.card_of(sub, project, row.hidden)
     showcase.add_extras(db.session, event, [card])
     team = _on_team(project, card.team, _viewer_id())
     if not _may_see(event, row.hidden, team):
         abort(404)
-    version = cards.card_version(showcase.card_inputs(event, project, sub, card))
+    version = cards.card_version(reads.card_inputs(event, project, sub, card))
     page_url = url_for("showcase.submission", slug=event.slug, project_slug=project.slug,
                        _external=True)
     share_text = f"{project.name} at {event.name}"
@@ -140,17 +141,17 @@ def card(submission_id, version):
     an older version redirects to the current one."""
     if not cards.VERSION_RE.match(version):
         abort(404)
-    row = showcase.submission_by_id(db.session, submission_id)
+    row = reads.submission_by_id(db.session, submission_id)
     if row is None:
         abort(404)
     sub, project, event = row[0], row[1], row[3]
     if event.status == "draft" and not event_access.can_view_drafts(g.role):
         abort(404)
-    item = showcase.card_of(sub, project, row.hidden)
+    item = reads.card_of(sub, project, row.hidden)
     showcase.add_extras(db.session, event, [item])
     if not _may_see(event, row.hidden, _on_team(project, item.team, _viewer_id())):
         abort(404)
-    inputs = showcase.card_inputs(event, project, sub, item)
+    inputs = reads.card_inputs(event, project, sub, item)
     current = cards.card_version(inputs)
     if version != current:
         return redirect(url_for("showcase.card", submission_id=sub.id, version=current), 302)

@@ -421,11 +421,11 @@ def test_every_case_path_is_the_route_it_claims(app):
 
 def _card_path(event, project) -> str:
     """Submit ``project`` to ``event``; return its share card's current URL."""
-    from buildstory.hackathon import cards, showcase
+    from buildstory.hackathon import cards, submission_reads as reads
     from tests.hackathon_factories import EventSubmissionFactory
 
     sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project))
-    inputs = showcase.current_card_inputs(db.session, sub.id)
+    inputs = reads.current_card_inputs(db.session, sub.id)
     return f"/cards/{sub.id}/{cards.card_version(inputs)}.png"
 
 

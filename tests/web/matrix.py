@@ -490,11 +490,11 @@ def build_world(app, session):
 def _showcased(session, event, project) -> tuple[str, str]:
     """Submit ``project`` to ``event`` with its share card stored (so a GET of it writes
     nothing); return the card's path and a stale version's."""
-    from buildstory.hackathon import cards, showcase
+    from buildstory.hackathon import cards, submission_reads as reads
 
     sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
                                  what_built="Matrix submission")
-    inputs = showcase.current_card_inputs(session, sub.id)
+    inputs = reads.current_card_inputs(session, sub.id)
     cards.card_png(session, sub.id, inputs)
     return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
             f"/cards/{sub.id}/{'f' * 16}.png")

@@ -26,7 +26,7 @@ from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from buildstory.db import db
 from buildstory.events.models import Event
-from buildstory.hackathon import cards, showcase
+from buildstory.hackathon import cards, submission_reads as reads
 from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
                                        HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -167,7 +167,7 @@ def world(app, db_session, login, client):
     AvatarFactory(profile=owner)
     live = EventFactory(status=EventStatus.active, slug="counted-live")
     shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
-    card_inputs = showcase.current_card_inputs(db_session, shown.id)
+    card_inputs = reads.current_card_inputs(db_session, shown.id)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
