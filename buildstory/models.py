@@ -8,10 +8,11 @@ from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
+from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "PrizeDraw", "Profile",
+    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
-    "TwitchCategory", "UserSession",
+    "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
 ]
