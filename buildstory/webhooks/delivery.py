@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 
 from ..audit import record
+from ..jobs import DEFAULT_ATTEMPTS
 from ..enums import EventStatus
 from ..events.models import Event
 from ..profiles.models import Profile
@@ -29,7 +30,7 @@ from ..projects.queries import visible_project
 from . import rules
 from .models import WebhookDelivery, WebhookEndpoint
 
-MAX_ATTEMPTS = 8  # the queue's retry policy: 8 attempts, then failed
+MAX_ATTEMPTS = DEFAULT_ATTEMPTS  # the queue's retry policy: 8 runs, then failed
 ENDPOINT_DISABLED = "Endpoint disabled"
 # Events whose subject can stop being public, and how to tell that it still is.
 PROJECT_SUBJECTS = {"project_created", "submission_made"}
@@ -118,8 +119,9 @@ def record_success(session, delivery_id, status_code: int, *, now: datetime) -> 
 
 
 def record_failure(session, delivery_id, error: str, status_code: int | None, *,
-                   now: datetime, disable_after: int) -> bool:
-    """Count a failed attempt; return True when the delivery should be tried again."""
+                   now: datetime, disable_after: int, last_attempt: bool = False) -> bool:
+    """Count a failed attempt; return True when the delivery should be tried again
+    (``last_attempt``: the queue will not run the job again, whatever the count says)."""
     delivery, endpoint = _lock(session, delivery_id)
     if delivery is None or delivery.status != "queued":
         return False
@@ -128,7 +130,7 @@ def record_failure(session, delivery_id, error: str, status_code: int | None, *,
     delivery.updated_at = now
     endpoint.consecutive_failures += 1
     endpoint.last_error, endpoint.last_failure_at = error, now
-    retry = delivery.attempts < MAX_ATTEMPTS
+    retry = delivery.attempts < MAX_ATTEMPTS and not last_attempt
     if endpoint.enabled and endpoint.consecutive_failures >= disable_after:
         disable_after_failures(session, endpoint, now=now, current=delivery.id)
         retry = False

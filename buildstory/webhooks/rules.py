@@ -27,6 +27,7 @@ DISCORD_MAX = 2000
 BOT_NAME = "Buildstory"
 ZWSP = "\u200b"
 # Discord markdown: escaping these makes user text literal (a name "**x**" stays that).
+_BARE_AT_RE = re.compile("@(?!" + ZWSP + ")")
 _MARKDOWN_RE = re.compile(r"([\\*_~`|>#\[\]()<:-])")
 
 
@@ -74,6 +75,7 @@ def discord_content(event: str, data: dict, public_url: str = "") -> str:
         text = f"New sponsorship inquiry from {e(data['company_name'])}"
     else:
         text = e(event)
+    text = _BARE_AT_RE.sub("@" + ZWSP, text)  # our own "@username" too
     return text if len(text) <= DISCORD_MAX else text[:DISCORD_MAX - 1] + "…"
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from ..audit import record
 from ..errors import Conflict, ValidationFailed
 from ..locking import lock_row
-from . import forms, guard, rules, tasks
+from . import forms, guard, queue, rules
 from .models import WebhookDelivery, WebhookEndpoint
 
 TOO_MANY = "You can have at most 20 webhooks"
@@ -62,9 +62,9 @@ def create_endpoint(session, actor, values: dict, *, require_https: bool,
 
 def update_endpoint(session, actor, endpoint: WebhookEndpoint, values: dict, *,
                     require_https: bool, allow_private: bool,
-                    now: datetime) -> str | None:
-    """Save the form (audited with the changed fields); return a new secret when the
-    format became JSON (shown once), else None. Raises ValidationFailed (422)."""
+                    now: datetime) -> tuple[list[str], str | None]:
+    """Save the form (audited with the changed fields); return the changed fields and a
+    new secret when the format became JSON (shown once). Raises ValidationFailed (422)."""
     data, errors = forms.clean_webhook(values, require_https=require_https,
                                        allow_private=allow_private)
     if errors:
@@ -82,7 +82,7 @@ def update_endpoint(session, actor, endpoint: WebhookEndpoint, values: dict, *,
         endpoint.updated_at = now
         session.flush()
         record(session, actor, "update_webhook", webhook_id=endpoint.id, changes=changes)
-    return secret
+    return changes, secret
 
 
 def set_enabled(session, actor, endpoint: WebhookEndpoint, enabled: bool, *,
@@ -131,7 +131,7 @@ def send_test(session, endpoint: WebhookEndpoint, *, now: datetime) -> WebhookDe
                                created_at=now, updated_at=now)
     session.add(delivery)
     session.flush()
-    tasks.defer_deliveries(session, [delivery.id])
+    queue.defer_deliveries(session, [delivery.id])
     return delivery
 
 
@@ -146,7 +146,7 @@ def retry_delivery(session, actor, delivery: WebhookDelivery, *, now: datetime) 
     session.flush()
     record(session, actor, "retry_webhook_delivery", delivery_id=delivery.id,
            webhook_id=delivery.endpoint_id)
-    tasks.defer_deliveries(session, [delivery.id])
+    queue.defer_deliveries(session, [delivery.id])
 
 
 _EMIT = text("""
@@ -168,5 +168,5 @@ def emit(session, event_type: str, data: dict, dedupe_key: str, *,
     ids = list(session.scalars(_EMIT, {"event": event_type, "payload": data,
                                        "subject_id": subject_id, "dedupe_key": dedupe_key}))
     if ids:
-        tasks.defer_deliveries(session, ids)
+        queue.defer_deliveries(session, ids)
     return ids

@@ -1,15 +1,44 @@
-"""The bridge to the job queue: deferring deliveries in the caller's transaction."""
+"""The webhook jobs: sending one delivery, and the minute's milestone check."""
 from __future__ import annotations
 
-import uuid
+from flask import current_app
 
 from .. import jobs
+from ..clock import utcnow
+from . import delivery, milestones, transport
+from .queue import DELIVER, QUEUE
 
-QUEUE = "webhooks"
-DELIVER = "webhooks.deliver"
+
+class RetryLater(RuntimeError):
+    """Raised after a failed attempt so the queue runs the job again later."""
 
 
-def defer_deliveries(session, delivery_ids: list[uuid.UUID]) -> None:
-    """Defer one ``webhooks.deliver`` job per delivery, in one statement."""
-    jobs.defer_many(session, DELIVER, [{"delivery_id": str(i)} for i in delivery_ids],
-                    queue=QUEUE)
+@jobs.task(name=DELIVER, queue=QUEUE)
+def deliver(session, *, delivery_id: str) -> None:
+    """Send one delivery; a failure is recorded, then retried by the queue (8 runs)."""
+    config = current_app.config
+    attempt = delivery.prepare(session, delivery_id, now=utcnow(),
+                               public_url=config.get("PUBLIC_URL", ""))
+    session.commit()  # nothing stays locked during the call
+    if attempt is None:
+        return
+    try:
+        status = transport.post(attempt.url, attempt.body, attempt.headers,
+                                allow_private=config["WEBHOOK_ALLOW_PRIVATE"])
+    except transport.DeliveryFailed as exc:
+        job = jobs.current_job()
+        retry = delivery.record_failure(
+            session, delivery_id, str(exc), exc.status_code, now=utcnow(),
+            disable_after=config["WEBHOOK_DISABLE_AFTER"],
+            last_attempt=job is None or job.last_attempt)
+        session.commit()
+        if retry:
+            raise RetryLater(str(exc)) from None
+        return
+    delivery.record_success(session, delivery_id, status, now=utcnow())
+
+
+@jobs.task(name="webhooks.milestones", queue="maintenance", attempts=1, cron="* * * * *")
+def check_milestones(session, *, timestamp: int | None = None) -> None:
+    """Every minute: record and announce the builder and registration milestones."""
+    milestones.check(session)
