@@ -20,6 +20,7 @@ def register_blueprints(app) -> None:
     from .events import admin_views as events_admin, onboarding_views, views as events
     from .home import sitemap, views as home
     from .identity import views as identity
+    from .maintenance import admin_views as jobs_admin
     from .moderation import views as moderation
     from .profiles import public_views, views as profiles
     from .projects import views as projects
@@ -32,5 +33,6 @@ def register_blueprints(app) -> None:
                    applications, streams):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
-                           (streams_admin, ""), (draws_admin, ""), (webhooks_admin, "")):
+                           (streams_admin, ""), (draws_admin, ""), (webhooks_admin, ""),
+                           (jobs_admin, "")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)
