@@ -3,11 +3,16 @@ from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.audit import AuditLog
 from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
+from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventResult,
+                                         EventSubmission, EventSubmissionTool, HackathonReview,
+                                         HackathonReviewHighlight, JudgeScore, QueueAssignment,
+                                         QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
+from buildstory.tools.models import AiTool
 from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -15,4 +20,7 @@ __all__ = [
     "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
+    "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
+    "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
+    "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
 ]

@@ -27,6 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
+    "tools": {"profiles"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
     "home": {"profiles", "events", "projects", "teams"},
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
