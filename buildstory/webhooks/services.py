@@ -170,3 +170,23 @@ def emit(session, event_type: str, data: dict, dedupe_key: str, *,
     if ids:
         queue.defer_deliveries(session, ids)
     return ids
+
+
+def emit_submission_made(session, *, submission_id, event_slug: str, project_id,
+                         project_slug: str, name: str) -> list[uuid.UUID]:
+    """``submission_made`` for a submission's first save (call it from the submission
+    service, in its transaction); skipped at delivery if the project is no longer public."""
+    return emit(session, "submission_made",
+                {"event_slug": event_slug, "project_slug": project_slug, "name": name},
+                f"submission_made:{submission_id}", subject_id=project_id)
+
+
+def emit_results_published(session, *, event_id, event_slug: str, version: int,
+                           winners: list[dict]) -> list[uuid.UUID]:
+    """``results_published`` for each published version; ``winners`` are
+    ``{"place", "project_slug", "name"}`` of visible projects only."""
+    data = {"event_slug": event_slug, "version": version,
+            "winners": [{"place": w["place"], "project_slug": w["project_slug"],
+                         "name": w["name"]} for w in winners]}
+    return emit(session, "results_published", data,
+                f"results_published:{event_id}:{version}", subject_id=event_id)

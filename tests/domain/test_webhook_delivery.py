@@ -282,3 +282,24 @@ def test_a_rolled_back_change_queues_no_delivery(committed):
         db.session.rollback()
         db.session.remove()
     assert rows(app, WebhookDelivery) == [] and job_statuses(app) == {}
+
+
+def test_the_hackathon_helpers_queue_public_facts_once(app, db_session):
+    import uuid as _uuid
+    endpoint("http://127.0.0.1:9/", events=["submission_made", "results_published"])
+    event_id, project_id = _uuid.uuid4(), _uuid.uuid4()
+    assert len(services.emit_submission_made(
+        db_session, submission_id=1, event_slug="jam", project_id=project_id,
+        project_slug="rocket", name="Rocket")) == 1
+    assert services.emit_submission_made(
+        db_session, submission_id=1, event_slug="jam", project_id=project_id,
+        project_slug="rocket", name="Rocket") == []
+    services.emit_results_published(
+        db_session, event_id=event_id, event_slug="jam", version=1,
+        winners=[{"place": 1, "project_slug": "rocket", "name": "Rocket", "score": 9}])
+    rows_ = db_session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.event)).all()
+    assert [(d.event, d.payload, d.subject_id) for d in rows_] == [
+        ("results_published", {"event_slug": "jam", "version": 1, "winners": [
+            {"place": 1, "project_slug": "rocket", "name": "Rocket"}]}, event_id),
+        ("submission_made", {"event_slug": "jam", "project_slug": "rocket", "name": "Rocket"},
+         project_id)]
