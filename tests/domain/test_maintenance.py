@@ -158,7 +158,38 @@ def test_queue_status_counts_are_capped_and_take_three_statements(app, db_sessio
 
 
 def test_the_periodic_tasks_and_their_periods():
+    jobs.load_tasks()
     specs = jobs.registered()
     assert specs["maintenance.requeue_stalled"].cron == "*/10 * * * *"
     assert specs["maintenance.clean_up"].cron == "0 4 * * *"
     assert specs["webhooks.milestones"].cron == "* * * * *"
+
+
+def test_each_periodic_task_is_deferred_once_per_period_whatever_the_workers(committed):
+    """Two workers' periodic deferrers at 04:00:05 UTC: milestones (every minute), the
+    re-queue (every 10 minutes) and the clean-up (04:00) are each queued exactly once."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from procrastinate.periodic import PeriodicDeferrer
+
+    papp = jobs.procrastinate_app(committed)
+    at = datetime(2026, 12, 7, 4, 0, 5, tzinfo=UTC).timestamp()
+
+    async def workers(n):
+        async with papp.open_async():
+            for _ in range(n):
+                deferrer = PeriodicDeferrer(papp.periodic_registry)
+                await deferrer.defer_jobs(deferrer.get_previous_tasks(at=at))
+
+    asyncio.run(workers(3))
+    with committed.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT task_name, (args->>'timestamp')::bigint FROM procrastinate_jobs "
+            "ORDER BY task_name")).all()
+        db.session.remove()
+    mine = [r for r in rows if r[0] in {"maintenance.clean_up", "maintenance.requeue_stalled",
+                                        "webhooks.milestones"}]
+    assert mine == [("maintenance.clean_up", int(at) - 5),
+                    ("maintenance.requeue_stalled", int(at) - 5),
+                    ("webhooks.milestones", int(at) - 5)]

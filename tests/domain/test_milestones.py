@@ -106,5 +106,6 @@ def test_the_periodic_job_runs_in_the_worker(committed):
     with app.app_context():
         assert announced(db.session) == [{"series": "builders", "count": 10}]
         db.session.remove()
+    jobs.load_tasks()
     spec = jobs.registered()["webhooks.milestones"]
     assert spec.cron == "* * * * *"
