@@ -19,6 +19,8 @@ DETAIL = "admin/webhook.html"
 LIST_BLOCKS = {"webhooks-main": "webhooks_main"}
 DETAIL_BLOCKS = {"webhook-form": "webhook_form", "webhook-actions": "webhook_actions",
                  "webhook-deliveries": "webhook_deliveries"}
+# Enabling and disabling change the page's badge too: the whole page comes back.
+RELOAD = {"enabled", "disabled"}
 NOTICES = {"saved": "Webhook saved", "unchanged": "Nothing changed",
            "test": "Test queued: a ping is on its way", "enabled": "Webhook enabled",
            "disabled": "Webhook disabled", "retried": "Delivery queued again"}
@@ -111,7 +113,7 @@ def _act(webhook_id, action, done: str | None):
     db.session.commit()
     if done is None:  # the action's answer is shown right here (a new secret)
         return _detail(endpoint, secret=result)
-    if htmx.is_htmx():
+    if htmx.is_htmx() and done not in RELOAD:
         return _detail(endpoint, notice=NOTICES[done], notice_in="actions")
     return htmx.redirect(url_for(".edit", webhook_id=endpoint.id, done=done))
 

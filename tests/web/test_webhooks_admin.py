@@ -151,7 +151,9 @@ def test_enable_and_disable_refuse_twice(admin, db_session):
     r = admin.post(f"/admin/webhooks/{row.id}/disable", {})
     assert r.status_code == 409 and "Webhook is already disabled" in text(r)
     r = admin.post(f"/admin/webhooks/{row.id}/enable", {}, htmx=True, headers=target)
-    assert r.status_code == 200 and "Webhook enabled" in text(r)
+    assert r.status_code == 200 and r.headers["HX-Redirect"].endswith("?done=enabled")
+    page = text(admin.get(r.headers["HX-Redirect"]))
+    assert "Webhook enabled" in page and 'data-status="enabled"' in page
     db_session.refresh(row)
     assert row.enabled and row.consecutive_failures == 0
     assert actions(db_session) == ["disable_webhook", "enable_webhook"]
