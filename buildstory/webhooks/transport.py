@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from . import guard
@@ -19,6 +20,7 @@ TIMEOUT_SECONDS = 5
 BODY_READ_MAX = 1024
 HEAD_MAX = 16 * 1024
 USER_AGENT = "Buildstory-Webhooks/1"
+_LOOKUPS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
 class DeliveryFailed(Exception):
@@ -103,9 +105,14 @@ def post(url: str, body: bytes, headers: dict, *, allow_private: bool,
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     deadline = _Deadline(timeout)
     try:
-        addresses = guard.resolve(url, allow_private=allow_private)
+        # The lookup counts against the same budget (a resolver that hangs cannot hold
+        # the worker): it runs in a helper thread the call stops waiting for.
+        addresses = _LOOKUPS.submit(guard.resolve, url,
+                                    allow_private=allow_private).result(deadline.left())
     except guard.AddressRefused:
         raise DeliveryFailed(guard.NOT_ALLOWED) from None
+    except (TimeoutError, socket.timeout):
+        raise DeliveryFailed(f"Timed out after {timeout:g} s") from None
     try:
         sock = _connect(addresses, deadline)
         try:

@@ -303,3 +303,23 @@ def test_the_hackathon_helpers_queue_public_facts_once(app, db_session):
             {"place": 1, "project_slug": "rocket", "name": "Rocket"}]}, event_id),
         ("submission_made", {"event_slug": "jam", "project_slug": "rocket", "name": "Rocket"},
          project_id)]
+
+
+def test_a_21st_webhook_is_refused_also_when_admins_race(committed):
+    """19 webhooks, 12 admins adding one at the same instant: exactly one gets the 20th."""
+    from buildstory.errors import Conflict
+    from tests.helpers import outcomes, run_concurrently
+    app = committed
+    setup(app, lambda: [endpoint("http://127.0.0.1:9/") for _ in range(19)])
+
+    def add(session, i):
+        return services.create_endpoint(
+            session, None, {"name": f"Racer {i}", "url": "http://127.0.0.1:9/",
+                            "format": "discord", "events": ["milestone"]},
+            require_https=False, allow_private=True, now=utcnow())[0].id
+
+    oks, errors = outcomes(run_concurrently(app, add))
+    assert len(oks) == 1 and len(errors) == 11
+    assert all(isinstance(e, Conflict) and e.message == "You can have at most 20 webhooks"
+               for e in errors)
+    assert len(rows(app, WebhookEndpoint)) == 20
