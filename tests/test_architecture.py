@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles"},
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams"},
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.

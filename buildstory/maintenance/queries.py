@@ -37,7 +37,8 @@ def _counts_sql() -> str:
     ]
     if _has("email_outbox"):
         parts.append("SELECT 'emails', s.name, "
-                     + _COUNT.format(table="email_outbox", where="CAST(status AS text) = s.name",
+                     + _COUNT.format(table="email_outbox",
+                                     where="status = CAST(s.name AS email_status)",
                                      limit=LIMIT)
                      + " FROM unnest(CAST(:email_statuses AS text[])) s(name)")
     if _has("notification_fanouts"):
@@ -53,17 +54,25 @@ _WORKERS = text("""
     ORDER BY id LIMIT 50""")
 
 # The error of a failed job is the one its row recorded (procrastinate keeps none):
-# a delivery's last_error for webhooks.deliver.
-_FAILURES = text("""
+# a delivery's last_error for webhooks.deliver, an outbox row's for mail.send.
+def _failures_sql() -> str:
+    error, join = "d.last_error", ""
+    if _has("email_outbox"):
+        error = "coalesce(d.last_error, o.last_error)"
+        join = """LEFT JOIN email_outbox o
+      ON o.id = CASE WHEN j.task_name = 'mail.send'
+                     THEN CAST(j.args->>'outbox_id' AS bigint) END"""
+    return f"""
     SELECT j.id, j.queue_name, j.task_name, j.args, j.attempts,
            (SELECT max(e.at) FROM procrastinate_events e WHERE e.job_id = j.id) AS failed_at,
-           d.last_error AS error
+           {error} AS error
     FROM procrastinate_jobs j
     LEFT JOIN webhook_deliveries d
       ON d.id = CASE WHEN j.task_name = 'webhooks.deliver'
                      THEN CAST(j.args->>'delivery_id' AS uuid) END
+    {join}
     WHERE j.status = 'failed'
-    ORDER BY j.id DESC LIMIT :limit""")
+    ORDER BY j.id DESC LIMIT :limit"""
 
 
 @dataclass
@@ -94,7 +103,7 @@ def queue_status(session) -> QueueStatus:
         else:
             by_kind.setdefault(kind, {})[key] = n
     workers = session.execute(_WORKERS, {"seconds": rules.HEARTBEAT_SECONDS}).all()
-    failures = session.execute(_FAILURES, {"limit": rules.LATEST_FAILURES}).all()
+    failures = session.execute(text(_failures_sql()), {"limit": rules.LATEST_FAILURES}).all()
     return QueueStatus(jobs=jobs, deliveries=by_kind.get("deliveries", {}),
                        emails=by_kind.get("emails") if _has("email_outbox") else None,
                        fanouts=(by_kind.get("fanouts", {}).get("in_progress", 0)

@@ -75,7 +75,7 @@ def delete_finished_emails(session, now: datetime) -> int:
     """Emails no longer queued and older than 30 days, once the outbox table exists."""
     if "email_outbox" not in db.metadata.tables:
         return 0
-    return _delete(session, "DELETE FROM email_outbox WHERE CAST(status AS text) <> 'queued' "
+    return _delete(session, "DELETE FROM email_outbox WHERE status <> 'queued' "
                             "AND created_at < :cutoff", cutoff=now - rules.KEEP_FINISHED)
 
 

@@ -1,7 +1,7 @@
 """Webhooks: endpoints, deliveries and announced milestones.
 
 Revision ID: 0014_webhooks
-Revises: 0011_procrastinate
+Revises: 0012_email
 Create Date: 2026-12-06
 
 Admins add up to 20 endpoints that hear public moments (a project created, a builder
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0014_webhooks"
-down_revision = "0011_procrastinate"
+down_revision = "0012_email"
 branch_labels = None
 depends_on = None
 

@@ -76,6 +76,19 @@ def test_live_workers_counts_capped_and_failures_with_errors(admin, db_session):
     assert "Deliveries queued" in page
 
 
+def test_emails_by_status_and_a_failed_email_with_its_error(admin, db_session):
+    from buildstory.mail.models import EmailOutbox
+    row = EmailOutbox(kind="password_reset", dedupe_key="k", status="failed", subject="s",
+                      last_error="SMTP 451 try later")
+    db_session.add_all([row, EmailOutbox(kind="password_reset", dedupe_key="k2",
+                                         status="sent", subject="s")])
+    db_session.flush()
+    add_jobs(db_session, 1, "failed", "mail", "mail.send", f'{{"outbox_id": {row.id}}}')
+    page = text(admin.get("/admin/jobs"))
+    assert "Emails failed</dt><dd>1<" in page and "Emails sent</dt><dd>1<" in page
+    assert "SMTP 451 try later" in page
+
+
 def test_retry_requeues_a_failed_job_only(admin, db_session):
     job_id = failed_delivery(db_session)
     [waiting] = add_jobs(db_session, 1)
