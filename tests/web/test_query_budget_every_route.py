@@ -20,7 +20,10 @@ import pytest
 import sqlalchemy as sa
 
 from buildstory.enums import EventStatus
+from buildstory.db import db
 from buildstory.identity import services, tokens
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
@@ -91,6 +94,11 @@ CASES = {
     "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
     "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
+    "mail.settings": ("builder", "/settings/notifications", None),
+    "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
+    "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
+    "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -132,6 +140,11 @@ def grow(n: int, event, project) -> None:
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
         _webhook_rows(i)
+        db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
+                                     dedupe_key=f"counted:{builder.id}", subject="Jam is live",
+                                     status="sent", to_address="b@example.com"))
+        db.session.add(NotificationPreference(profile_id=builder.id, type="team_invite",
+                                                email=False))
 
 
 def _webhook_rows(i: int):
@@ -168,11 +181,21 @@ def world(app, db_session, login, client):
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
         avatar_path = avatar_url(owner)
+        email_link = tokens.encode_email_link(account, app.config["SECRET_KEY"],
+                                              now=services.utcnow())
+    unsubscribe = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"], owner.id,
+                                                 "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=owner.id, dedupe_key="counted:own",
+                       subject="Ada invited you", status="sent", to_address="o@example.com",
+                       body_text="hi", body_html="<p>hi</p>")
+    db_session.add(sent)
+    db_session.flush()
     assert avatar_path
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "webhook_id": webhook.id},
+                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
