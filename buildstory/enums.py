@@ -118,6 +118,25 @@ class ProjectEventKind(LabelledEnum):
     left_event = "left_event"
 
 
+class NotificationType(LabelledEnum):
+    """What a notification is about; each has a sentence and a link in
+    ``notifications/registry.py`` and an email checkbox with the label below."""
+
+    team_invite = "team_invite"
+    invite_accepted = "invite_accepted"
+    invite_declined = "invite_declined"
+    member_joined = "member_joined"
+    member_left = "member_left"
+    member_removed = "member_removed"
+    project_hidden = "project_hidden"
+    project_unhidden = "project_unhidden"
+    submission_made = "submission_made"
+    review_received = "review_received"
+    judge_assigned = "judge_assigned"
+    results_published = "results_published"
+    event_status = "event_status"
+
+
 EXPERIENCE_LEVEL_LABELS = {
     ExperienceLevel.getting_started: "Getting started",
     ExperienceLevel.built_a_few: "Built a few things",
@@ -191,6 +210,22 @@ PROJECT_EVENT_KIND_LABELS = {
 # Every labels dict, reachable by enum class, by PostgreSQL type name and by the short
 # names templates use (``{{ value|label("experience") }}``). Keys of the inner dicts are
 # members, which compare and hash like their string values, so ``.get("solo")`` works.
+NOTIFICATION_TYPE_LABELS = {
+    NotificationType.team_invite: "Team invites",
+    NotificationType.invite_accepted: "Invites accepted",
+    NotificationType.invite_declined: "Invites declined",
+    NotificationType.member_joined: "New members",
+    NotificationType.member_left: "Members leaving",
+    NotificationType.member_removed: "Removed from a team",
+    NotificationType.project_hidden: "Project hidden",
+    NotificationType.project_unhidden: "Project unhidden",
+    NotificationType.submission_made: "Team submissions",
+    NotificationType.review_received: "Reviews received",
+    NotificationType.judge_assigned: "Judging assignments",
+    NotificationType.results_published: "Results",
+    NotificationType.event_status: "Event updates",
+}
+
 LABELS: dict[type[LabelledEnum] | str, dict] = {}
 for _cls, _labels, _names in (
     (ExperienceLevel, EXPERIENCE_LEVEL_LABELS, ("experience_level", "experience")),
@@ -205,6 +240,7 @@ for _cls, _labels, _names in (
     (SponsorshipStatus, SPONSORSHIP_STATUS_LABELS,
      ("sponsorship_inquiry_status", "sponsorship_status")),
     (ProjectEventKind, PROJECT_EVENT_KIND_LABELS, ("project_event_kind",)),
+    (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -230,6 +266,7 @@ invite_type_type = _pg_enum(InviteType, "invite_type")
 mentor_application_status_type = _pg_enum(MentorStatus, "mentor_application_status")
 sponsorship_inquiry_status_type = _pg_enum(SponsorshipStatus, "sponsorship_inquiry_status")
 project_event_kind_type = _pg_enum(ProjectEventKind, "project_event_kind")
+notification_type_type = _pg_enum(NotificationType, "notification_type")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -244,4 +281,5 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "mentor_application_status": MentorStatus,
     "sponsorship_inquiry_status": SponsorshipStatus,
     "project_event_kind": ProjectEventKind,
+    "notification_type": NotificationType,
 }

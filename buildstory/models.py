@@ -4,6 +4,7 @@ from buildstory.audit import AuditLog
 from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
+from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
@@ -11,7 +12,8 @@ from buildstory.teams.models import ProjectMember, TeamInvite
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "PrizeDraw", "Profile",
+    "EventRegistration", "LegacyUser", "MentorApplication", "Notification",
+    "NotificationFanout", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession",
 ]

@@ -21,6 +21,7 @@ def register_blueprints(app) -> None:
     from .home import sitemap, views as home
     from .identity import views as identity
     from .moderation import views as moderation
+    from .notifications import views as notifications
     from .profiles import public_views, views as profiles
     from .projects import views as projects
     from .streams import admin_views as streams_admin, views as streams
@@ -28,7 +29,7 @@ def register_blueprints(app) -> None:
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams):
+                   applications, streams, notifications):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, "")):

@@ -18,11 +18,13 @@ PACKAGE = "buildstory"
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
-    "projects": {"profiles", "events", "teams"},
-    "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects"},
+    "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
+    #                    project; an event with draws is never deleted; status changes notify
+    "projects": {"profiles", "events", "teams", "notifications"},  # deleting clears them
+    "teams": {"profiles", "projects", "notifications"},  # invites and members notify
+    "moderation": {"identity", "profiles", "projects", "notifications"},  # hide/unhide notify
+    # notifications: names and slugs of what they are about; the team of a project
+    "notifications": {"profiles", "projects", "events", "teams"},
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},

@@ -16,6 +16,7 @@ from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event, EventRegistration
 from ..events.rules import accepts_entries
 from ..profiles.models import Profile
+from ..notifications import services as notifications
 from . import access, forms, queries
 from .models import EventProject, Project, ProjectEvent
 from .rules import SLUG_TAKEN, normalise_slug
@@ -97,6 +98,7 @@ def delete_project(session, project: Project, actor: Profile) -> None:
     """
     if not access.can_edit(project, actor):
         raise Forbidden(NOT_OWNER)
+    notifications.delete_about_project(session, project.id)
     session.delete(project)
     session.flush()
 

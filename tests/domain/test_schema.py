@@ -39,6 +39,10 @@ REFERENCE_ENUMS = {
     "sponsorship_inquiry_status": ["pending", "contacted", "accepted", "declined"],
     "project_event_kind": ["invite_sent", "invite_revoked", "joined", "left", "removed",
                            "entered_event", "left_event"],
+    "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
+                          "member_left", "member_removed", "project_hidden", "project_unhidden",
+                          "submission_made", "review_received", "judge_assigned",
+                          "results_published", "event_status"],
 }
 
 
