@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Uuid
 
+from .. import jobs
 from ..enums import NotificationType
 from ..events.models import EventRegistration
 from ..profiles.models import Profile
@@ -68,7 +69,6 @@ def fan_out(session, type: NotificationType, *, audience: str, subject_id, dedup
 
 def defer_fanout(session, fanout_id) -> None:
     """Queue the job that writes a fan-out (in the caller's transaction)."""
-    from .. import jobs  # noqa: PLC0415 (jobs imports every task module, this one too)
     jobs.defer(session, TASK, queue=QUEUE, fanout_id=str(fanout_id))
 
 

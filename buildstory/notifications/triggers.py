@@ -103,7 +103,7 @@ def event_status(session, event, actor) -> None:
         return
     fanout.fan_out(session, T.event_status, audience="event_registrants", subject_id=event.id,
                    dedupe_key=registry.event_status_key(event.id, status), title=event.name,
-                   event_id=event.id)
+                   event_id=event.id, actor=actor)
 
 
 def results_published(session, event) -> None:

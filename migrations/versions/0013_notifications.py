@@ -1,7 +1,7 @@
 """Notifications: the notification_type enum, notifications and notification_fanouts.
 
 Revision ID: 0013_notifications
-Revises: 0008_clerk_image_url
+Revises: 0011_procrastinate
 Create Date: 2026-12-06
 
 Builders hear in the app what concerns them (team invites and answers, members joining
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0013_notifications"
-down_revision = "0008_clerk_image_url"
+down_revision = "0011_procrastinate"
 branch_labels = None
 depends_on = None
 
