@@ -18,7 +18,9 @@ from datetime import timedelta
 
 import pytest
 
-from buildstory.enums import EventStatus
+from buildstory.db import db
+from buildstory.enums import EventStatus, NotificationType
+from buildstory.notifications.services import notify
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -87,6 +89,8 @@ CASES = {
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "notifications.index": ("builder", "/notifications", None),
+    "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -127,6 +131,8 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
+               actor=builder, title=theirs.name, project_id=theirs.id)
 
 
 @pytest.fixture
