@@ -10,6 +10,7 @@ from .db import db
 from .draws.cli import draws
 from .errors import DomainError
 from .jobs.cli import worker_command
+from .mail.cli import mail
 
 
 def init_cli(app) -> None:
@@ -18,6 +19,7 @@ def init_cli(app) -> None:
     app.cli.add_command(users)
     app.cli.add_command(draws)
     app.cli.add_command(worker_command)
+    app.cli.add_command(mail)
 
 
 @click.command("seed-demo")

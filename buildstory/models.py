@@ -4,6 +4,7 @@ from buildstory.audit import AuditLog
 from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
+from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
@@ -11,9 +12,9 @@ from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 
 __all__ = [
-    "Account", "AuditLog", "Avatar", "DeletedIdentity", "Event", "EventProject",
+    "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
     "EventRegistration", "LegacyUser", "MentorApplication", "Notification",
-    "NotificationFanout", "PrizeDraw", "Profile",
+    "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession",
 ]

@@ -20,6 +20,7 @@ def register_blueprints(app) -> None:
     from .events import admin_views as events_admin, onboarding_views, views as events
     from .home import sitemap, views as home
     from .identity import views as identity
+    from .mail import admin_views as mail_admin, views as mail
     from .moderation import views as moderation
     from .notifications import views as notifications
     from .profiles import public_views, views as profiles
@@ -29,8 +30,8 @@ def register_blueprints(app) -> None:
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams, notifications):
+                   applications, streams, mail, notifications):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
-                           (streams_admin, ""), (draws_admin, "")):
+                           (streams_admin, ""), (draws_admin, ""), (mail_admin, "")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

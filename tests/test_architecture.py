@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
+    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }

@@ -19,6 +19,7 @@ ACTION_LABELS = {
     "add_twitch_category": "Added Twitch category",
     "remove_twitch_category": "Removed Twitch category",
     "run_prize_draw": "Ran prize draw",
+    "retry_email": "Retried email",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
          "deleted_profile_id", "deletedProfileId", "via"}
