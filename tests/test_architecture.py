@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "notifications"},  # hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
-    "notifications": {"profiles", "projects", "events", "teams"},
+    "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},

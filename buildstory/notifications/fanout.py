@@ -26,7 +26,7 @@ from ..events.models import EventRegistration
 from ..profiles.models import Profile
 from . import registry
 from .models import Notification, NotificationFanout
-from .services import mail_handoff
+from .services import email_subject, mail_handoff
 
 BATCH = 5000
 TASK = "notifications.fanout"
@@ -117,7 +117,8 @@ def run_batch(session, fanout_id, *, now: datetime | None = None) -> bool:
     column, conditions = AUDIENCES[fan.audience](fan.subject_id)
     upper = _upper_bound(session, column, conditions, fan.cursor)
     written = _insert_batch(session, fan, column, conditions, upper)
-    mail_handoff(session, fan.type, written, bulk=True)
+    mail_handoff(session, fan.type, written, bulk=True, dedupe_key=fan.dedupe_key,
+                 subject=email_subject(fan.type, title=fan.title, dedupe_key=fan.dedupe_key))
     session.execute(update(NotificationFanout).where(NotificationFanout.id == fan.id).values(
         cursor=upper, sent=NotificationFanout.sent + len(written),
         finished_at=(now or func.now()) if upper is None else None))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Integer, Text,
-                        UniqueConstraint, Uuid, func, text)
+from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index,
+                        Integer, Text, UniqueConstraint, Uuid, func, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from buildstory.db import db
@@ -24,7 +24,9 @@ BODY_MAX = 140
 
 
 class Notification(db.Model):
-    """One thing one builder should hear about, unread until ``read_at`` is set."""
+    """One thing one builder should hear about, unread until ``read_at`` is set.
+
+    Ids are a bigint sequence: many rows, small indexes, and the email outbox names them."""
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -45,8 +47,7 @@ class Notification(db.Model):
         Index("ix_notifications_project_id", "project_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
-                                          server_default=func.gen_random_uuid())
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("profiles.id", ondelete="CASCADE"))
     type: Mapped[NotificationType] = mapped_column(notification_type_type)

@@ -56,15 +56,12 @@ def encode_cursor(created_at: datetime, notification_id) -> str:
     return f"{micros}.{notification_id}"
 
 
-def decode_cursor(value: str | None) -> tuple[datetime, uuid.UUID] | None:
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
     """Return ``(created_at, id)`` of a cursor, or None when it is malformed."""
     micros, _, raw_id = (value or "").partition(".")
-    try:
-        if not micros.isdigit() or len(micros) > 17:
-            return None
-        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(raw_id)
-    except ValueError:
+    if not (micros.isdigit() and raw_id.isdigit() and len(micros) <= 17 and len(raw_id) <= 18):
         return None
+    return EPOCH + timedelta(microseconds=int(micros)), int(raw_id)
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -83,7 +80,7 @@ class Actor:
 class Item:
     """One notification as its recipient sees it."""
 
-    id: uuid.UUID
+    id: int
     sentence: str
     excerpt: str | None
     actor: Actor | None           # None: no avatar (nobody named, or "Someone")

@@ -75,8 +75,10 @@ def event_status_key(event_id, status: EventStatus) -> str:
 
 
 def _event_status_sentence(s: Shown) -> str:
-    status = EventStatus((s.dedupe_key or "::active").rsplit(":", 1)[1])
-    return STATUS_WORDS[status].format(event=s.event_name or s.title)
+    """The status is the last part of the once-ever key (``event_status_key``)."""
+    status = (s.dedupe_key or "").rpartition(":")[2]
+    words = STATUS_WORDS.get(status, STATUS_WORDS[EventStatus.active])
+    return words.format(event=s.event_name or s.title)
 
 
 KINDS: dict[T, Kind] = {

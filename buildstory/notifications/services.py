@@ -17,6 +17,7 @@ from sqlalchemy.types import Uuid
 
 from ..enums import NotificationType
 from ..errors import NotFound
+from ..mail import services as mail
 from ..profiles.models import Profile
 from ..projects.models import Project
 from . import registry
@@ -36,13 +37,14 @@ def _excerpt(body: str | None) -> str | None:
 def notify(session, type: NotificationType, *, recipients: Iterable, actor=None,
            title: str | None = None, body: str | None = None, project_id=None, event_id=None,
            subject_id=None, dedupe_key: str | None = None, group_key: str | None = None,
-           now: datetime | None = None) -> list:
+           event_name: str | None = None, now: datetime | None = None) -> list:
     """Notify up to 50 builders at once; return the ids of the rows written or updated.
 
     Never the actor, never a banned builder. A ``dedupe_key`` a recipient already has
     writes nothing (once ever); with a ``group_key`` an unread row of that key is updated
     instead (newest actor, count + 1, created_at now) and sends no more email. The
-    opt-ins' emails are queued with the rows (``mail_handoff``). Raises ValueError for
+    opt-ins' emails are queued with the rows (``mail_handoff``; ``event_name`` only words
+    their subject). At most two statements. Raises ValueError for
     more than 50 recipients: those go through ``fan_out``.
     """
     ids = list(dict.fromkeys(r.id if hasattr(r, "id") else r for r in recipients))
@@ -82,16 +84,39 @@ def notify(session, type: NotificationType, *, recipients: Iterable, actor=None,
     stmt = stmt.returning(Notification.id, Notification.recipient_id,
                           literal_column("(xmax = 0)", Boolean))
     rows = session.execute(stmt).all()
-    mail_handoff(session, kind, [(row[0], row[1]) for row in rows if row[2]])
+    mail_handoff(session, kind, [(row[0], row[1]) for row in rows if row[2]],
+                 subject=email_subject(kind, actor=actor, title=title, event_name=event_name,
+                                       dedupe_key=dedupe_key),
+                 dedupe_key=dedupe_key)
     return [row[0] for row in rows]
 
 
-def mail_handoff(session, kind: NotificationType, written: list[tuple], *,
-                 bulk: bool = False) -> None:
-    """Queue the email of every newly written notification whose recipient opted in
-    (``written``: (notification id, recipient id) pairs; ``bulk``: event-wide mail, which
-    goes after mail to one person)."""
-    return None
+def mail_handoff(session, kind: NotificationType, written: list[tuple], *, subject: str,
+                 dedupe_key: str | None = None, bulk: bool = False) -> None:
+    """Queue the email of every newly written notification whose recipient opted in.
+
+    ``written``: (notification id, recipient id) pairs. One statement writes the outbox
+    rows and defers their jobs (none when nothing was written). Each email's key is the
+    notification's once-ever key, else its first row's id, plus the recipient, so a
+    replayed batch queues nothing twice. ``bulk``: event-wide mail, after personal mail.
+    """
+    if not written:
+        return
+    key = dedupe_key or f"notification:{kind.value}:{written[0][0]}"
+    mail.queue_notification_emails(
+        session, type=kind.value, subject=subject, dedupe_key=key,
+        recipients=[(recipient, nid) for nid, recipient in written],
+        priority=mail.PRIORITY_BULK if bulk else mail.PRIORITY_PERSONAL)
+
+
+def email_subject(kind: NotificationType, *, actor=None, title=None, event_name=None,
+                  dedupe_key=None) -> str:
+    """The email subject: the sentence, naming the actor only while they are visible."""
+    visible = actor is not None and actor.hidden_at is None and actor.banned_at is None
+    return registry.sentence(registry.Shown(
+        type=kind, title=title, event_name=event_name or title,
+        actor=actor.display_name if visible else registry.SOMEONE,
+        dedupe_key=dedupe_key))
 
 
 def _own(session, notification_id, profile, *, lock: bool = False) -> Notification:

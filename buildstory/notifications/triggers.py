@@ -127,14 +127,14 @@ def submission_made(session, submission, project: Project, event, actor, *,
     """A submission's first save: the team but the submitter hears it."""
     notify(session, T.submission_made, recipients=_team_ids(session, project), actor=actor,
            title=project.name, project_id=project.id, event_id=event.id,
-           subject_id=submission.id, now=now)
+           subject_id=submission.id, event_name=event.name, now=now)
 
 
 def review_received(session, review, project: Project, event, *, now: datetime) -> None:
     """A new review (not an edit): the project's team hears it (the reviewer is unnamed)."""
     notify(session, T.review_received, recipients=_team_ids(session, project),
            title=project.name, project_id=project.id, event_id=event.id,
-           subject_id=review.id, now=now)
+           subject_id=review.id, event_name=event.name, now=now)
 
 
 def judge_assigned(session, event, judge_profile_id, *, actor=None,

@@ -87,7 +87,7 @@ def _own_or_404(notification_id):
     return found
 
 
-@bp.post("/notifications/<uuid:notification_id>/open")
+@bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_(notification_id):
     """Mark it read and go where it points (the link is built now, from its ids)."""
@@ -108,7 +108,7 @@ def _url(parts) -> str:
         return url_for(fallback[0], **fallback[1])
 
 
-@bp.post("/notifications/<uuid:notification_id>/read")
+@bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def read(notification_id):
     """Mark one read: htmx swaps the item and, out of band, the bell; else back to the list."""

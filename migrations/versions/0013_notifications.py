@@ -1,7 +1,7 @@
 """Notifications: the notification_type enum, notifications and notification_fanouts.
 
 Revision ID: 0013_notifications
-Revises: 0011_procrastinate
+Revises: 0012_email
 Create Date: 2026-12-06
 
 Builders hear in the app what concerns them (team invites and answers, members joining
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0013_notifications"
-down_revision = "0011_procrastinate"
+down_revision = "0012_email"
 branch_labels = None
 depends_on = None
 
@@ -28,7 +28,7 @@ def upgrade():
     kind.create(op.get_bind(), checkfirst=True)
     op.create_table(
         "notifications",
-        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("recipient_id", sa.Uuid(), nullable=False),
         sa.Column("type", kind, nullable=False),
         sa.Column("title", sa.Text(), nullable=True),

@@ -19,7 +19,7 @@ from buildstory.db import db
 from buildstory.enums import EventStatus, NotificationType as T
 from buildstory.events import services as event_services
 from buildstory.models import Event, Notification, NotificationFanout, Profile
-from buildstory.notifications import fanout, queries
+from buildstory.notifications import fanout, queries, registry
 from tests.factories import EventFactory, EventRegistrationFactory, ProfileFactory
 from tests.helpers import job_statuses, run_jobs, setup
 
@@ -49,20 +49,20 @@ def seed_registrants(app, n: int, *, banned: int = 0):
     return setup(app, make)
 
 
-def start(app, event_id, *, key="k1"):
+def start(app, event_id):
     with Session(engine(app)) as session:
         fid = fanout.fan_out(session, T.event_status, audience="event_registrants",
-                             subject_id=event_id, dedupe_key=key, title="Big Jam",
-                             event_id=event_id)
+                             subject_id=event_id, title="Big Jam", event_id=event_id,
+                             dedupe_key=registry.event_status_key(event_id, "active"))
         session.commit()
     return fid
 
 
-def per_recipient(app, key="k1"):
+def per_recipient(app):
     with engine(app).connect() as conn:
         return dict(conn.execute(sa.text(
-            "SELECT count(*) AS n, count(DISTINCT recipient_id) AS people FROM notifications "
-            "WHERE dedupe_key = :k"), {"k": key}).one()._mapping)
+            "SELECT count(*) AS n, count(DISTINCT recipient_id) AS people FROM notifications"
+        )).one()._mapping)
 
 
 def test_an_event_going_live_notifies_every_registrant_once_through_the_worker(committed):
@@ -177,3 +177,25 @@ def test_fan_out_throughput(committed):
     elapsed = time.perf_counter() - started
     assert per_recipient(app) == {"n": n, "people": n}
     print(f"\nfan-out: {n} notifications in {elapsed:.2f} s = {n / elapsed:,.0f}/s")
+
+
+def test_fan_out_queues_event_wide_email_for_opt_ins_only(committed, monkeypatch):
+    app = committed
+    monkeypatch.setattr(fanout, "BATCH", 4)
+    event_id = seed_registrants(app, 10)
+    with engine(app).begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO notification_preferences (profile_id, type, email) "
+            "SELECT id, 'event_status', true FROM profiles WHERE clerk_id IN ('fan_3', 'fan_7')"))
+    fid = start(app, event_id)
+    factory = fanout.session_factory_for(engine(app))
+    fanout.run_fanout(factory, fid, stop_after=1)
+    fanout.run_fanout(factory, fid)
+    with engine(app).connect() as conn:
+        mails = conn.execute(sa.text(
+            "SELECT p.clerk_id, o.subject, o.notification_id IS NOT NULL FROM email_outbox o "
+            "JOIN profiles p ON p.id = o.recipient_id ORDER BY p.clerk_id")).all()
+        jobs_ = conn.execute(sa.text(
+            "SELECT task_name, priority FROM procrastinate_jobs WHERE task_name = 'mail.send'")).all()
+    assert mails == [("fan_3", "Big Jam is live", True), ("fan_7", "Big Jam is live", True)]
+    assert jobs_ == [("mail.send", 0)] * 2  # event-wide mail waits behind personal mail
