@@ -27,9 +27,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _unread_capped(recipient_id):
+    # correlate_except: inside the session lookup the recipient is the outer query's
+    # profile; without it the derived table would pull in profiles of its own.
     capped = (select(literal(1)).where(Notification.recipient_id == recipient_id,
                                        Notification.read_at.is_(None))
-              .limit(BELL_CAP).subquery())
+              .limit(BELL_CAP).correlate_except(Notification).subquery())
     return select(func.count()).select_from(capped)
 
 
