@@ -116,6 +116,44 @@ class ProjectEventKind(LabelledEnum):
     removed = "removed"
     entered_event = "entered_event"
     left_event = "left_event"
+    submitted = "submitted"
+    submission_updated = "submission_updated"
+    submission_withdrawn = "submission_withdrawn"
+
+
+class AiToolCategory(LabelledEnum):
+    """Where an AI tool sits in the catalogue (docs/rules.md "AI tools")."""
+
+    planning = "planning"
+    coding = "coding"
+    code_review = "code_review"
+    models = "models"
+    other = "other"
+
+
+class HighlightCategory(LabelledEnum):
+    """A peer-review highlight's category; also the five judging criteria, in this order."""
+
+    creativity = "creativity"
+    business_case = "business_case"
+    technical_challenge = "technical_challenge"
+    impact = "impact"
+    design = "design"
+
+
+class ResultKind(LabelledEnum):
+    """One list of a published result: the overall ranking or a per-category award."""
+
+    overall = "overall"
+    judges_pick = "judges_pick"
+    peoples_choice = "peoples_choice"
+
+
+class QueueKind(LabelledEnum):
+    """The two hand-out queues: peer review and judging."""
+
+    review = "review"
+    judge = "judge"
 
 
 class NotificationType(LabelledEnum):
@@ -205,6 +243,32 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.removed: "Removed",
     ProjectEventKind.entered_event: "Entered event",
     ProjectEventKind.left_event: "Left event",
+    ProjectEventKind.submitted: "Submitted",
+    ProjectEventKind.submission_updated: "Submission updated",
+    ProjectEventKind.submission_withdrawn: "Submission withdrawn",
+}
+AI_TOOL_CATEGORY_LABELS = {
+    AiToolCategory.planning: "Planning",
+    AiToolCategory.coding: "Coding",
+    AiToolCategory.code_review: "Code review",
+    AiToolCategory.models: "Models",
+    AiToolCategory.other: "Other",
+}
+HIGHLIGHT_CATEGORY_LABELS = {
+    HighlightCategory.creativity: "Creativity",
+    HighlightCategory.business_case: "Business case",
+    HighlightCategory.technical_challenge: "Technical challenge",
+    HighlightCategory.impact: "Impact",
+    HighlightCategory.design: "Design",
+}
+RESULT_KIND_LABELS = {
+    ResultKind.overall: "Overall",
+    ResultKind.judges_pick: "Judges' pick",
+    ResultKind.peoples_choice: "People's choice",
+}
+QUEUE_KIND_LABELS = {
+    QueueKind.review: "Peer review",
+    QueueKind.judge: "Judging",
 }
 
 # Every labels dict, reachable by enum class, by PostgreSQL type name and by the short
@@ -240,6 +304,10 @@ for _cls, _labels, _names in (
     (SponsorshipStatus, SPONSORSHIP_STATUS_LABELS,
      ("sponsorship_inquiry_status", "sponsorship_status")),
     (ProjectEventKind, PROJECT_EVENT_KIND_LABELS, ("project_event_kind",)),
+    (AiToolCategory, AI_TOOL_CATEGORY_LABELS, ("ai_tool_category",)),
+    (HighlightCategory, HIGHLIGHT_CATEGORY_LABELS, ("highlight_category",)),
+    (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
+    (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
@@ -266,6 +334,10 @@ invite_type_type = _pg_enum(InviteType, "invite_type")
 mentor_application_status_type = _pg_enum(MentorStatus, "mentor_application_status")
 sponsorship_inquiry_status_type = _pg_enum(SponsorshipStatus, "sponsorship_inquiry_status")
 project_event_kind_type = _pg_enum(ProjectEventKind, "project_event_kind")
+ai_tool_category_type = _pg_enum(AiToolCategory, "ai_tool_category")
+highlight_category_type = _pg_enum(HighlightCategory, "highlight_category")
+result_kind_type = _pg_enum(ResultKind, "result_kind")
+queue_kind_type = _pg_enum(QueueKind, "queue_kind")
 notification_type_type = _pg_enum(NotificationType, "notification_type")
 
 # Name → Python enum, for code (and tests) that walk every type.
@@ -281,5 +353,9 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "mentor_application_status": MentorStatus,
     "sponsorship_inquiry_status": SponsorshipStatus,
     "project_event_kind": ProjectEventKind,
+    "ai_tool_category": AiToolCategory,
+    "highlight_category": HighlightCategory,
+    "result_kind": ResultKind,
+    "queue_kind": QueueKind,
     "notification_type": NotificationType,
 }

@@ -3,6 +3,10 @@ from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.audit import AuditLog
 from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
+from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventResult,
+                                         EventSubmission, EventSubmissionTool, HackathonReview,
+                                         HackathonReviewHighlight, JudgeScore, QueueAssignment,
+                                         QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
@@ -10,6 +14,7 @@ from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
+from buildstory.tools.models import AiTool
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
@@ -17,4 +22,7 @@ __all__ = [
     "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession",
+    "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
+    "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
+    "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
 ]

@@ -29,6 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
+    "tools": {"profiles"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
     "home": {"profiles", "events", "projects", "teams"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }

@@ -5,8 +5,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
-                        Uuid, false, func, text)
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, Text,
+                        UniqueConstraint, Uuid, false, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
@@ -34,6 +34,9 @@ class Event(db.Model):
         # /events/new is the creation page, so "new" can never be an event's URL.
         CheckConstraint("slug <> 'new'", name="slug_not_new"),
         CheckConstraint("NOT (featured AND status = 'draft')", name="featured_not_draft"),
+        CheckConstraint("review_opens_at IS NULL OR review_closes_at IS NULL "
+                        "OR review_closes_at > review_opens_at", name="review_window"),
+        CheckConstraint("judges_per_submission BETWEEN 1 AND 10", name="judges_per_submission_range"),
         Index("uq_events_featured", "featured", unique=True, postgresql_where=text("featured")),
     )
 
@@ -51,6 +54,12 @@ class Event(db.Model):
                                                 default=EventStatus.draft,
                                                 server_default=EventStatus.draft.value)
     featured: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The hackathon windows (docs/rules.md "Hackathon windows"): each binds only when set.
+    submissions_close_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_closes_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    judges_per_submission: Mapped[int] = mapped_column(SmallInteger, default=3,
+                                                       server_default=text("3"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),

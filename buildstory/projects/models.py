@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
                         Uuid, func)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
@@ -118,5 +119,7 @@ class ProjectEvent(db.Model):
     kind: Mapped[ProjectEventKind] = mapped_column(project_event_kind_type)
     # Whom or what the action was about: the invitee, the removed member, the event.
     subject_name: Mapped[str | None] = mapped_column(Text)
+    # Submission lines: {"event_id": …, "fields": [labels of the changed fields]}.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())

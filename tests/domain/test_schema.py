@@ -25,7 +25,8 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory,
                              SponsorshipInquiryFactory, TeamInviteFactory,
                              TwitchCategoryFactory, utcnow)
 
-# Copied from seeds/schema-reference.txt, not from buildstory.enums, on purpose.
+# Copied from the schema reference and the hackathon data model, not from buildstory.enums,
+# on purpose.
 REFERENCE_ENUMS = {
     "experience_level": ["getting_started", "built_a_few", "ships_constantly"],
     "event_status": ["draft", "open", "active", "judging", "complete"],
@@ -38,7 +39,13 @@ REFERENCE_ENUMS = {
     "mentor_application_status": ["pending", "approved", "declined"],
     "sponsorship_inquiry_status": ["pending", "contacted", "accepted", "declined"],
     "project_event_kind": ["invite_sent", "invite_revoked", "joined", "left", "removed",
-                           "entered_event", "left_event"],
+                           "entered_event", "left_event", "submitted", "submission_updated",
+                           "submission_withdrawn"],
+    "ai_tool_category": ["planning", "coding", "code_review", "models", "other"],
+    "highlight_category": ["creativity", "business_case", "technical_challenge", "impact",
+                           "design"],
+    "result_kind": ["overall", "judges_pick", "peoples_choice"],
+    "queue_kind": ["review", "judge"],
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",

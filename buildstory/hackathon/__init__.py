@@ -1,0 +1,2 @@
+"""The hackathon loop: submissions, showcase, peer review, judging and results
+(docs/rules.md "Hackathon")."""
