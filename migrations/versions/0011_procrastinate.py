@@ -7,14 +7,14 @@ migration that applies that release's ``sql/migrations/*.sql`` files. ``flask db
 ignores ``procrastinate_*`` objects (``migrations/env.py``).
 
 Revision ID: 0011_procrastinate
-Revises: 0008_clerk_image_url
+Revises: 0009_hackathon
 """
 from pathlib import Path
 
 from alembic import op
 
 revision = "0011_procrastinate"
-down_revision = "0008_clerk_image_url"
+down_revision = "0009_hackathon"
 branch_labels = None
 depends_on = None
 

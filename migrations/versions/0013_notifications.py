@@ -1,7 +1,7 @@
 """Notifications: the notification_type enum, notifications and notification_fanouts.
 
 Revision ID: 0013_notifications
-Revises: 0012_email, 0009_hackathon (joins the two lines)
+Revises: 0012_email
 Create Date: 2026-12-06
 
 Builders hear in the app what concerns them (team invites and answers, members joining
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0013_notifications"
-down_revision = ("0012_email", "0009_hackathon")
+down_revision = "0012_email"
 branch_labels = None
 depends_on = None
 
