@@ -74,6 +74,9 @@ ELSEWHERE = {
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
     "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
     "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "notifications.index": ("test_notifications_browser.py", '"/notifications"'),
+    # the bell is part of every signed-in header: axe sees it on each page above
+    "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
 }
 
 EXCLUDED = {
