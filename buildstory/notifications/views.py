@@ -136,5 +136,6 @@ def read_all():
     page = queries.page(db.session, g.profile, moderator=_is_moderator())
     g.pop("notification_count", None)
     return htmx.fragments(
-        ("notifications/index.html", "notification_list", {"page": page, "paged": False}),
+        ("notifications/index.html", "notification_list",
+         {"page": page, "paged": False, "marked_all": True}),
         ("_layout.html", "notification_bell", {"bell_oob": True}))
