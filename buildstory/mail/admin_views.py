@@ -18,6 +18,14 @@ bp = Blueprint("mail_admin", __name__)
 PER_PAGE = 50
 LIST_BLOCKS = {"outbox-main": "main"}
 DETAIL_BLOCKS = {"outbox-email": "email"}
+MAX_ID = 2**63 - 1  # a bigint: larger numbers in the URL name no email
+
+
+def _row_or_404(outbox_id: int) -> EmailOutbox:
+    row = db.session.get(EmailOutbox, outbox_id) if outbox_id <= MAX_ID else None
+    if row is None:
+        abort(404)
+    return row
 
 
 @bp.get("/outbox")
@@ -30,7 +38,7 @@ def outbox():
     page = page_arg()
     rows, total = services.outbox_page(db.session, status=status, page=page, per_page=PER_PAGE)
     return htmx.page("admin/outbox.html", LIST_BLOCKS, rows=rows, total=total, page=page,
-                     pages=max(1, -(-total // PER_PAGE)), status=status,
+                     pages=max(1, -(-total // PER_PAGE)), current=status,
                      statuses=[s.value for s in EmailStatus])
 
 
@@ -38,18 +46,15 @@ def outbox():
 @role_required("admin")
 def outbox_email(outbox_id):
     """One email with its bodies (kept in development only)."""
-    row = db.session.get(EmailOutbox, outbox_id)
-    if row is None:
-        abort(404)
-    return htmx.page("admin/outbox_email.html", DETAIL_BLOCKS, row=row, error=None)
+    return htmx.page("admin/outbox_email.html", DETAIL_BLOCKS, row=_row_or_404(outbox_id),
+                     error=None)
 
 
 @bp.post("/outbox/<int:outbox_id>/retry")
 @role_required("admin")
 def retry_outbox_email(outbox_id):
     """Queue a failed email again (audited)."""
-    if db.session.get(EmailOutbox, outbox_id) is None:
-        abort(404)
+    _row_or_404(outbox_id)
     with refusal(Conflict) as refused:
         row = services.retry_email(db.session, outbox_id)
         record(db.session, g.profile, "retry_email", outbox_id=outbox_id)

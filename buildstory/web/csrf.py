@@ -119,11 +119,11 @@ EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe"})
 def _check() -> None:
     if request.method in SAFE_METHODS or request.routing_exception is not None:
         return  # unknown routes and methods answer 404/405 first
-    if request.endpoint in EXEMPT_ENDPOINTS:
-        return
     # The body is parsed first, even when the header carries the token: a body over the
     # cap is a 413 everywhere, also where the view itself reads no form.
     form_token = request.form.get("csrf_token", "")
+    if request.endpoint in EXEMPT_ENDPOINTS:
+        return
     cookie = request_cookie()
     sent = request.headers.get("X-CSRF-Token") or form_token
     token = unmask(sent) if cookie and sent else None

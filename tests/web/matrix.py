@@ -44,6 +44,8 @@ from buildstory.enums import NotificationType
 from buildstory.models import Notification
 from buildstory.notifications import services as notifications
 from buildstory.notifications.queries import encode_cursor
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox
 from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
 from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, MentorApplicationFactory,
@@ -158,7 +160,35 @@ _entries = {
     "identity.account": [G("signed_in", lambda w: "/settings/account"),
                          P("signed_in", lambda w: "/settings/account",
                            {"current_password": TEST_PASSWORD,
-                            "new_password": "another long password"}, status=200)],
+                            "new_password": "another long password"}, status=200),
+                         P("signed_in", lambda w: "/settings/account",
+                           {"form": "email", "new_email": "mx-new-address@example.com",
+                            "email_password": TEST_PASSWORD}, status=200),
+                         P("signed_in", lambda w: "/settings/account", {"form": "verify"},
+                           status=200)],
+    "identity.verify_email": [
+        G("public", lambda w: f"/verify-email/{w.email_token}"),
+        P("public", lambda w: f"/verify-email/{w.email_token}", status=200),
+        G("public", lambda w: "/verify-email/bogus", status=404),
+        P("public", lambda w: "/verify-email/bogus", status=404)],
+    # --- email ------------------------------------------------------------------------------
+    "mail.settings": [G("signed_in", lambda w: "/settings/notifications"),
+                      P("signed_in", lambda w: "/settings/notifications",
+                        {"email_team_invite": "on", "email_event_status": "on"}, status=200)],
+    "mail.unsubscribe": [
+        G("public", lambda w: f"/unsubscribe/{w.unsubscribe_token}"),
+        P("public", lambda w: f"/unsubscribe/{w.unsubscribe_token}", status=200),
+        G("public", lambda w: "/unsubscribe/bogus", status=404),
+        P("public", lambda w: "/unsubscribe/bogus", status=404)],
+    "mail_admin.outbox": [G("admin", lambda w: "/admin/outbox"),
+                          G("admin", lambda w: "/admin/outbox?status=failed&page=2")],
+    "mail_admin.outbox_email": [G("admin", lambda w: f"/admin/outbox/{w.sent_email_id}"),
+                                G("admin", lambda w: "/admin/outbox/999999999", status=404)],
+    "mail_admin.retry_outbox_email": [
+        P("admin", lambda w: f"/admin/outbox/{w.failed_email_id}/retry",
+          to=lambda w: f"/admin/outbox/{w.failed_email_id}"),
+        P("admin", lambda w: f"/admin/outbox/{w.sent_email_id}/retry", status=409),
+        P("admin", lambda w: "/admin/outbox/999999999/retry", status=404)],
     # --- profiles -----------------------------------------------------------------------
     "profiles.username_check": [G("public", lambda w: "/username-check?username=fresh-name")],
     "profiles.profile": [
@@ -452,6 +482,19 @@ def build_world(app, session):
     w.category_id = TwitchCategoryFactory().id
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
+    w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
+                                             now=now)
+    w.unsubscribe_token = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"],
+                                                         people["builder"].id, "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=people["builder"].id,
+                       dedupe_key="mx:sent", subject="mx sent", status="sent",
+                       to_address=w.builder_email, body_text="hello", body_html="<p>hello</p>")
+    failed = EmailOutbox(kind="password_reset", to_address=w.builder_email,
+                         dedupe_key="mx:failed", subject="mx failed", status="failed",
+                         attempts=8, last_error="ConnectionRefusedError")
+    session.add_all([sent, failed])
+    session.flush()
+    w.sent_email_id, w.failed_email_id = sent.id, failed.id
     clients = {"anonymous": Client(app, session)}
     for actor, profile in people.items():
         client = Client(app, session)

@@ -308,3 +308,88 @@ def test_flask_mail_test_sends_one_email_now(app, smtp):
     smtp.stop()
     failed = app.test_cli_runner().invoke(args=["mail", "test", "ops@example.com"])
     assert failed.exit_code != 0 and "Sending failed" in failed.output
+
+
+def test_running_a_mail_job_twice_sends_once(app, smtp):
+    _acct, profile_id = make_account(app)
+    outbox_id = in_session(app, lambda s: services.queue_email(
+        s, kind="team_invite", recipient_id=profile_id, dedupe_key="invite:twice",
+        subject="Grace invited you to join Rocket"))
+    from buildstory import jobs
+    in_session(app, lambda s: jobs.defer(s, "mail.send", outbox_id=outbox_id))  # a duplicate
+    assert len(job_statuses(app)["todo"]) == 2
+    assert run_jobs(app) == {}
+    assert len(smtp.messages) == 1
+    assert outbox(app) == [("team_invite", "sent", "ada@example.com", 1)]
+
+
+def test_sigterm_lets_the_running_job_finish(app, smtp, tmp_path):
+    """A real `flask worker` process: SIGTERM while it is handing a message to the mail
+    server; the worker waits for the job, which completes, then exits."""
+    import os
+    import signal
+    import sys
+    import threading
+
+    arrived, release = threading.Event(), threading.Event()
+    original = smtp.handler.handle_DATA
+
+    async def slow_data(server, session, envelope):
+        import asyncio
+        arrived.set()
+        await asyncio.get_running_loop().run_in_executor(None, release.wait, 30)
+        return await original(server, session, envelope)
+
+    smtp.handler.handle_DATA = slow_data
+    _acct, profile_id = make_account(app)
+    in_session(app, lambda s: services.queue_email(
+        s, kind="team_invite", recipient_id=profile_id, dedupe_key="invite:term",
+        subject="Grace invited you to join Rocket"))
+    env = dict(os.environ, FLASK_APP="buildstory", BUILDSTORY_INSTANCE=str(tmp_path),
+               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="x" * 32,
+               MAIL_URL=smtp.url(), MAIL_FROM=SENDER)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--queue", "mail",
+                               "--concurrency", "1"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        assert arrived.wait(60), "the worker never reached the mail server"
+        worker.send_signal(signal.SIGTERM)
+        release.set()
+        output, _ = worker.communicate(timeout=60)
+    finally:
+        release.set()
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0, output
+    assert "Stop requested" in output
+    assert len(smtp.messages) == 1
+    assert outbox(app) == [("team_invite", "sent", "ada@example.com", 1)]
+    assert job_statuses(app) == {}  # succeeded, deleted
+
+
+def test_admin_retries_a_failed_email_once(app, smtp):
+    _acct, profile_id = make_account(app)
+    admin_id = make_account(app, "root@example.com", admin=True)[1]
+    failed_id = in_session(app, lambda s: (s.add(row := EmailOutbox(
+        kind="team_invite", recipient_id=profile_id, dedupe_key="f:1", subject="Retry me",
+        status="failed", attempts=8, last_error="ConnectionRefusedError")), s.flush(), row.id)[2])
+    admin = Client(app)
+    assert admin.post("/sign-in", {"email": "root@example.com",
+                                   "password": "correct horse battery"}).status_code == 303
+    page = admin.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert "Retry me" in page
+    detail = admin.get(f"/admin/outbox/{failed_id}").get_data(as_text=True)
+    assert "ConnectionRefusedError" in detail and "Retry" in detail
+    r = admin.post(f"/admin/outbox/{failed_id}/retry", htmx=True,
+                   headers={"HX-Target": "outbox-email"})
+    assert r.status_code == 200 and "Queued" in r.get_data(as_text=True)
+    again = admin.post(f"/admin/outbox/{failed_id}/retry")
+    assert again.status_code == 409
+    assert "Only failed emails can be retried" in again.get_data(as_text=True)
+    run_jobs(app)
+    assert [m.message["Subject"] for m in smtp.messages] == ["Retry me"]
+    with app.app_context():
+        audit = db.session.execute(sa.text(
+            "SELECT action, actor_profile_id, metadata->>'outbox_id' FROM admin_audit_log")).all()
+        db.session.remove()
+    assert [tuple(a) for a in audit] == [("retry_email", admin_id, str(failed_id))]

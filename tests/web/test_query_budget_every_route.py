@@ -22,6 +22,8 @@ from buildstory.db import db
 from buildstory.enums import EventStatus, NotificationType
 from buildstory.notifications.services import notify
 from buildstory.identity import services, tokens
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
@@ -91,6 +93,11 @@ CASES = {
     "pages.healthz": ("anon", "/healthz", None),
     "notifications.index": ("builder", "/notifications", None),
     "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
+    "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
+    "mail.settings": ("builder", "/settings/notifications", None),
+    "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
+    "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
+    "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -133,6 +140,11 @@ def grow(n: int, event, project) -> None:
         PrizeDrawFactory()
         notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
                actor=builder, title=theirs.name, project_id=theirs.id)
+        db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
+                                     dedupe_key=f"counted:{builder.id}", subject="Jam is live",
+                                     status="sent", to_address="b@example.com"))
+        db.session.add(NotificationPreference(profile_id=builder.id, type="team_invite",
+                                                email=False))
 
 
 @pytest.fixture
@@ -150,11 +162,21 @@ def world(app, db_session, login, client):
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
         avatar_path = avatar_url(owner)
+        email_link = tokens.encode_email_link(account, app.config["SECRET_KEY"],
+                                              now=services.utcnow())
+    unsubscribe = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"], owner.id,
+                                                 "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=owner.id, dedupe_key="counted:own",
+                       subject="Ada invited you", status="sent", to_address="o@example.com",
+                       body_text="hi", body_html="<p>hi</p>")
+    db_session.add(sent)
+    db_session.flush()
     assert avatar_path
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path},
+                   "avatar": avatar_path, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
