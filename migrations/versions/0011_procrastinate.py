@@ -7,14 +7,14 @@ migration that applies that release's ``sql/migrations/*.sql`` files. ``flask db
 ignores ``procrastinate_*`` objects (``migrations/env.py``).
 
 Revision ID: 0011_procrastinate
-Revises: 0009_hackathon
+Revises: 0010_ai_tools_seed
 """
 from pathlib import Path
 
 from alembic import op
 
 revision = "0011_procrastinate"
-down_revision = "0009_hackathon"
+down_revision = "0010_ai_tools_seed"
 branch_labels = None
 depends_on = None
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from buildstory.db import db
 from buildstory.enums import EventStatus, NotificationType
 from buildstory.notifications.services import notify
+from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox, NotificationPreference
@@ -30,6 +32,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -98,6 +101,8 @@ CASES = {
     "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
+    "tools.index": ("anon", "/tools", None),
+    "tools.show": ("admin", "/tools/counted-tool", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -128,7 +133,8 @@ def grow(n: int, event, project) -> None:
         builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
         EventRegistrationFactory(event=event, profile=builder)
         theirs = ProjectFactory(owner=builder)
-        EventProjectFactory(event=event, project=theirs)
+        entry = EventProjectFactory(event=event, project=theirs)
+        EventSubmissionFactory(entry=entry, tools=[counted_tool(), AiToolFactory()])
         ProjectMemberFactory(project=theirs)
         TeamInviteFactory(project=theirs)
         TeamInviteFactory(project=theirs, link=True)
@@ -147,9 +153,15 @@ def grow(n: int, event, project) -> None:
                                                 email=False))
 
 
+def counted_tool():
+    """The tool whose page is counted (every grown project's submission uses it)."""
+    return db.session.scalar(select(AiTool).where(AiTool.slug == "counted-tool"))
+
+
 @pytest.fixture
 def world(app, db_session, login, client):
     event = EventFactory(status=EventStatus.open, slug="counted", featured=True)
+    AiToolFactory(name="Counted Tool", slug="counted-tool")
     account = AccountFactory(profile__username="counted-owner")
     owner = account.profile
     EventRegistrationFactory(event=event, profile=owner)
