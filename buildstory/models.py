@@ -9,6 +9,7 @@ from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventRe
                                          QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.mail.models import EmailOutbox, NotificationPreference
+from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
@@ -18,8 +19,8 @@ from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoi
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone",
-    "NotificationPreference", "PrizeDraw", "Profile",
+    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "Notification",
+    "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",

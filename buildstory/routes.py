@@ -23,6 +23,7 @@ def register_blueprints(app) -> None:
     from .mail import admin_views as mail_admin, views as mail
     from .maintenance import admin_views as jobs_admin
     from .moderation import views as moderation
+    from .notifications import views as notifications
     from .profiles import public_views, views as profiles
     from .projects import views as projects
     from .streams import admin_views as streams_admin, views as streams
@@ -32,7 +33,7 @@ def register_blueprints(app) -> None:
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams, mail, tools):
+                   applications, streams, mail, tools, notifications):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),

@@ -18,12 +18,15 @@ PACKAGE = "buildstory"
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
-    "projects": {"profiles", "events", "teams", "hackathon", "webhooks"},  # deleting moves
-    #                                           counters; project_created
-    "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects", "hackathon"},  # counters move on hides
+    "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
+    #                    project; an event with draws is never deleted; status changes notify
+    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
+    #                 deleting moves counters and clears its notifications; project_created
+    "teams": {"profiles", "projects", "notifications"},  # invites and members notify
+    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
+    #                                       move on hides; hide/unhide notify
+    # notifications: names and slugs of what they are about; the team of a project
+    "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
     "applications": {"profiles", "webhooks"},  # the website and handle rules of
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications

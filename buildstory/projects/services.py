@@ -18,6 +18,7 @@ from ..events.rules import accepts_entries
 from ..hackathon import counters
 from ..profiles.models import Profile
 from ..webhooks import services as webhooks
+from ..notifications import services as notifications
 from . import access, forms, queries
 from .models import EventProject, Project, ProjectEvent
 from .rules import SLUG_TAKEN, normalise_slug
@@ -103,6 +104,7 @@ def delete_project(session, project: Project, actor: Profile) -> None:
     """
     if not access.can_edit(project, actor):
         raise Forbidden(NOT_OWNER)
+    notifications.delete_about_project(session, project.id)
     tool_ids = counters.lock_project_submissions(session, [project.id])
     session.delete(project)
     session.flush()

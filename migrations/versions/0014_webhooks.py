@@ -1,7 +1,7 @@
 """Webhooks: endpoints, deliveries and announced milestones.
 
 Revision ID: 0014_webhooks
-Revises: 0012_email
+Revises: 0013_notifications
 Create Date: 2026-12-06
 
 Admins add up to 20 endpoints that hear public moments (a project created, a builder
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0014_webhooks"
-down_revision = "0012_email"
+down_revision = "0013_notifications"
 branch_labels = None
 depends_on = None
 

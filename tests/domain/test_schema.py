@@ -46,6 +46,10 @@ REFERENCE_ENUMS = {
                            "design"],
     "result_kind": ["overall", "judges_pick", "peoples_choice"],
     "queue_kind": ["review", "judge"],
+    "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
+                          "member_left", "member_removed", "project_hidden", "project_unhidden",
+                          "submission_made", "review_received", "judge_assigned",
+                          "results_published", "event_status"],
 }
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
@@ -39,6 +40,10 @@ from PIL import Image
 from buildstory.db import db
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
+from buildstory.enums import NotificationType
+from buildstory.models import Notification
+from buildstory.notifications import services as notifications
+from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox
 from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -303,6 +308,21 @@ _entries = {
                               to="/projects/mx-project#team")],
     "teams.leave": [P("member", lambda w: f"/projects/{w.project_slug}/leave", CONFIRM,
                       to="/projects/mx-project")],  # the owner: "Owners cannot leave…" (403)
+    # --- notifications ----------------------------------------------------------------------
+    "notifications.index": [G("signed_in", lambda w: "/notifications"),
+                            G("signed_in", lambda w: f"/notifications?before={w.notification_cursor}"),
+                            G(frozenset(), lambda w: "/notifications?before=junk", refused=404,
+                              login=True)],
+    # The bell's poll: signed out and banned get 286 (polling stops), never a redirect.
+    "notifications.bell": [G("public", lambda w: "/notifications/bell?have=999",
+                             expect={"anonymous": 286, "banned": 286})],
+    # Someone else's notification is a 404; ``other`` holds the invite's notice.
+    "notifications.open_": [P("recipient", lambda w: f"/notifications/{w.notification_id}/open",
+                              refused=404, to="/invites")],
+    "notifications.read": [P("recipient", lambda w: f"/notifications/{w.notification_id}/read",
+                             refused=404, to="/notifications")],
+    "notifications.read_all": [P("signed_in", lambda w: "/notifications/read-all",
+                                 lambda w: {"upto": w.notification_cursor}, to="/notifications")],
     # --- applications and streams ---------------------------------------------------------
     "applications.mentor_apply": [G("public", lambda w: "/mentor-apply"),
                                   P("public", lambda w: "/mentor-apply", MENTOR_FORM,
@@ -477,6 +497,15 @@ def build_world(app, session):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)
     invite = TeamInviteFactory(project=project, recipient=people["other"])
+    # The invite's notice for ``other``; an older one for ``builder`` (Mark all as read).
+    noticed = identity.utcnow()
+    [notification_id] = notifications.notify(
+        session, NotificationType.team_invite, recipients=[people["other"]],
+        actor=people["builder"], title=project.name, project_id=project.id, subject_id=invite.id,
+        now=noticed)
+    notifications.notify(session, NotificationType.member_left, recipients=[people["builder"]],
+                         actor=victim, title=project.name, project_id=project.id,
+                         now=noticed - timedelta(minutes=1))
     TeamInviteFactory(project=project, link=True, raw_token="mx-link-token")
     avatar = AvatarFactory(profile=people["builder"])
     hidden_avatar = AvatarFactory(profile=people["hidden"])
@@ -497,6 +526,9 @@ def build_world(app, session):
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
     w.invite_id, w.link_token = invite.id, "mx-link-token"
+    w.notification_id = notification_id
+    w.notification_cursor = encode_cursor(
+        session.get(Notification, notification_id).created_at, notification_id)
     w.mentor_id = MentorApplicationFactory().id
     w.sponsor_id = SponsorshipInquiryFactory().id
     w.category_id = TwitchCategoryFactory().id

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus
+from buildstory.enums import EventStatus, NotificationType
+from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
@@ -97,6 +98,8 @@ CASES = {
     "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
     "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "notifications.index": ("builder", "/notifications", None),
+    "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
     "mail.settings": ("builder", "/settings/notifications", None),
     "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
@@ -146,6 +149,8 @@ def grow(n: int, event, project) -> None:
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
         _webhook_rows(i)
+        notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
+               actor=builder, title=theirs.name, project_id=theirs.id)
         db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
                                      dedupe_key=f"counted:{builder.id}", subject="Jam is live",
                                      status="sent", to_address="b@example.com"))
