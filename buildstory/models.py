@@ -15,13 +15,14 @@ from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
+from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "Notification",
+    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "Notification",
     "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
-    "TwitchCategory", "UserSession",
+    "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
