@@ -18,9 +18,10 @@ PACKAGE = "buildstory"
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
-    "projects": {"profiles", "events", "teams"},
+    "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
+    #          project; an event with draws is never deleted; a submission blocks withdrawing
+    "projects": {"profiles", "events", "teams", "hackathon"},  # submissions: search text,
+    #                                                            "Withdraw the submission first"
     "teams": {"profiles", "projects"},
     "moderation": {"identity", "profiles", "projects"},
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
