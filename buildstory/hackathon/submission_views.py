@@ -246,4 +246,10 @@ def image_url(submission_id, digest: str, thumb: bool = False) -> str:
     return url_for(endpoint, submission_id=submission_id, digest=digest)
 
 
+def submissions_open(event) -> bool:
+    """True while the event takes submissions (for links to the form)."""
+    return rules.submission_refusal(event, utcnow()) is None
+
+
 bp.add_app_template_global(image_url, "submission_image_url")
+bp.add_app_template_global(submissions_open)
