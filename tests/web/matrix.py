@@ -37,6 +37,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from buildstory.db import db
+from buildstory.hackathon import images
+from buildstory.hackathon.models import SubmissionImage
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
@@ -44,6 +46,7 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory, TwitchCategoryFactory)
+from tests.hackathon_factories import EventSubmissionFactory
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
           "super_admin")
@@ -112,6 +115,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+SUBMISSION = "/projects/mx-project/submissions/mx-live"
+SUBMISSION_FORM = {"what_built": "Matrix demo, updated", "demo_url": "https://mx.example/"}
 _entries = {
     # --- site pages ---------------------------------------------------------------------
     "pages.home": [G("public", lambda w: "/", expect={a: (303, "/dashboard") for a in SIGNED_IN - {"banned"}})],
@@ -341,6 +346,24 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- submissions (the team of P in the live event mx-live) -------------------------------
+    "submissions.form": [G("team", lambda w: SUBMISSION),
+                         P("team", lambda w: SUBMISSION, SUBMISSION_FORM, to=SUBMISSION + "?done=")],
+    "submissions.upload_image": [P("team", lambda w: SUBMISSION + "/image",
+                                   lambda w: {"image": png_upload()},
+                                   to=SUBMISSION + "?done=image")],
+    "submissions.delete_image": [P("team", lambda w: SUBMISSION + "/image/delete", CONFIRM,
+                                   to=SUBMISSION + "?done=image-removed")],
+    "submissions.withdraw": [P("team", lambda w: SUBMISSION + "/withdraw", CONFIRM,
+                               to=SUBMISSION + "?done=withdrawn")],
+    # Demo images: public while the project is visible; else the team and moderators only.
+    "submissions.demo_image": [
+        G("public", lambda w: w.demo_image),
+        G(MODERATORS, lambda w: w.hidden_demo_image, refused=404, login=False),
+        G("public", lambda w: w.demo_image.rsplit("/", 1)[0] + "/0000000000000000", status=404)],
+    "submissions.demo_thumb": [
+        G("public", lambda w: w.demo_image + "/thumb"),
+        G(MODERATORS, lambda w: w.hidden_demo_image + "/thumb", refused=404, login=False)],
     "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
@@ -410,6 +433,21 @@ def build_world(app, session):
     w.victim_project_id = ProjectFactory(owner=victim, slug="mx-victim-project").id
     hidden_project = ProjectFactory(owner=victim, slug="mx-hidden-project", hidden=True)
     w.hidden_project_id, w.hidden_project_slug = hidden_project.id, hidden_project.slug
+    # A live event P is entered in and submitted to, with a demo image; and the hidden
+    # project's submission there (its image is for moderators only).
+    live = EventFactory(active=True, slug="mx-live")
+    for actor in ("builder", "member"):
+        EventRegistrationFactory(event=live, profile=people[actor])
+    demo_images = []
+    for owner_project in (project, hidden_project):
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=owner_project),
+                                     what_built="Matrix demo")
+        processed = images.process(png_upload()[0].getvalue())
+        session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+                                    thumb=processed.thumb, hash=processed.hash,
+                                    width=processed.width, height=processed.height))
+        demo_images.append(f"/submission-images/{sub.id}/{processed.hash}")
+    w.demo_image, w.hidden_demo_image = demo_images
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)

@@ -18,7 +18,9 @@ from datetime import timedelta
 
 import pytest
 
-from buildstory.enums import EventStatus
+from buildstory.enums import AiToolCategory, EventStatus
+from buildstory.hackathon import images
+from buildstory.hackathon.models import SubmissionImage
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -26,6 +28,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -87,8 +90,20 @@ CASES = {
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "submissions.form": ("builder", "/projects/counted-bot/submissions/counted-live", None),
+    "submissions.demo_image": ("anon", "{demo}", None),
+    "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (1, 2, 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def get_endpoints(app) -> set[str]:
@@ -127,6 +142,9 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        # the submission form offers every listed tool outside "other" and 20 of "other"
+        AiToolFactory(category=AiToolCategory.coding)
+        AiToolFactory(category=AiToolCategory.other)
 
 
 @pytest.fixture
@@ -140,6 +158,16 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    live = EventFactory(status=EventStatus.active, slug="counted-live")
+    EventRegistrationFactory(event=live, profile=owner)
+    tools = [AiToolFactory(category=c) for c in AiToolCategory]
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project),
+                                 tools=tools)
+    processed = images.process(png_bytes())
+    db_session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+                                   thumb=processed.thumb, hash=processed.hash,
+                                   width=processed.width, height=processed.height))
+    demo_path = f"/submission-images/{sub.id}/{processed.hash}"
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
@@ -148,7 +176,7 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path},
+                   "avatar": avatar_path, "demo": demo_path},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
