@@ -13,6 +13,7 @@ from .submissions import LABELS, TEXT_FIELDS
 WHAT_BUILT_MAX = LESSON_MAX = 280
 INPUT_CAP = 5000  # longer input is cut before validation: enough to say "too long"
 URL_FIELDS = ("demo_url", "repo_url", "video_url")
+NEW_TOOL = "new_tool_name"  # the New tool name field (tools.services reports on it)
 MAX_TOOL_INPUTS = 200  # more checkboxes than the page offers is junk, never a 10-way pick
 
 
@@ -20,7 +21,7 @@ def values(form) -> dict:
     """Return the form as submitted (for re-display), tools as a list of strings."""
     found = {name: (form.get(name) or "")[:INPUT_CAP] for name in TEXT_FIELDS}
     found["tools"] = [t[:64] for t in form.getlist("tools")[:MAX_TOOL_INPUTS]]
-    found["new_tool"] = (form.get("new_tool") or "")[:200]
+    found[NEW_TOOL] = (form.get(NEW_TOOL) or "")[:200]
     return found
 
 
@@ -28,7 +29,7 @@ def from_submission(submission, tool_ids) -> dict:
     """Return a stored submission in the shape of the form."""
     found = {name: getattr(submission, name) or "" for name in TEXT_FIELDS}
     found["tools"] = [str(t) for t in tool_ids]
-    found["new_tool"] = ""
+    found[NEW_TOOL] = ""
     return found
 
 
@@ -38,7 +39,7 @@ def first_values(project) -> dict:
     found = {name: "" for name in TEXT_FIELDS}
     found["demo_url"] = project.live_url or ""
     found["repo_url"] = project.github_url or ""
-    found["tools"], found["new_tool"] = [], ""
+    found["tools"], found[NEW_TOOL] = [], ""
     return found
 
 

@@ -12,6 +12,8 @@ from ..errors import Conflict, DomainError, Forbidden, ValidationFailed
 from ..events.models import Event
 from ..projects import access as project_access
 from ..projects import queries as project_queries
+from ..tools import services as tool_services
+from ..tools import views as tool_views
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.errors import error_response
@@ -97,7 +99,7 @@ def form(slug, event_slug):
     if request.method == "GET":
         return _page(project, event, notice=NOTICES.get(request.args.get("done", "")))
     values = forms.values(request.form)
-    if request.form.get("add_tool") and values["new_tool"].strip():
+    if request.form.get("add_tool") and values[forms.NEW_TOOL].strip():
         return _add_tool(project, event, values)
     with refusal() as refused:
         result = services.save_submission(db.session, project, event, g.profile,
@@ -116,25 +118,22 @@ def form(slug, event_slug):
 def _add_tool(project, event, values):
     """Add a tool to the catalogue (or find it) and show the form again, input kept and the
     tool ticked; nothing else is saved. With htmx only the tool picker is swapped."""
-    from ..tools import services as tool_services
-
     with refusal(DomainError) as refused:
         services.refusal(db.session, project, event, g.profile, now=utcnow())
-        tool = tool_services.add_tool(db.session, values["new_tool"], by=g.profile)
-    if refused:
-        if refused.status in (403, 409):
-            return _page(project, event, refused.status, values=values, message=refused.message)
-        message = refused.message or next(iter(refused.errors.values()), "")
+        tool = tool_services.add_tool(db.session, values[forms.NEW_TOOL], by=g.profile,
+                                      limit=tool_views.new_tool_limit())
+    if refused and refused.status in (403, 409):  # who and when: the form's message
+        return _page(project, event, refused.status, values=values, message=refused.message)
+    if refused:  # 422 (the name) or 429 (too many): by the field
+        message = refused.errors.get(tool_services.NEW_TOOL_FIELD) or refused.message
         response = _page(project, event, refused.status, values=values, tool_error=message)
-        retry = getattr(refused.error, "retry_after", None)
-        if refused.status == 429 and retry:
+        if retry := getattr(refused.error, "retry_after", None):
             response.headers["Retry-After"] = str(retry)
-        elif refused.status == 429:
-            response.headers["Retry-After"] = "3600"
         return response
     db.session.commit()
-    values = {**values, "tools": [*values["tools"], str(tool.id)], "new_tool": ""}
-    return _page(project, event, values=values)
+    ticked = [*values["tools"], str(tool.id)]
+    return _page(project, event, values={**values, "tools": list(dict.fromkeys(ticked)),
+                                         forms.NEW_TOOL: ""})
 
 
 # --- demo image -------------------------------------------------------------------------

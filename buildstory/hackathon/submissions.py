@@ -5,8 +5,9 @@ Services take a session and explicit values, flush and never commit. Every chang
 checked in the same order: the team ("You are not on this project's team", 403), a
 registration for the event ("Register for this event first", 409), then the submission
 window (``rules.submission_refusal``, 409). Saves of one project queue on the project's
-row lock, so the read of the previous version, the single upsert and the trail line agree
-even when the same form is submitted twice at once.
+advisory lock, so the read of the previous version, the single upsert and the trail line
+agree even when the same form is submitted twice at once. Tool usage counts are recounted
+(``counters.recount_tools``) for the tools a save added or removed and a withdrawal freed.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, literal, literal_column, or_, select, update
+from sqlalchemy import and_, delete, exists, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..enums import AiToolCategory, ProjectEventKind
@@ -26,7 +27,7 @@ from ..profiles.models import Profile
 from ..projects.models import EventProject, Project, ProjectEvent
 from ..teams.models import ProjectMember
 from ..tools.models import AiTool
-from . import images, rules
+from . import counters, images, rules
 from .models import (EventSubmission, EventSubmissionTool, HackathonReview, JudgeScore,
                      SubmissionImage)
 from .search_text import search_text
@@ -75,11 +76,12 @@ def refusal(session, project: Project, event: Event, actor, *, now: datetime) ->
         raise Conflict(message)
 
 
-def _lock_project(session, project: Project) -> None:
-    """Queue behind any other change of this project's submissions (row lock)."""
-    if session.scalar(select(Project.id).where(Project.id == project.id)
-                      .with_for_update()) is None:
-        raise NotFound()
+def _lock_submission_of(session, project: Project, event: Event) -> None:
+    """Queue behind any other change of this project's submission in the event: a
+    transaction-scoped advisory lock on (event, project). Not a row lock, so it takes no
+    part in the row-lock order the counters keep (submission rows, then tools)."""
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(
+        literal(f"submission:{event.id}:{project.id}"), 0))))
 
 
 def find(session, event_id, project_id) -> EventSubmission | None:
@@ -112,18 +114,6 @@ def check_tools(session, tool_ids: list[uuid.UUID | None]) -> list[uuid.UUID]:
     if len(listed) != len(unique):
         raise ValidationFailed({"tools": UNKNOWN_TOOL})
     return unique
-
-
-def _move_usage(session, tool_ids, delta: int) -> None:
-    """Move ``ai_tools.usage_count`` of ``tool_ids`` by ``delta`` (one statement)."""
-    if tool_ids:
-        session.execute(update(AiTool).where(AiTool.id.in_(list(tool_ids)))
-                        .values(usage_count=AiTool.usage_count + delta))
-
-
-def _visible(project: Project) -> bool:
-    """A submission is visible exactly when its project is (usage counts only those)."""
-    return project_access.is_public(project)
 
 
 # --- save ------------------------------------------------------------------------------------
@@ -163,7 +153,7 @@ def save_submission(session, project: Project, event: Event, actor, fields: dict
     """
     refusal(session, project, event, actor, now=now)
     tools = check_tools(session, tool_ids)
-    _lock_project(session, project)
+    _lock_submission_of(session, project, event)
     old = find(session, event.id, project.id)
     old_tools = _tool_ids(session, old.id) if old is not None else set()
     # Tools a moderator hid after they were chosen are not offered any more; they stay.
@@ -198,9 +188,7 @@ def save_submission(session, project: Project, event: Event, actor, fields: dict
     if added:
         session.execute(pg_insert(EventSubmissionTool).values(
             [{"submission_id": sub_id, "tool_id": t} for t in added]).on_conflict_do_nothing())
-    if _visible(project):
-        _move_usage(session, added, +1)
-        _move_usage(session, removed, -1)
+    counters.recount_tools(session, added | removed)  # visible submissions only
     if created:
         filled = [LABELS[n] for n in TEXT_FIELDS if values[n]]
         if new_tools:
@@ -220,7 +208,7 @@ def _existing(session, project: Project, event: Event, actor, *, now: datetime
     """The checks of every change, the project's lock, then its submission (Conflict when
     there is none: the image form exists once a submission does)."""
     refusal(session, project, event, actor, now=now)
-    _lock_project(session, project)
+    _lock_submission_of(session, project, event)
     submission = find(session, event.id, project.id)
     if submission is None:
         raise Conflict("Submit the project first")
@@ -278,7 +266,7 @@ def withdraw(session, project: Project, event: Event, actor, *, now: datetime) -
     review or a judge's score exists: "A submission with reviews or scores cannot be
     withdrawn" (409)."""
     refusal(session, project, event, actor, now=now)
-    _lock_project(session, project)
+    _lock_submission_of(session, project, event)
     submission = find(session, event.id, project.id)
     if submission is None:
         return False
@@ -287,12 +275,12 @@ def withdraw(session, project: Project, event: Event, actor, *, now: datetime) -
                       | exists().where(*(getattr(JudgeScore, k) == v for k, v in keys.items())))
     if session.scalar(reviewed):
         raise Conflict(WITHDRAW_REFUSED)
+    counters.lock_submissions(session, [submission.id])  # before reading its tools
     tools = _tool_ids(session, submission.id)
-    if _visible(project):
-        _move_usage(session, tools, -1)
     session.execute(delete(EventSubmission).where(EventSubmission.id == submission.id)
                     .execution_options(synchronize_session=False))
     session.expunge(submission)
+    counters.recount_tools(session, tools)
     _trail(session, project, event, actor, ProjectEventKind.submission_withdrawn, [], now=now)
     return True
 

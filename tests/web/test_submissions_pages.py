@@ -54,7 +54,7 @@ def test_the_first_form_is_prefilled_and_has_the_contract_labels(login, team):
     page = text(login(owner).get(URL))
     for name, label in (("what_built", "What you built"), ("demo_url", "Demo URL"),
                         ("repo_url", "Repository URL"), ("video_url", "Video URL"),
-                        ("lesson_learned", "Lesson learned"), ("new_tool", "New tool name")):
+                        ("lesson_learned", "Lesson learned"), ("new_tool_name", "New tool name")):
         assert f'<label for="{name}">{label}</label>' in page, label
     assert "<legend>AI tools</legend>" in page and "<legend>Coding</legend>" in page
     assert 'value="https://live.example/"' in page and 'value="https://github.com/a/bot"' in page
@@ -246,3 +246,65 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, team):
         r = client.post(path, {})
         assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in?next=")
     assert client.get(URL).headers["Location"].startswith("/sign-in?next=")
+
+
+# --- Add tool -------------------------------------------------------------------------------
+
+def test_add_tool_keeps_the_input_ticks_the_tool_and_saves_nothing_else(login, db_session, team):
+    from buildstory.tools.models import AiTool
+    event, project, owner, _ = team
+    cursor = AiToolFactory(name="Cursor")
+    c = login(owner)
+    typed = {**FORM, "lesson_learned": "Typed, not saved", "tools": str(cursor.id),
+             "new_tool_name": "Tiny Agent", "add_tool": "1"}
+    r = c.post(URL, typed)
+    page = text(r)
+    assert r.status_code == 200 and "<html" in page
+    tiny = db_session.scalar(select(AiTool).where(AiTool.name == "Tiny Agent"))
+    assert tiny is not None and tiny.created_by == owner.id
+    assert re.search(r'name="tools" value="%s" checked' % tiny.id, page)
+    assert re.search(r'name="tools" value="%s" checked' % cursor.id, page)
+    assert ">Typed, not saved</textarea>" in page and 'id="new_tool_name" name="new_tool_name" type="text" value=""' in page
+    assert count(db_session, EventSubmission) == 0  # nothing else saved
+    # With htmx only the tool picker; the same name again creates nothing and ticks it.
+    r = c.post(URL, {**typed, "new_tool_name": "  tiny-agent "}, htmx=True,
+               headers={"HX-Target": "tool-picker"})
+    assert r.status_code == 200 and text(r).lstrip().startswith('<div id="tool-picker"')
+    assert re.search(r'name="tools" value="%s" checked' % tiny.id, text(r))
+    assert count(db_session, AiTool) == 2 and count(db_session, EventSubmission) == 0
+
+
+def test_add_tool_errors_sit_by_the_field(login, db_session, team, app, monkeypatch):
+    event, project, owner, _ = team
+    AiToolFactory(name="Secret", hidden_at=project.created_at)
+    c = login(owner)
+    for name, message in (("!!!", "Tool name must contain a letter or number"),
+                          ("secret", "This tool is not available")):
+        r = c.post(URL, {**FORM, "new_tool_name": name, "add_tool": "1"}, htmx=True,
+                   headers={"HX-Target": "tool-picker"})
+        assert r.status_code == 422, text(r)[:300]
+        assert f'<p class="field-error" id="new_tool_name-error" role="alert">{message}</p>' in text(r)
+        r = c.post(URL, {**FORM, "new_tool_name": name, "add_tool": "1"})
+        assert r.status_code == 422 and message in text(r) and 'value="https://bot.example"' in text(r)
+    from buildstory.tools import services as tool_services
+    monkeypatch.setattr(tool_services, "NEW_TOOLS_PER_HOUR", 1)
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    assert c.post(URL, {**FORM, "new_tool_name": "First new", "add_tool": "1"}).status_code == 200
+    r = c.post(URL, {**FORM, "new_tool_name": "Second new", "add_tool": "1"}, htmx=True,
+               headers={"HX-Target": "tool-picker"})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert "You are adding tools too quickly. Try again later." in text(r)
+    assert text(r).lstrip().startswith('<div id="tool-picker"')
+    # outside the window Add tool is refused like a save
+    event.status = EventStatus.judging
+    db_session.flush()
+    r = c.post(URL, {**FORM, "new_tool_name": "Third new", "add_tool": "1"})
+    assert r.status_code == 409 and "Submissions are closed for this event" in text(r)
+
+
+def test_pressing_enter_elsewhere_submits_even_though_add_tool_comes_first(login, db_session, team):
+    """Implicit submission sends the first submit button (Add tool); with an empty New tool
+    name that is a save."""
+    event, project, owner, _ = team
+    r = login(owner).post(URL, {**FORM, "add_tool": "1", "new_tool_name": ""})
+    assert r.status_code == 303 and count(db_session, EventSubmission) == 1
