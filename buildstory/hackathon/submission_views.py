@@ -51,8 +51,8 @@ def _load(slug: str, event_slug: str):
 
 def _context(project, event, *, values=None, errors=None, message=None, notice=None,
              image_error=None, image_notice=None, withdraw_error=None, tool_error=None,
-             confirm_error=None, state=None) -> dict:
-    state = state or services.form_state(db.session, project, event, g.profile)
+             confirm_error=None) -> dict:
+    state = services.form_state(db.session, project, event, g.profile)
     sub = state.submission
     tools = services.picker_tools(db.session, sub.id if sub else None,
                                   forms.tool_ids(values["tools"]) if values else [])
@@ -70,16 +70,15 @@ def _context(project, event, *, values=None, errors=None, message=None, notice=N
         scale = min(1, images.THUMB_BOX[0] / width, images.THUMB_BOX[1] / height)
         thumb_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     closed = rules.submission_refusal(event, utcnow())
-    return {"project": project, "event": event, "submission": sub, "image": state.image, "thumb_size": thumb_size,
-            "registered": state.registered, "closed": closed,
+    return {"project": project, "event": event, "submission": sub, "image": state.image,
+            "thumb_size": thumb_size, "registered": state.registered, "closed": closed,
             "can_change": state.registered and not closed,
             "values": values, "errors": errors or {}, "message": message, "notice": notice,
             "tool_groups": [(AI_TOOL_CATEGORY_LABELS[c], groups[c])
                             for c in AI_TOOL_CATEGORY_LABELS if c in groups],
             "image_error": image_error, "image_notice": image_notice,
             "withdraw_error": withdraw_error, "confirm_error": confirm_error,
-            "tool_error": tool_error, "reviewed": False,
-            "max_bytes": images.MAX_BYTES}
+            "tool_error": tool_error}
 
 
 def _page(project, event, status=200, **kw):

@@ -15,11 +15,12 @@ import gzip
 import pytest
 
 from buildstory.db import db
-from buildstory.enums import EventStatus
+from buildstory.enums import AiToolCategory, EventStatus
 from tests.browser.a11y import session_cookies
 from tests.factories import (AccountFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, ProfileFactory, ProjectFactory,
                              ProjectMemberFactory, TeamInviteFactory)
+from tests.hackathon_factories import AiToolFactory
 
 LIMIT = 40 * 1024
 APP_JS_LIMIT = 8 * 1024  # our own script, uncompressed: "a few KB"
@@ -49,8 +50,14 @@ def world():
             ProjectMemberFactory(project=mine, profile=builder)
             TeamInviteFactory(recipient=me, project=project)
     TeamInviteFactory(project=mine)
+    # the submission form's picker: a catalogue the size of the seeded one, plus "other"
+    for i in range(22):
+        AiToolFactory(name=f"Seeded tool {i}", category=list(AiToolCategory)[i % 4])
+    for i in range(30):
+        AiToolFactory(name=f"Community tool {i}", category=AiToolCategory.other, usage_count=i)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
-                         "project": f"/projects/{mine.slug}"}
+                         "project": f"/projects/{mine.slug}",
+                         "submission": f"/projects/{mine.slug}/submissions/{event.slug}"}
 
 
 @pytest.fixture
@@ -89,7 +96,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project"]
-SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users"]
+SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users", "submission"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

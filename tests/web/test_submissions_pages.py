@@ -308,3 +308,33 @@ def test_pressing_enter_elsewhere_submits_even_though_add_tool_comes_first(login
     event, project, owner, _ = team
     r = login(owner).post(URL, {**FORM, "add_tool": "1", "new_tool_name": ""})
     assert r.status_code == 303 and count(db_session, EventSubmission) == 1
+
+
+# --- Statements -------------------------------------------------------------------------
+
+def test_the_form_and_its_fragments_run_at_most_8_statements_whatever_the_data(
+        app, login, db_session, team):
+    from buildstory.enums import AiToolCategory
+    from tests.querycount import count_queries
+    event, project, owner, member = team
+    c = login(member)
+    c.post(URL, {**FORM, "tools": [str(AiToolFactory().id)]})
+    c.post(URL + "/image", {"image": (io.BytesIO(png()), "demo.png")})
+    counts = []
+    for n in (3, 30):  # ten times the tools, submissions and teammates
+        for i in range(n):
+            AiToolFactory(category=list(AiToolCategory)[i % 5])
+            other = ProjectFactory()
+            EventRegistrationFactory(event=event, profile=other.owner)
+            login(other.owner).post(f"/projects/{other.slug}/submissions/live-jam", FORM)
+        ProjectMemberFactory(project=project)
+        c.get(URL)  # warm: the session's last_seen_at
+        measured = []
+        for path, target in ((URL, None), (URL, "tool-picker"), (URL, "submission-image")):
+            with count_queries(app) as q:
+                r = c.hx_get(path, target=target) if target else c.get(path)
+            assert r.status_code == 200
+            measured.append(q.count)
+        counts.append(measured)
+    print(f"\nsubmission form statements (page, tool-picker, image panel) at two sizes: {counts}")
+    assert counts[0] == counts[1] and max(counts[0]) <= 8, counts
