@@ -101,9 +101,10 @@ def form(slug, event_slug):
     if request.form.get("add_tool") and values[forms.NEW_TOOL].strip():
         return _add_tool(project, event, values)
     with refusal() as refused:
-        result = services.save_submission(db.session, project, event, g.profile,
-                                          forms.clean(values), forms.tool_ids(values["tools"]),
-                                          now=utcnow())
+        services.refusal(db.session, project, event, g.profile, now=utcnow())  # who/when first
+        fields, tool_ids = _checked(values)
+        result = services.save_submission(db.session, project, event, g.profile, fields,
+                                          tool_ids, now=utcnow())
     if refused:
         return _page(project, event, refused.status, values=values, errors=refused.errors,
                      message=refused.message)
@@ -112,6 +113,25 @@ def form(slug, event_slug):
     if htmx.is_htmx() and htmx.target() == "submission-form":
         return htmx.page(PAGE, BLOCKS, **_context(project, event, notice=NOTICES[done]))
     return htmx.redirect(_here(project, event, done))
+
+
+def _checked(values: dict) -> tuple[dict, list]:
+    """Return the cleaned fields and tool ids; ValidationFailed with every field's message
+    (the text fields and the tools together)."""
+    errors: dict[str, str] = {}
+    fields: dict = {}
+    tool_ids = forms.tool_ids(values["tools"])
+    try:
+        fields = forms.clean(values)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    try:
+        services.check_tools(db.session, tool_ids)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return fields, tool_ids
 
 
 def _add_tool(project, event, values):

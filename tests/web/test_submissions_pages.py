@@ -110,6 +110,7 @@ def test_bad_input_is_422_with_messages_plain_and_htmx(login, db_session, team):
         assert f'<p class="field-error" id="{field}-error">{message}</p>' in page, field
         assert f'<a href="#{field}">{message}</a>' in page
     assert 'value="ftp://x.org"' in page  # input kept
+    assert '<p class="field-error" id="tools-error">Choose at most 10 AI tools</p>' in page
     r = login(owner).post(URL, {**FORM, "tools": [str(t.id) for t in tools]}, htmx=True,
                           headers={"HX-Target": "submission-form"})
     assert r.status_code == 422 and text(r).lstrip().startswith('<form id="submission-form"')
@@ -133,6 +134,9 @@ def test_who_and_when_refusals_and_their_statuses(login, db_session, team):
     page = text(login(newcomer).get(URL))
     assert "Register for this event first" in page and "Submit project</button>" not in page
     r = login(newcomer).post(URL, FORM, htmx=True, headers={"HX-Target": "submission-form"})
+    assert r.status_code == 409 and "Register for this event first" in text(r)
+    # who and when come before the fields: bad input from the unregistered is still 409
+    r = login(newcomer).post(URL, {**FORM, "what_built": ""})
     assert r.status_code == 409 and "Register for this event first" in text(r)
     event.status = EventStatus.judging
     db_session.flush()
