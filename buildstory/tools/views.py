@@ -21,7 +21,7 @@ from .models import AiTool
 bp = Blueprint("tools", __name__)
 
 LIST_BLOCKS = {"tool-list": "tool_list"}
-PAGE_BLOCKS = {"tool-submissions-more": "submission_items", "tool-moderation": "moderation"}
+PAGE_BLOCKS = {"tool-submissions-more": "submission_items"}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
 

@@ -249,3 +249,14 @@ def test_merging_a_target_repoints_what_was_merged_into_it(db_session):
     db_session.refresh(a)
     assert a.merged_into_id == c.id
     assert services.add_tool(db_session, "aaa", by=mod, now=NOW).id == c.id
+
+
+def test_tool_actions_read_well_in_the_audit_log():
+    from buildstory.admin.audit_text import action_label, details
+    assert action_label("merge_tool") == "Merged AI tool"
+    assert details("merge_tool", {"name": "Cursor IDE", "into_name": "Cursor", "moved": 3}) == \
+        "Cursor IDE → Cursor (3 submissions moved)"
+    assert details("update_tool", {"tool_id": "x", "changes": {"name": ["Gpt", "GPT"],
+                                                              "description": [None, "Models"]}}) \
+        == "name: Gpt → GPT; description: (empty) → Models"
+    assert details("hide_tool", {"tool_id": "x", "name": "Bolt"}) == "Tool Bolt"

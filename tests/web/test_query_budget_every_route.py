@@ -17,10 +17,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from buildstory.db import db
 from buildstory.enums import AiToolCategory, EventStatus
 from buildstory.hackathon import images
 from buildstory.hackathon.models import SubmissionImage
+from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -93,6 +96,8 @@ CASES = {
     "submissions.form": ("builder", "/projects/counted-bot/submissions/counted-live", None),
     "submissions.demo_image": ("anon", "{demo}", None),
     "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
+    "tools.index": ("anon", "/tools", None),
+    "tools.show": ("admin", "/tools/counted-tool", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -132,7 +137,8 @@ def grow(n: int, event, project) -> None:
         builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
         EventRegistrationFactory(event=event, profile=builder)
         theirs = ProjectFactory(owner=builder)
-        EventProjectFactory(event=event, project=theirs)
+        entry = EventProjectFactory(event=event, project=theirs)
+        EventSubmissionFactory(entry=entry, tools=[counted_tool(), AiToolFactory()])
         ProjectMemberFactory(project=theirs)
         TeamInviteFactory(project=theirs)
         TeamInviteFactory(project=theirs, link=True)
@@ -147,9 +153,15 @@ def grow(n: int, event, project) -> None:
         AiToolFactory(category=AiToolCategory.other)
 
 
+def counted_tool():
+    """The tool whose page is counted (every grown project's submission uses it)."""
+    return db.session.scalar(select(AiTool).where(AiTool.slug == "counted-tool"))
+
+
 @pytest.fixture
 def world(app, db_session, login, client):
     event = EventFactory(status=EventStatus.open, slug="counted", featured=True)
+    AiToolFactory(name="Counted Tool", slug="counted-tool")
     account = AccountFactory(profile__username="counted-owner")
     owner = account.profile
     EventRegistrationFactory(event=event, profile=owner)

@@ -170,3 +170,21 @@ def test_moderation_routes_refuse_builders(login, db_session):
     me = login(ProfileFactory())
     for path in ("/hide", "/unhide", "", "/merge"):
         assert me.post(f"/moderation/tools/{tool.id}{path}", {"confirm": "yes"}).status_code == 403
+
+
+def test_too_many_new_tools_answers_429_with_retry_after(app, db_session, monkeypatch):
+    """What the submission form's Add tool gets when ``add_tool`` refuses: web/errors.py
+    answers the refusal with its status and the seconds until a slot frees up."""
+    from buildstory.tools.services import TooManyNewTools
+    from buildstory.tools.views import new_tool_limit
+    from buildstory.web.errors import _domain
+    with app.test_request_context("/tools"):
+        from flask import g
+        g.profile = g.role = g.user_session = None
+        g.invite_count = 0
+        response = _domain(TooManyNewTools(1800.4))
+        assert response.status_code == 429 and response.headers["Retry-After"] == "1800"
+        assert "You are adding tools too quickly. Try again later." in response.get_data(as_text=True)
+        assert new_tool_limit() == 20
+        monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", False)
+        assert new_tool_limit() is None
