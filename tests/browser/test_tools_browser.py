@@ -77,3 +77,16 @@ def test_moderator_hides_renames_and_merges_by_keyboard(browser, site, app):
     expect(page.locator("h1")).to_have_text("Windsurf")
     expect(page.locator(".lede")).to_contain_text("used in 26 submissions")
     context.close()
+
+
+def test_tool_pages_never_scroll_sideways_at_320px(browser, site, app):
+    identity = world(app)
+    for cookies in (None, session_cookies(app, identity, site)):
+        context = browser.new_context(viewport={"width": 320, "height": 700})
+        if cookies:
+            context.add_cookies(cookies)
+        page = context.new_page()
+        for path in ("/tools", "/tools?category=coding", "/tools/windsurfer"):
+            page.goto(site + path)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        context.close()
