@@ -238,8 +238,8 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "demo": demo_path},
-                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "avatar": avatar_path, "demo": demo_path,
+                   "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
