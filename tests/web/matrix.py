@@ -38,6 +38,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from buildstory.db import db
+from buildstory.hackathon import images
+from buildstory.hackathon.models import SubmissionImage
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
@@ -123,6 +125,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+SUBMISSION = "/projects/mx-project/submissions/mx-live"
+SUBMISSION_FORM = {"what_built": "Matrix demo, updated", "demo_url": "https://mx.example/"}
 WEBHOOK_FORM = {"name": "Matrix Hook", "url": "http://127.0.0.1:9/mx", "format": "json",
                 "events": "milestone"}
 _entries = {
@@ -435,6 +439,24 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- submissions (the team of P in the live event mx-live) -------------------------------
+    "submissions.form": [G("team", lambda w: SUBMISSION),
+                         P("team", lambda w: SUBMISSION, SUBMISSION_FORM, to=SUBMISSION + "?done=")],
+    "submissions.upload_image": [P("team", lambda w: SUBMISSION + "/image",
+                                   lambda w: {"image": png_upload()},
+                                   to=SUBMISSION + "?done=image")],
+    "submissions.delete_image": [P("team", lambda w: SUBMISSION + "/image/delete", CONFIRM,
+                                   to=SUBMISSION + "?done=image-removed")],
+    "submissions.withdraw": [P("team", lambda w: SUBMISSION + "/withdraw", CONFIRM,
+                               to=SUBMISSION + "?done=withdrawn")],
+    # Demo images: public while the project is visible; else the team and moderators only.
+    "submissions.demo_image": [
+        G("public", lambda w: w.demo_image),
+        G(MODERATORS, lambda w: w.hidden_demo_image, refused=404, login=False),
+        G("public", lambda w: w.demo_image.rsplit("/", 1)[0] + "/0000000000000000", status=404)],
+    "submissions.demo_thumb": [
+        G("public", lambda w: w.demo_image + "/thumb"),
+        G(MODERATORS, lambda w: w.hidden_demo_image + "/thumb", refused=404, login=False)],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -544,8 +566,23 @@ def build_world(app, session):
     hidden_project = ProjectFactory(owner=victim, slug="mx-hidden-project", hidden=True)
     w.hidden_project_id, w.hidden_project_slug = hidden_project.id, hidden_project.slug
     w.live_slug = live.slug
-    w.card_path, w.stale_card_path = _showcased(session, live, project)
-    w.hidden_card_path, _ = _showcased(session, live, hidden_project)
+    # P is entered in and submitted to the live event, with a demo image and its share card
+    # stored (so a GET of it writes nothing); and the hidden project's submission there (its
+    # image and card are for moderators only).
+    for actor in ("builder", "member"):
+        EventRegistrationFactory(event=live, profile=people[actor])
+    demo_images, card_paths = [], []
+    for owner_project in (project, hidden_project):
+        sub = _showcased(session, live, owner_project)
+        processed = images.process(png_upload()[0].getvalue())
+        session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+                                    thumb=processed.thumb, hash=processed.hash,
+                                    width=processed.width, height=processed.height))
+        session.flush()
+        demo_images.append(f"/submission-images/{sub.id}/{processed.hash}")
+        card_paths.append(_card_paths(session, sub.id))
+    w.demo_image, w.hidden_demo_image = demo_images
+    (w.card_path, w.stale_card_path), (w.hidden_card_path, _) = card_paths
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
@@ -596,17 +633,20 @@ def build_world(app, session):
     return w, clients, tokens_by_actor
 
 
-def _showcased(session, event, project) -> tuple[str, str]:
-    """Submit ``project`` to ``event`` with its share card stored (so a GET of it writes
-    nothing); return the card's path and a stale version's."""
+def _showcased(session, event, project):
+    """Submit ``project`` to ``event``; return the submission."""
+    return EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
+                                  what_built="Matrix submission")
+
+
+def _card_paths(session, submission_id) -> tuple[str, str]:
+    """Store the submission's share card; return its path and a stale version's."""
     from buildstory.hackathon import cards, submission_reads as reads
 
-    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
-                                 what_built="Matrix submission")
-    inputs = reads.current_card_inputs(session, sub.id)
-    cards.card_png(session, sub.id, inputs)
-    return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
-            f"/cards/{sub.id}/{'f' * 16}.png")
+    inputs = reads.current_card_inputs(session, submission_id)
+    cards.card_png(session, submission_id, inputs)
+    return (f"/cards/{submission_id}/{cards.card_version(inputs)}.png",
+            f"/cards/{submission_id}/{'f' * 16}.png")
 
 
 def _webhook_records(session):

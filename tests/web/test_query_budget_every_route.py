@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, NotificationType
+from buildstory.enums import AiToolCategory, EventStatus, NotificationType
+from buildstory.hackathon import images
+from buildstory.hackathon.models import SubmissionImage
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
@@ -103,6 +105,9 @@ CASES = {
     "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
     "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "submissions.form": ("builder", "/projects/counted-bot/submissions/counted-live", None),
+    "submissions.demo_image": ("anon", "{demo}", None),
+    "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
     "notifications.index": ("builder", "/notifications", None),
     "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
@@ -117,6 +122,15 @@ CASES = {
     "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (1, 2, 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def get_endpoints(app) -> set[str]:
@@ -160,6 +174,9 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        # the submission form offers every listed tool outside "other" and 20 of "other"
+        AiToolFactory(category=AiToolCategory.coding)
+        AiToolFactory(category=AiToolCategory.other)
         _webhook_rows(i)
         notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
                actor=builder, title=theirs.name, project_id=theirs.id)
@@ -206,7 +223,17 @@ def world(app, db_session, login, client):
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
     live = EventFactory(status=EventStatus.active, slug="counted-live")
-    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    EventRegistrationFactory(event=live, profile=owner)
+    tools = [AiToolFactory(category=c) for c in AiToolCategory]
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project),
+                                 tools=tools)
+    processed = images.process(png_bytes())
+    db_session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+                                   thumb=processed.thumb, hash=processed.hash,
+                                   width=processed.width, height=processed.height))
+    db_session.flush()
+    demo_path = f"/submission-images/{sub.id}/{processed.hash}"
+    shown = sub
     card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     with app.test_request_context():
@@ -226,7 +253,8 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "avatar": avatar_path, "demo": demo_path,
+                   "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
