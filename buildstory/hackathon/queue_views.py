@@ -48,7 +48,8 @@ def _review_context(event, *, values=None, errors=None, confirm_error=None, focu
            "reviewer": eligibility.is_reviewer(db.session, event.id, me),
            "not_a_reviewer": eligibility.NOT_A_REVIEWER, "held": None, "eligible": False,
            "team": [], "progress": None, "mine": [], "values": values or {},
-           "errors": errors or {}, "confirm_error": confirm_error, "focus": focus, **_common()}
+           "errors": errors or {}, "confirm_error": confirm_error, "focus": focus, "oob": False,
+           "project": None, **_common()}
     if ctx["reviewer"]:
         if not ctx["closed"]:
             found = queue.held(db.session, QueueKind.review, event.id, me)
@@ -173,7 +174,8 @@ def _judge_context(event, *, values=None, errors=None, confirm_error=None, focus
     k = event.judges_per_submission
     ctx = {"event": event, "closed": rules.judging_refusal(event), "held": None,
            "eligible": False, "team": [], "progress": None, "k": k, "values": values or {},
-           "errors": errors or {}, "confirm_error": confirm_error, "focus": focus, **_common()}
+           "errors": errors or {}, "confirm_error": confirm_error, "focus": focus, "oob": False,
+           "project": None, **_common()}
     if not ctx["closed"]:
         found = queue.held(db.session, QueueKind.judge, event.id, me)
         if found:

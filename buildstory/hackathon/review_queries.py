@@ -25,7 +25,7 @@ def own_reviews(session, event_id, profile_id) -> list[tuple[HackathonReview, Pr
         select(HackathonReview, Project).join(Project, Project.id == HackathonReview.project_id)
         .where(HackathonReview.reviewer_profile_id == profile_id,
                HackathonReview.event_id == event_id)
-        .order_by(HackathonReview.created_at.desc(), HackathonReview.id)).tuples())
+        .order_by(HackathonReview.created_at.desc(), HackathonReview.id)))
 
 
 def own_scores(session, event_id, profile_id) -> list[tuple[JudgeScore, Project]]:
@@ -33,4 +33,4 @@ def own_scores(session, event_id, profile_id) -> list[tuple[JudgeScore, Project]
     return list(session.execute(
         select(JudgeScore, Project).join(Project, Project.id == JudgeScore.project_id)
         .where(JudgeScore.judge_profile_id == profile_id, JudgeScore.event_id == event_id)
-        .order_by(JudgeScore.created_at.desc(), JudgeScore.id)).tuples())
+        .order_by(JudgeScore.created_at.desc(), JudgeScore.id)))
