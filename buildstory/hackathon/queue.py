@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import (Double, Integer, Uuid, and_, bindparam, delete, exists, func, select,
-                        union)
+                        union, union_all)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
@@ -105,12 +105,29 @@ def _from(stmt):
 
 @functools.cache
 def pick_statement(queue: QueueKind):
-    """The pick: one statement, fewest first, then the random key from ``:r`` on."""
+    """The pick: one statement, fewest first, then the random key from ``:r`` on.
+
+    ``ORDER BY count, queue_key < :r, queue_key`` cannot be read from the index
+    ``(event_id, count, queue_key)`` directly (the middle term is not in it), and the
+    lowest-count group is about half the event when reviews are balanced. So two
+    candidates are read in index order, each stopping at its first eligible row: the first
+    of all (its count is the lowest), and the first at that count with ``queue_key >= :r``
+    (a seek to ``(event, count, :r)``). Ordering the two by the full key gives exactly the
+    row the full ordering would: the lowest count, and within it the first key from ``:r``
+    on, wrapping round to the smallest key when none is left.
+    """
     kind = KINDS[queue]
     circle = _circle()
     r = bindparam("r", type_=Double)
-    stmt = _from(select(S.project_id)).where(*_conditions(kind, circle, skips=True))
-    return stmt.order_by(kind.count, S.queue_key < r, S.queue_key).limit(1)
+    base = _from(select(S.project_id, kind.count.label("n"), S.queue_key.label("key"))
+                 ).where(*_conditions(kind, circle, skips=True))
+    first = base.order_by(kind.count, S.queue_key).limit(1).cte("first_eligible")
+    from_r = (base.where(kind.count == select(first.c.n).scalar_subquery(), S.queue_key >= r)
+              .order_by(S.queue_key).limit(1))
+    both = union_all(from_r, select(first.c.project_id, first.c.n, first.c.key)
+                     ).subquery("candidates")
+    return (select(both.c.project_id)
+            .order_by(both.c.n, both.c.key < r, both.c.key).limit(1))
 
 
 def pick(session, queue: QueueKind, event_id, profile_id, *, k: int | None = None,
