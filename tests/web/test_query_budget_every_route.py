@@ -18,7 +18,8 @@ from datetime import timedelta
 
 import pytest
 
-from buildstory.enums import EventStatus
+from buildstory.enums import EventStatus, QueueKind
+from buildstory.hackathon.models import QueueAssignment
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -26,6 +27,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
+from tests.hackathon_factories import EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -87,6 +89,10 @@ CASES = {
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "queues.review_page": ("builder", "/events/counted-judging/review", None),
+    "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
+    "queues.judge_page": ("other", "/events/counted-judging/judge", None),
+    "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -140,6 +146,17 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    # a judging event: the owner's project and counted-entry submitted; the owner holds
+    # counted-entry to review and "other", a judge, holds it to score
+    other = ProfileFactory()
+    judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="counted-entry")))
+    EventJudgeFactory(event=judging, profile=other)
+    for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
+        db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
+                                       project_id=entry.project_id))
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
@@ -150,7 +167,7 @@ def world(app, db_session, login, client):
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path},
         "clients": {"anon": client, "builder": login(owner),
-                    "other": login(ProfileFactory()),
+                    "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
                     "admin": login(ProfileFactory(admin=True))},
     }
