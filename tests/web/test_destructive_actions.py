@@ -124,7 +124,7 @@ def confirm_cases(world):
         data = case.data(world.w) if callable(case.data) else dict(case.data)
         if method == "POST" and data.get("confirm") == "yes":
             data.pop("confirm")
-            actor = next(a for a in ("builder", "member", "other", "admin", "moderator")
+            actor = next(a for a in ("builder", "member", "other", "admin", "moderator", "judge")
                          if a in case.allowed() and a not in case.expect)
             yield endpoint, actor, case.url(world.w), data
 
