@@ -74,7 +74,7 @@ def _review_answer(event, status=200, **state):
     """After a queue action: the panel plus progress and list out of band (htmx), else 303."""
     if status == 200 and not htmx.is_htmx():
         return htmx.redirect(url_for("queues.review_page", slug=event.slug))
-    ctx = _review_context(event, focus=True, **state)
+    ctx = _review_context(event, focus=status == 200, **state)
     if not htmx.is_htmx():
         return htmx.page(REVIEW_TEMPLATE, None, status, **ctx)
     oob = {**ctx, "oob": True}
@@ -200,7 +200,7 @@ def judge_page(slug):
 def _judge_answer(event, status=200, **state):
     if status == 200 and not htmx.is_htmx():
         return htmx.redirect(url_for("queues.judge_page", slug=event.slug))
-    ctx = _judge_context(event, focus=True, **state)
+    ctx = _judge_context(event, focus=status == 200, **state)
     if not htmx.is_htmx():
         return htmx.page(JUDGE_TEMPLATE, None, status, **ctx)
     oob = {**ctx, "oob": True}
