@@ -74,6 +74,10 @@ ELSEWHERE = {
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
     "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
     "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "queues.review_page": ("test_review_and_judging.py", '"/events/kb-jam/review"'),
+    "queues.review_form": ("test_review_and_judging.py", 'f"/events/kb-jam/reviews/{reviewed}"'),
+    "queues.judge_page": ("test_review_and_judging.py", '"/events/kb-jam/judge"'),
+    "queues.score_form": ("test_review_and_judging.py", 'f"/events/kb-jam/scores/{scored}"'),
 }
 
 EXCLUDED = {

@@ -16,7 +16,7 @@ from buildstory.enums import QueueKind
 from buildstory.hackathon.models import QueueAssignment
 from buildstory.profiles.models import Profile
 from buildstory.projects.models import Project
-from tests.browser.a11y import AXE, RUN, session_cookies
+from tests.browser.a11y import AXE, RUN, serious_violations, session_cookies
 from tests.conftest import Client
 from tests.factories import AccountFactory
 from tests.review_helpers import judge, judging_event, submit
@@ -199,6 +199,36 @@ def test_a_judge_scores_by_keyboard(page, site, app):
     axe(page, "score edit page")
 
 
+def test_the_four_pages_pass_axe_in_light_and_dark(browser, site, app):
+    me, j = world(app)
+
+    def act():
+        from buildstory.clock import utcnow
+        from buildstory.events.models import Event
+        from buildstory.hackathon import judge_services, review_services
+        event = db.session.query(Event).filter_by(slug="kb-jam").one()
+        reviewer = db.session.query(Profile).filter_by(clerk_id=me).one()
+        scorer = db.session.query(Profile).filter_by(clerk_id=j).one()
+        given = review_services.next_submission(db.session, event, reviewer, now=utcnow())
+        slug = db.session.get(Project, given).slug
+        review_services.save_review(db.session, event, reviewer, slug,
+                                    {"feedback": "Tidy\nwork", "design": "Calm"}, now=utcnow())
+        scored = db.session.get(Project, judge_services.next_submission(
+            db.session, event, scorer, now=utcnow())).slug
+        judge_services.save_scores(db.session, event, scorer, scored,
+                                   {c: "4" for c in CRITERIA}, now=utcnow())
+        return slug, scored
+
+    reviewed, scored = committed(app, act)
+    for identity, paths in ((me, ["/events/kb-jam/review", f"/events/kb-jam/reviews/{reviewed}"]),
+                            (j, ["/events/kb-jam/judge", f"/events/kb-jam/scores/{scored}"])):
+        for scheme in ("light", "dark"):
+            for path in paths:
+                found = serious_violations(browser, site + path, color_scheme=scheme,
+                                           cookies=session_cookies(app, identity, site))
+                assert not found, (path, scheme, found)
+
+
 FIND_INJECTED = r"""(mark) => {
   const bad = [];
   for (const el of document.querySelectorAll('*')) {
@@ -266,6 +296,8 @@ def test_the_xss_corpus_in_feedback_highlights_and_comments_never_runs(page, sit
             assert response.status == 200, (path, response.status)
             problems += [f"{path}: {p}" for p in page.evaluate(FIND_INJECTED, TEMPLATE_MARK)]
     assert not problems and not alarms, (problems[:20], alarms[:20])
+    page.context.clear_cookies()
+    page.context.add_cookies(session_cookies(app, me, site))
     page.goto(site + "/events/kb-jam/review")
     assert page.locator("#own-reviews .queue-feedback").count() == n
     expect(page.locator("#own-reviews")).to_contain_text(PAYLOADS[0])
