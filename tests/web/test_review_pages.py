@@ -10,7 +10,7 @@ from buildstory.enums import EventStatus
 from buildstory.hackathon.models import (ConflictOfInterest, EventSubmission, HackathonReview,
                                          JudgeScore, QueueAssignment, QueueSkip)
 from buildstory.projects.models import Project
-from tests.factories import EventFactory, ProfileFactory
+from tests.factories import EventFactory, ProfileFactory, utcnow
 from tests.hackathon_factories import HackathonReviewFactory
 from tests.querycount import count_queries
 from tests.review_helpers import judge, judging_event, submit
@@ -268,3 +268,28 @@ def test_review_and_judge_pages_run_the_same_statements_at_two_sizes(db_session,
     assert small == large
     assert max(small.values()) <= 8, small
     print('statements', small)
+
+
+def test_a_held_submission_that_became_ineligible_is_not_shown(setup, login, db_session):
+    event, me, others = setup
+    c = login(me)
+    c.post("/events/rv-jam/review/next")
+    given = held(db_session, "review", event, me)
+    project = db_session.get(Project, given)
+    project.hidden_at = utcnow()
+    db_session.flush()
+    page = text(c.get("/events/rv-jam/review"))
+    assert project.name not in page
+    assert "The submission you were given can no longer be reviewed." in page
+    assert "Review next submission" in page and "Submit review" not in page
+
+
+def test_the_review_page_outside_the_window_says_so_and_posts_are_refused(db_session, login):
+    event = EventFactory(status=EventStatus.complete, slug="rv-closed")
+    me = submit(event).project.owner
+    submit(event)
+    c = login(me)
+    r = c.get("/events/rv-closed/review")
+    assert r.status_code == 200 and "Reviews are closed for this event" in text(r)
+    r = c.post("/events/rv-closed/review/next")
+    assert r.status_code == 409 and "Reviews are closed for this event" in text(r)
