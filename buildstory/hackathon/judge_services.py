@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..enums import QueueKind
 from ..errors import Conflict
-from . import eligibility, queue, rules
-from .models import EventSubmission, JudgeScore
+from . import counters, eligibility, queue, rules
+from .models import JudgeScore
 from .review_forms import parse_scores
 from .review_services import submission_for
 
@@ -101,18 +101,8 @@ def save_scores(session, event, profile, project_slug: str, values, *, now) -> t
         score.comment = comment
         score.updated_at = now
     session.flush()
-    recount(session, event.id, project.id)
+    counters.recount_submissions(session, [submission.id])
     if created:
         _hand_out(session, event, profile, now)
     return score, created
 
-
-def recount(session, event_id, project_id) -> None:
-    """Set the submission's ``judge_score_count`` from its score rows."""
-    s = EventSubmission
-    count = (select(func.count()).select_from(JudgeScore)
-             .where(JudgeScore.event_id == s.event_id, JudgeScore.project_id == s.project_id)
-             .scalar_subquery())
-    session.execute(update(s).where(s.event_id == event_id, s.project_id == project_id)
-                    .values(judge_score_count=count)
-                    .execution_options(synchronize_session=False))

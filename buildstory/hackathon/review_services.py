@@ -2,25 +2,23 @@
 
 Every action checks the window (``rules.review_refusal``) and that the person is a
 reviewer, then works in the caller's transaction. A saved review locks its submission's
-row first, so concurrent saves by one reviewer make one review and the counters are
-recounted exactly under that lock.
+row first, so concurrent saves by one reviewer make one review; the counters are
+recounted exactly under that lock (``counters.recount_submissions``).
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
 from ..enums import QueueKind
 from ..errors import Conflict, NotFound
-from ..profiles.models import Profile
-from ..profiles.queries import visible
 from ..projects.models import Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
-from . import eligibility, queue, rules
+from . import counters, eligibility, queue, rules
 from .models import EventSubmission, HackathonReview, HackathonReviewHighlight
 from .queue import Owner
 from .review_forms import parse_review
@@ -179,26 +177,10 @@ def save_review(session, event, profile, project_slug: str, values, *, now) -> S
     if highlights:
         session.execute(insert(HackathonReviewHighlight), [
             {"review_id": review.id, "category": c, "text": t} for c, t in highlights.items()])
-    recount(session, event.id, project.id)
+    counters.recount_submissions(session, [submission.id])
     notice = None
     if created:
         queue.hand_out(session, REVIEW, event.id, profile.id, now=now)
         notice = review_received(session, review, event, project)
     return SavedReview(review, created, notice)
 
-
-def recount(session, event_id, project_id) -> None:
-    """Set the submission's ``review_count`` (every stored review) and ``highlight_count``
-    (highlights of visible reviews by visible reviewers) from the rows themselves."""
-    r = HackathonReview
-    h = HackathonReviewHighlight
-    where = and_(r.event_id == EventSubmission.event_id, r.project_id == EventSubmission.project_id)
-    reviews = select(func.count()).select_from(r).where(where).scalar_subquery()
-    shown = (select(func.count()).select_from(h).join(r, r.id == h.review_id)
-             .join(Profile, Profile.id == r.reviewer_profile_id)
-             .where(where, r.hidden_at.is_(None), visible(Profile)).scalar_subquery())
-    session.execute(update(EventSubmission)
-                    .where(EventSubmission.event_id == event_id,
-                           EventSubmission.project_id == project_id)
-                    .values(review_count=reviews, highlight_count=shown)
-                    .execution_options(synchronize_session=False))

@@ -15,11 +15,12 @@ import gzip
 import pytest
 
 from buildstory.db import db
-from buildstory.enums import EventStatus
+from buildstory.enums import AiToolCategory, EventStatus
 from tests.browser.a11y import session_cookies
 from tests.factories import (AccountFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, ProfileFactory, ProjectFactory,
                              ProjectMemberFactory, TeamInviteFactory)
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 
 LIMIT = 40 * 1024
 APP_JS_LIMIT = 8 * 1024  # our own script, uncompressed: "a few KB"
@@ -37,6 +38,7 @@ def world():
                            profile__bio="Shipping *agents* since 2023. " * 5)
     me = admin.profile
     mine = ProjectFactory(owner=me, name="Ledger Lens", description="Receipts, read. " * 20)
+    event_projects = []
     EventRegistrationFactory(event=event, profile=me)
     EventProjectFactory(event=event, project=mine)
     for i in range(60):
@@ -44,13 +46,23 @@ def world():
         EventRegistrationFactory(event=event, profile=builder)
         if i < 30:
             project = ProjectFactory(owner=builder)
-            EventProjectFactory(event=event, project=project)
+            event_projects.append(EventProjectFactory(event=event, project=project))
         if i < 4:
             ProjectMemberFactory(project=mine, profile=builder)
             TeamInviteFactory(recipient=me, project=project)
     TeamInviteFactory(project=mine)
+    # the catalogue full (12 in each category, more behind "All … tools") and a tool page
+    # with a full page of 24 submissions
+    for category in AiToolCategory:
+        for i in range(14):
+            AiToolFactory(name=f"{category.label} tool {i}", category=category, usage_count=i)
+    tool = AiToolFactory(name="Claude Code", slug="claude-code-weight",
+                         description="Agentic coding in the terminal. " * 12)
+    for entry in event_projects[:24]:
+        EventSubmissionFactory(entry=entry, tools=[tool],
+                               what_built="An agent that reads receipts and files them. " * 5)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
-                         "project": f"/projects/{mine.slug}"}
+                         "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}"}
 
 
 @pytest.fixture
@@ -88,7 +100,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
-BOTH = ["/events", "event", "/members", "profile", "/projects", "project"]
+BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users"]
 
 

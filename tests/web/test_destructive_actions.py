@@ -16,7 +16,8 @@ from html.parser import HTMLParser
 from tests.web.matrix import ROUTES
 
 VIEWERS = ("builder", "member", "other", "admin", "judge")
-DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide|I have a conflict of interest)\b")
+DESTRUCTIVE = re.compile(
+    r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide|Merge|I have a conflict of interest)\b")
 HARMLESS = re.compile(r"^(Unhide|Unban|Accept|Decline)\b")
 # User deletion asks for the typed username instead of a box (a stronger confirmation).
 TYPED_CONFIRMATION = {"Delete user"}

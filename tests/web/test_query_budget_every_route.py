@@ -17,9 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from buildstory.db import db
 from buildstory.enums import EventStatus, QueueKind
 from buildstory.hackathon.models import QueueAssignment
+from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -27,7 +30,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import EventJudgeFactory, EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -89,6 +92,8 @@ CASES = {
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "tools.index": ("anon", "/tools", None),
+    "tools.show": ("admin", "/tools/counted-tool", None),
     "queues.review_page": ("builder", "/events/counted-judging/review", None),
     "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
     "queues.judge_page": ("other", "/events/counted-judging/judge", None),
@@ -123,7 +128,8 @@ def grow(n: int, event, project) -> None:
         builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
         EventRegistrationFactory(event=event, profile=builder)
         theirs = ProjectFactory(owner=builder)
-        EventProjectFactory(event=event, project=theirs)
+        entry = EventProjectFactory(event=event, project=theirs)
+        EventSubmissionFactory(entry=entry, tools=[counted_tool(), AiToolFactory()])
         ProjectMemberFactory(project=theirs)
         TeamInviteFactory(project=theirs)
         TeamInviteFactory(project=theirs, link=True)
@@ -135,9 +141,15 @@ def grow(n: int, event, project) -> None:
         PrizeDrawFactory()
 
 
+def counted_tool():
+    """The tool whose page is counted (every grown project's submission uses it)."""
+    return db.session.scalar(select(AiTool).where(AiTool.slug == "counted-tool"))
+
+
 @pytest.fixture
 def world(app, db_session, login, client):
     event = EventFactory(status=EventStatus.open, slug="counted", featured=True)
+    AiToolFactory(name="Counted Tool", slug="counted-tool")
     account = AccountFactory(profile__username="counted-owner")
     owner = account.profile
     EventRegistrationFactory(event=event, profile=owner)
