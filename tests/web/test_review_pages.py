@@ -156,6 +156,7 @@ def test_skip_and_conflict_without_javascript(setup, login, db_session):
     assert second != first
     r = c.post("/events/rv-jam/review/conflict")
     assert r.status_code == 422 and "Tick the box to confirm" in text(r)
+    assert "<title>Error: " in text(r)
     assert c.post("/events/rv-jam/review/conflict", {"confirm": "yes"}).status_code == 303
     assert db_session.get(ConflictOfInterest, (me.id, second)) is not None
     page = text(c.get("/events/rv-jam/review"))
