@@ -5,7 +5,9 @@ find no sequential scan on the tables it reads: it walks the queue index
 ``(event_id, review_count, queue_key)`` (judges: ``judge_score_count``) and probes the
 unique and primary-key indexes of reviews, skips, conflicts, members, projects and
 profiles; the circle comes from the ``profile_id`` indexes. The pick's time at that scale
-(with the planner free again) is printed for the record.
+(with the planner free again) is printed for the record: once psycopg has prepared the
+statement, the pick reuses its generic plan (``queue.pick`` asks for it), so a warm pick
+costs a few milliseconds instead of planning a 20-relation statement every time.
 """
 from __future__ import annotations
 
@@ -106,4 +108,4 @@ def test_the_pick_uses_indexes_at_ten_thousand_submissions(db_session):
     print("\npick at 10k submissions / 100k reviews (warm median ms, first run ms):",
           {k: f"{m:.2f}, {x:.2f}" for k, (m, x) in timings.items()})
     for median, _ in timings.values():
-        assert median < 50
+        assert median < 25  # a reused plan: a few milliseconds even on a busy machine
