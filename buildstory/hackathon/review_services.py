@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from ..enums import QueueKind
 from ..errors import Conflict, NotFound
+from ..notifications import triggers as notices
 from ..projects.models import Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
@@ -182,5 +183,6 @@ def save_review(session, event, profile, project_slug: str, values, *, now) -> S
     if created:
         queue.hand_out(session, REVIEW, event.id, profile.id, now=now)
         notice = review_received(session, review, event, project)
+        notices.review_received(session, review, project, event, now=now)
     return SavedReview(review, created, notice)
 

@@ -176,6 +176,10 @@ def test_saving_a_new_review_counts_it_and_hands_out_the_next(db_session):
     assert counts(db_session, sub)[:2] == (1, 1)
     assert held(db_session, R, event, me) == holding
     assert db_session.query(HackathonReview).filter_by(reviewer_profile_id=me.id).count() == 1
+    # the team heard of the new review once; the edit notified nobody
+    from buildstory.notifications.models import Notification
+    told = db_session.query(Notification).filter_by(type="review_received").all()
+    assert [n.recipient_id for n in told] == [sub.project.owner.id]
 
 
 def test_a_review_of_what_was_not_given_is_refused(db_session):

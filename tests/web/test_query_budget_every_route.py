@@ -17,13 +17,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, QueueKind
+from buildstory.enums import EventStatus, NotificationType, QueueKind
 from buildstory.hackathon.models import QueueAssignment
+from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
@@ -91,7 +95,17 @@ CASES = {
     "applications_admin.sponsors": ("admin", "/admin/sponsors", None),
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
+    "webhooks_admin.index": ("admin", "/admin/webhooks", None),
+    "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
+    "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "notifications.index": ("builder", "/notifications", None),
+    "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
+    "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
+    "mail.settings": ("builder", "/settings/notifications", None),
+    "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
+    "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
+    "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
     "queues.review_page": ("builder", "/events/counted-judging/review", None),
@@ -139,6 +153,32 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        _webhook_rows(i)
+        notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
+               actor=builder, title=theirs.name, project_id=theirs.id)
+        db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
+                                     dedupe_key=f"counted:{builder.id}", subject="Jam is live",
+                                     status="sent", to_address="b@example.com"))
+        db.session.add(NotificationPreference(profile_id=builder.id, type="team_invite",
+                                                email=False))
+
+
+def _webhook_rows(i: int):
+    """A webhook with deliveries, and a failed job: what /admin/webhooks and /admin/jobs read."""
+    from buildstory.db import db
+    from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+    hook = WebhookEndpoint(name=f"Hook {i}", url="http://127.0.0.1:9/", format="discord",
+                           events=["milestone"], last_error="HTTP 502")
+    db.session.add(hook)
+    db.session.flush()
+    db.session.add_all(WebhookDelivery(endpoint_id=hook.id, event="milestone", payload={},
+                                       dedupe_key=f"{i}-{j}", status=status)
+                       for j, status in enumerate(("queued", "failed", "succeeded")))
+    db.session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) VALUES "
+        "('maintenance', 'maintenance.clean_up', '{}', 'failed'), ('mail', 'x', '{}', 'todo')"))
+    db.session.flush()
+    return hook
 
 
 def counted_tool():
@@ -169,15 +209,26 @@ def world(app, db_session, login, client):
     for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
         db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
                                        project_id=entry.project_id))
+    webhook = _webhook_rows(-1)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
         avatar_path = avatar_url(owner)
+        email_link = tokens.encode_email_link(account, app.config["SECRET_KEY"],
+                                              now=services.utcnow())
+    unsubscribe = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"], owner.id,
+                                                 "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=owner.id, dedupe_key="counted:own",
+                       subject="Ada invited you", status="sent", to_address="o@example.com",
+                       body_text="hi", body_html="<p>hi</p>")
+    db_session.add(sent)
+    db_session.flush()
     assert avatar_path
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path},
+                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
