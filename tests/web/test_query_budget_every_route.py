@@ -29,6 +29,11 @@ from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
+from buildstory.db import db
+from buildstory.events.models import Event
+from buildstory.hackathon import cards, submission_reads as reads
+from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
+                                       HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
@@ -112,6 +117,9 @@ CASES = {
     "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
     "queues.judge_page": ("other", "/events/counted-judging/judge", None),
     "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
+    "showcase.index": ("builder", "/events/counted-live/showcase", None),
+    "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
+    "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -149,6 +157,10 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
+        live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
+                                     tools=[AiToolFactory()])
+        HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -209,6 +221,9 @@ def world(app, db_session, login, client):
     for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
         db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
                                        project_id=entry.project_id))
+    live = EventFactory(status=EventStatus.active, slug="counted-live")
+    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
@@ -228,7 +243,8 @@ def world(app, db_session, login, client):
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
-                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id,
+                   "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
