@@ -18,8 +18,8 @@ PACKAGE = "buildstory"
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
+    "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
+    #       project; an event with draws or published results is never deleted
     "projects": {"profiles", "events", "teams"},
     "teams": {"profiles", "projects"},
     "moderation": {"identity", "profiles", "projects"},

@@ -19,9 +19,12 @@ ACTION_LABELS = {
     "add_twitch_category": "Added Twitch category",
     "remove_twitch_category": "Removed Twitch category",
     "run_prize_draw": "Ran prize draw",
+    "add_judge": "Added judge", "remove_judge": "Removed judge",
+    "hide_review": "Hid review", "unhide_review": "Unhid review",
+    "publish_results": "Published results",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
-         "deleted_profile_id", "deletedProfileId", "via"}
+         "deleted_profile_id", "deletedProfileId", "via", "review_id"}
 
 
 def action_label(action: str) -> str:
