@@ -18,6 +18,7 @@ def register_blueprints(app) -> None:
     from .applications import admin_views as applications_admin, views as applications
     from .draws import admin_views as draws_admin
     from .events import admin_views as events_admin, onboarding_views, views as events
+    from .hackathon import admin_views as hackathon_admin, results_views as hackathon_results
     from .home import sitemap, views as home
     from .identity import views as identity
     from .moderation import views as moderation
@@ -28,8 +29,9 @@ def register_blueprints(app) -> None:
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams):
+                   applications, streams, hackathon_results):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
-                           (streams_admin, ""), (draws_admin, "")):
+                           (streams_admin, ""), (draws_admin, ""),
+                           (hackathon_admin, "/events")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

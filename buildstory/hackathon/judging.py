@@ -181,3 +181,19 @@ def progress(session, event, page: int = 1) -> Progress:
 
 
 
+
+
+def score_rows(session, event_id):
+    """Every score of the event for the CSV, by project then judge: streamed by the view
+    (``yield_per``), so memory stays flat however many scores there are."""
+    judge = Profile.__table__.alias("judge")
+    stmt = (select(Project.name, Project.slug, judge.c.username, judge.c.display_name,
+                   JudgeScore.creativity, JudgeScore.business_case,
+                   JudgeScore.technical_challenge, JudgeScore.impact, JudgeScore.design,
+                   JudgeScore.comment, JudgeScore.updated_at)
+            .join(Project, Project.id == JudgeScore.project_id)
+            .join(judge, judge.c.id == JudgeScore.judge_profile_id)
+            .where(JudgeScore.event_id == event_id)
+            .order_by(Project.name, Project.slug, judge.c.username, JudgeScore.id)
+            .execution_options(yield_per=500))
+    return session.execute(stmt)
