@@ -49,8 +49,36 @@ def world():
             ProjectMemberFactory(project=mine, profile=builder)
             TeamInviteFactory(recipient=me, project=project)
     TeamInviteFactory(project=mine)
+    judged = _judged(mine, me)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
-                         "project": f"/projects/{mine.slug}"}
+                         "project": f"/projects/{mine.slug}",
+                         "results": f"/events/{judged}/results",
+                         "reviews": f"/projects/{mine.slug}/reviews",
+                         "judging": f"/admin/events/{judged}/judging"}
+
+
+def _judged(mine, admin) -> str:
+    """A judging event filled to full pages: 60 scored submissions (10 places shown, 50 in
+    the progress list), 20 reviews of the admin's project, published results."""
+    from buildstory.hackathon import results
+    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
+                                           HackathonReviewFactory, JudgeScoreFactory)
+    event = EventFactory(status=EventStatus.judging, name="Judged Week", slug="judged-week")
+    judges = [EventJudgeFactory(event=event) for _ in range(5)]
+    own = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=mine))
+    subs = [own] + [EventSubmissionFactory(entry=EventProjectFactory(event=event))
+                    for _ in range(59)]
+    for i, sub in enumerate(subs):
+        for judge in judges[:3]:
+            JudgeScoreFactory(submission=sub, judge=judge, bump=True, creativity=1 + i % 5,
+                              comment="A clear demo; the onboarding could be shorter. " * 4)
+    for i in range(20):
+        HackathonReviewFactory(submission=own, feedback="Loved the flow. " * 20, bump=True,
+                               highlights={"design": "Calm screens " * 8,
+                                           "impact": "Saves time " * 8})
+    results.publish(db.session, admin, event, results.compute(db.session, event).fingerprint,
+                    now=event.starts_at)
+    return event.slug
 
 
 @pytest.fixture
@@ -88,8 +116,9 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
-BOTH = ["/events", "event", "/members", "profile", "/projects", "project"]
-SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users"]
+BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "results"]
+SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users", "reviews",
+             "judging"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

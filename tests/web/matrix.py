@@ -1,10 +1,10 @@
-"""The permission matrix's route table and world: every route × nine actors.
+"""The permission matrix's route table and world: every route × ten actors.
 
 Every rule of ``app.url_map`` (but ``static``) needs at least one entry in ``ROUTES`` — per
 (endpoint, method) — or ``test_every_route_is_in_the_matrix`` fails. An entry says:
 
 * ``access`` — who may use it: a key of ``LEVELS`` (public, signed_in, owner, team, member,
-  recipient, sender, moderator, admin) or a set of actors (for content hidden from some);
+  recipient, sender, moderator, admin, team_or_moderator) or a set of actors (for content hidden from some);
 * ``url`` — a function of the world ``W`` (plain ids and slugs built by ``build_world``);
 * ``data`` — the form posted (CSRF is added): a valid one, so allowed actors succeed;
 * ``status`` / ``to`` — the exact answer for allowed actors (default 200 for GET, 303 for
@@ -46,7 +46,7 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
                              TeamInviteFactory, TwitchCategoryFactory)
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
-          "super_admin")
+          "super_admin", "judge")
 SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
 MODERATORS = frozenset({"moderator", "admin", "super_admin"})
 ADMINS = frozenset({"admin", "super_admin"})
@@ -60,6 +60,7 @@ LEVELS = {
     "sender": frozenset({"builder"}),                 # of the direct invite
     "moderator": MODERATORS,
     "admin": ADMINS,
+    "team_or_moderator": frozenset({"builder", "member"}) | MODERATORS,
 }
 
 
@@ -341,6 +342,36 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- hackathon: judging, results, reviews received ---------------------------------
+    "hackathon_admin.judging_page": [
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/judging"),
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/judging",
+          lambda w: {"username": w.victim_username},
+          to="/admin/events/mx-judging/judging?done=added")],
+    "hackathon_admin.remove_judge": [
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/judges/{w.judge_id}/remove",
+          CONFIRM, to="/admin/events/mx-judging/judging?done=removed")],
+    "hackathon_admin.results_page": [
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/results?preview=1"),
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/results")],
+    "hackathon_admin.publish": [
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/results/publish",
+          lambda w: {"fingerprint": w.results_fingerprint, **CONFIRM},
+          to="/admin/events/mx-judging/results?published=2")],
+    "hackathon_admin.scores_csv": [G("admin", lambda w: f"/admin/events/{w.judging_slug}/scores.csv")],
+    "hackathon_results.event_results": [
+        G("public", lambda w: f"/events/{w.judging_slug}/results"),
+        G(ADMINS, lambda w: f"/events/{w.draft_slug}/results", refused=404, login=False)],
+    "hackathon_results.project_reviews": [
+        G("team_or_moderator", lambda w: f"/projects/{w.project_slug}/reviews?event={w.judging_slug}")],
+    "hackathon_results.event_reviews": [
+        G("moderator", lambda w: f"/moderation/events/{w.judging_slug}/reviews")],
+    "hackathon_results.hide_review": [
+        P("moderator", lambda w: f"/moderation/reviews/{w.review_id}/hide", CONFIRM,
+          to="/moderation/events/mx-judging/reviews")],
+    "hackathon_results.unhide_review": [
+        P("moderator", lambda w: f"/moderation/reviews/{w.hidden_review_id}/unhide",
+          to="/moderation/events/mx-judging/reviews")],
     "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
@@ -364,7 +395,7 @@ class W:
 
 
 def build_world(app, session):
-    """Nine actors around one project P (owned by ``builder``, ``member`` on its team), a
+    """Ten actors (``judge`` judges the judging event) around one project P (owned by ``builder``, ``member`` on its team), a
     featured open event it is entered in, a direct invite builder → other, a link invite,
     victims to moderate (active, hidden, banned), hidden content, a draft event, and one of
     every admin-managed record."""
@@ -418,6 +449,7 @@ def build_world(app, session):
     w.mentor_id = MentorApplicationFactory().id
     w.sponsor_id = SponsorshipInquiryFactory().id
     w.category_id = TwitchCategoryFactory().id
+    _hackathon_world(w, session, people, project, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     clients = {"anonymous": Client(app, session)}
@@ -433,6 +465,32 @@ def build_world(app, session):
     tokens_by_actor = {actor: c.csrf() for actor, c in clients.items()}
     session.commit()
     return w, clients, tokens_by_actor
+
+
+def _hackathon_world(w, session, people, project, victim) -> None:
+    """A judging event where P and the victim's project are submitted, ``judge`` judges
+    (one score), ``other`` reviewed P (with a highlight), a hidden review of P, and
+    results published once and changed since (so Publish results makes version 2)."""
+    from buildstory.hackathon import results
+    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
+                                           HackathonReviewFactory, JudgeScoreFactory)
+
+    judging = EventFactory(judging=True, slug="mx-judging")
+    subs = [EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=p))
+            for p in (project, ProjectFactory(owner=victim, slug="mx-judged"))]
+    judge = EventJudgeFactory(event=judging, profile=people["judge"])
+    JudgeScoreFactory(submission=subs[1], judge=judge, bump=True, comment="Judge says hi")
+    w.review_id = HackathonReviewFactory(submission=subs[0], reviewer=people["other"],
+                                         feedback="Good\nwork", bump=True,
+                                         highlights={"design": "Tidy"}).id
+    w.hidden_review_id = HackathonReviewFactory(submission=subs[0], hidden_at=identity.utcnow(),
+                                                bump=True).id
+    admin = people["admin"]
+    results.publish(session, admin, judging, results.compute(session, judging).fingerprint,
+                    now=identity.utcnow())
+    JudgeScoreFactory(submission=subs[0], judge=judge, bump=True, creativity=5)
+    w.results_fingerprint = results.compute(session, judging).fingerprint
+    w.judging_slug, w.judge_id = judging.slug, people["judge"].id
 
 
 class World:
