@@ -88,6 +88,14 @@ def remove_judge(session, actor, event, profile_id) -> int:
                            .with_for_update())
     if judge is None:
         raise NotFound()
+    # Lock the scored submissions in id order before touching their scores, the order
+    # every counter writer follows, so concurrent removals and score saves cannot deadlock.
+    scored_projects = select(JudgeScore.project_id).where(
+        JudgeScore.event_id == event.id, JudgeScore.judge_profile_id == profile_id)
+    session.execute(select(EventSubmission.id)
+                    .where(EventSubmission.event_id == event.id,
+                           EventSubmission.project_id.in_(scored_projects))
+                    .order_by(EventSubmission.id).with_for_update())
     scored = session.scalars(
         delete(JudgeScore).where(JudgeScore.event_id == event.id,
                                  JudgeScore.judge_profile_id == profile_id)
