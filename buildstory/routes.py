@@ -26,10 +26,11 @@ def register_blueprints(app) -> None:
     from .projects import views as projects
     from .streams import admin_views as streams_admin, views as streams
     from .teams import views as teams
+    from .tools import views as tools
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams, hackathon_results):
+                   applications, streams, tools, hackathon_results):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""),

@@ -66,6 +66,10 @@ def app(cluster, tmp_path_factory):
     with application.app_context():
         from flask_migrate import upgrade
         upgrade()
+        # Tests start from an empty catalogue, as after the truncation of ``committed``:
+        # the seeded AI tools (migration 0010_ai_tools_seed) are tested on their own.
+        db.session.execute(sa.text("DELETE FROM ai_tools"))
+        db.session.commit()
     return application
 
 

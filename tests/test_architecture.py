@@ -20,15 +20,16 @@ ALLOWED: dict[str, set[str]] = {
     "profiles": {"events"},  # the directory's Event filter reads registrations
     "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
     #       project; an event with draws or published results is never deleted
-    "projects": {"profiles", "events", "teams"},
+    "projects": {"profiles", "events", "teams", "hackathon"},  # deleting moves counters
     "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects"},
+    "moderation": {"identity", "profiles", "projects", "hackathon"},  # counters move on hides
     "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
-    "tools": {"profiles"},
+    "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
+    #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
-    "home": {"profiles", "events", "projects", "teams"},
+    "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

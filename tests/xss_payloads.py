@@ -158,6 +158,8 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
         banned_cookies = [login_cookie(p) for p in victims]
         victim_ids = [p.id for p in victims]
         featured_id = str(featured.id)
+        from tests.hackathon_factories import AiToolFactory
+        tool_ids = [AiToolFactory(name=f"Xss tool {i}", slug=f"xss-tool-{i}").id for i in range(n)]
         db.session.commit()
     corpus.cookies = {"admin": people["admin"], "watcher": people["watcher"]}
     corpus.banned_cookies = banned_cookies
@@ -201,6 +203,9 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
         submit(admin_c, f"/moderation/profiles/{victim_ids[i]}/ban",
                {"confirm": "yes", "reason": p})
         submit(admin_c, "/admin/streams", {"twitch_id": str(700000 + i), "name": p})
+        # a tool's name (a unique prefix keeps the folded names apart) and description
+        submit(admin_c, f"/moderation/tools/{tool_ids[i]}", {
+            "name": (f"t{i}x " + p)[:60], "category": "coding", "description": p})
     for j, u in enumerate(url_payloads):
         me = client(people["builders"][j % n])
         base = {"display_name": f"Url {j}", "username": f"xss{j % n}", "allow_invites": "1"}
@@ -232,9 +237,11 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
                                                 "/admin/draws", "/admin/streams"]
         + pages("/admin/users", 50) + pages("/admin/users?status=banned", 50)
         + [f"/admin/users/{victim_ids[i]}" for i in range(0, n, 7)]
-        + pages("/admin/audit", 50) + pages("/admin/mentors", 50) + pages("/admin/sponsors", 50))
+        + pages("/admin/audit", 50) + pages("/admin/mentors", 50) + pages("/admin/sponsors", 50)
+        + [f"/tools/xss-tool-{i}" for i in range(n)] + pages("/tools?category=coding", 50))
     corpus.pages["watcher"] = ["/dashboard", "/invites"]
-    corpus.pages["anonymous"] = ["/", "/streams", "/events", "/members", "/projects"]
+    corpus.pages["anonymous"] = ["/", "/streams", "/events", "/members", "/projects", "/tools",
+                                 "/tools/xss-tool-0"]
     return corpus
 
 

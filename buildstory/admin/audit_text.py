@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "add_judge": "Added judge", "remove_judge": "Removed judge",
     "hide_review": "Hid review", "unhide_review": "Unhid review",
     "publish_results": "Published results",
+    "hide_tool": "Hid AI tool", "unhide_tool": "Unhid AI tool", "update_tool": "Edited AI tool",
+    "merge_tool": "Merged AI tool",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
          "deleted_profile_id", "deletedProfileId", "via", "review_id"}
@@ -49,6 +51,16 @@ def details(action: str, meta: dict | None) -> str:
         return f"Project /{meta.get('slug', '')}"
     if action == "delete_user":
         return deleted_user_details(meta)
+    if action in ("hide_tool", "unhide_tool"):
+        return f"Tool {meta.get('name', '')}"
+    if action == "merge_tool":
+        return (f"{meta.get('name', '?')} → {meta.get('into_name', '?')} "
+                f"({meta.get('moved', 0)} submissions moved)")
+    if action == "update_tool":
+        empty = "(empty)"
+        return "; ".join(f"{field}: {empty if old is None else _short(old)} → "
+                         f"{empty if new is None else _short(new)}"
+                         for field, (old, new) in (meta.get("changes") or {}).items())
     if action == "transition_event_status":
         return f"{meta.get('from', '?')} → {meta.get('to', '?')}"
     parts = [f"{key.replace('_', ' ')}: {_short(value)}" for key, value in meta.items()

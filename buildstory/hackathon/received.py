@@ -3,7 +3,8 @@ review (docs/rules.md "Peer review" and "Results").
 
 The team sees the visible reviews (not hidden, by a visible reviewer); moderators see
 every review, badged. Hiding or unhiding a review recounts the submission's
-``highlight_count`` under the submission's row lock, in the same transaction.
+``highlight_count`` (``counters.recount_highlights``) under the submission's row lock, in
+the same transaction.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..audit import record
@@ -21,6 +22,7 @@ from ..errors import Conflict, NotFound
 from ..events.models import Event
 from ..profiles.models import Profile
 from ..projects.models import Project
+from . import counters
 from .models import (CRITERIA, EventResult, EventSubmission, HackathonReview,
                      HackathonReviewHighlight, JudgeScore)
 from .results import visible_highlights
@@ -173,36 +175,21 @@ def standing(session, project_id, event_id) -> Standing | None:
 
 # --- hide and unhide ---------------------------------------------------------------------------
 
-def _locked_review(session, review_id) -> HackathonReview:
-    """Lock the review's submission (its counter) and then the review."""
+def _locked_review(session, review_id) -> tuple[HackathonReview, object]:
+    """Lock the review's submission (its counter, the counters' lock order) and then the
+    review; return the review and the submission's id."""
     review = session.get(HackathonReview, review_id)
     if review is None:
         raise NotFound()
-    session.execute(select(EventSubmission.id).where(
+    submission_id = session.scalar(select(EventSubmission.id).where(
         EventSubmission.event_id == review.event_id,
         EventSubmission.project_id == review.project_id).with_for_update())
     locked = session.scalars(select(HackathonReview).where(HackathonReview.id == review_id)
                              .with_for_update(),
                              execution_options={"populate_existing": True}).first()
-    if locked is None:
+    if locked is None or submission_id is None:
         raise NotFound()
-    return locked
-
-
-def recount_highlights(session, event_id, project_id) -> None:
-    """Set the submission's ``highlight_count`` to the highlights of its visible reviews
-    (the caller holds the submission's row lock)."""
-    counted = (select(func.count()).select_from(HackathonReviewHighlight)
-               .join(HackathonReview, HackathonReview.id == HackathonReviewHighlight.review_id)
-               .join(Profile, Profile.id == HackathonReview.reviewer_profile_id)
-               .where(HackathonReview.event_id == event_id,
-                      HackathonReview.project_id == project_id, visible_highlights())
-               .scalar_subquery())
-    session.execute(update(EventSubmission)
-                    .where(EventSubmission.event_id == event_id,
-                           EventSubmission.project_id == project_id)
-                    .values(highlight_count=counted)
-                    .execution_options(synchronize_session=False))
+    return locked, submission_id
 
 
 def _audit(session, actor, action: str, review) -> None:
@@ -214,23 +201,21 @@ def _audit(session, actor, action: str, review) -> None:
 def hide_review(session, actor, review_id, *, now: datetime) -> HackathonReview:
     """Hide a review from the team (moderators; audited ``hide_review``); 409 "Review is
     already hidden"."""
-    review = _locked_review(session, review_id)
+    review, submission_id = _locked_review(session, review_id)
     if review.hidden_at is not None:
         raise Conflict(ALREADY_HIDDEN)
     review.hidden_at, review.hidden_by = now, actor.id
-    session.flush()
-    recount_highlights(session, review.event_id, review.project_id)
+    counters.recount_highlights(session, [submission_id])
     _audit(session, actor, "hide_review", review)
     return review
 
 
 def unhide_review(session, actor, review_id) -> HackathonReview:
     """Show a hidden review again (audited ``unhide_review``); 409 "Review is not hidden"."""
-    review = _locked_review(session, review_id)
+    review, submission_id = _locked_review(session, review_id)
     if review.hidden_at is None:
         raise Conflict(NOT_HIDDEN)
     review.hidden_at = review.hidden_by = None
-    session.flush()
-    recount_highlights(session, review.event_id, review.project_id)
+    counters.recount_highlights(session, [submission_id])
     _audit(session, actor, "unhide_review", review)
     return review

@@ -21,6 +21,8 @@ from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
+from ..tools.models import AiTool
+from ..tools.queries import listed as listed_tool
 
 ACTIVITY_LIMIT = 10
 SITEMAP_CHUNK = 10_000
@@ -115,6 +117,8 @@ class SitemapKind:
         if self.name == "projects":
             return (select().select_from(Project).join(Profile, Profile.id == Project.profile_id)
                     .where(visible_project()))
+        if self.name == "tools":  # visible tool pages: not hidden, not merged
+            return select().select_from(AiTool).where(listed_tool())
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
 
@@ -122,6 +126,7 @@ SITEMAP_KINDS = {
     "profiles": SitemapKind("profiles", Profile.username, Profile.updated_at),
     "projects": SitemapKind("projects", Project.slug, Project.updated_at),
     "events": SitemapKind("events", Event.slug, Event.updated_at),
+    "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
 }
 
 

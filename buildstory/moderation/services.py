@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ..audit import AuditLog, record
 from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
+from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
 from ..locking import lock_row
@@ -33,6 +34,7 @@ def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
     if target.hidden_at is not None:
         raise Conflict("User is already hidden")
     target.hidden_at, target.hidden_by = now, actor.id
+    counters.builder_changed(session, target.id)
     record(session, actor, "hide_user", target)
 
 
@@ -43,6 +45,7 @@ def unhide_profile(session, actor, target, *, admin_ids) -> None:
     if target.hidden_at is None:
         raise Conflict("User is not hidden")
     target.hidden_at = target.hidden_by = None
+    counters.builder_changed(session, target.id)
     record(session, actor, "unhide_user", target)
 
 
@@ -52,7 +55,9 @@ def hide_project(session, actor, project, *, admin_ids, now: datetime) -> None:
     lock_row(session, project)
     if project.hidden_at is not None:
         raise Conflict("Project is already hidden")
+    tool_ids = counters.lock_project_submissions(session, [project.id])
     project.hidden_at, project.hidden_by = now, actor.id
+    counters.recount_tools(session, tool_ids)
     record(session, actor, "hide_project", project.owner,
            project_id=project.id, slug=project.slug)
 
@@ -63,7 +68,9 @@ def unhide_project(session, actor, project, *, admin_ids) -> None:
     lock_row(session, project)
     if project.hidden_at is None:
         raise Conflict("Project is not hidden")
+    tool_ids = counters.lock_project_submissions(session, [project.id])
     project.hidden_at = project.hidden_by = None
+    counters.recount_tools(session, tool_ids)
     record(session, actor, "unhide_project", project.owner,
            project_id=project.id, slug=project.slug)
 
@@ -90,6 +97,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
         raise Conflict("User is already banned")
     reason = clean_reason(reason)
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
+    counters.builder_changed(session, target.id)
     record(session, actor, "ban_user", target, reason=reason)
 
 
@@ -101,6 +109,7 @@ def unban_user(session, actor, target, *, admin_ids) -> None:
         raise Conflict("User is not banned")
     target.banned_at = target.banned_by = target.ban_reason = None
     target.hidden_at = target.hidden_by = None
+    counters.builder_changed(session, target.id)
     record(session, actor, "unban_user", target)
 
 
@@ -153,6 +162,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     if not confirmation_matches(target, confirm):
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
     identity = target.clerk_id
+    pending = counters.before_builder_deleted(session, target.id)
     meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
             "username": target.username, "clerkId": identity}
     row = record(session, actor, "delete_user", target, **meta)
@@ -164,4 +174,5 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     session.flush()
     # Rows the database removed by cascade may still sit in the identity map.
     session.expire_all()
+    pending.apply(session)  # their submissions' tools, their reviews' and scores' counts
     return row

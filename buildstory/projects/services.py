@@ -15,6 +15,7 @@ from ..enums import ProjectEventKind
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event, EventRegistration
 from ..events.rules import accepts_entries
+from ..hackathon import counters
 from ..profiles.models import Profile
 from . import access, forms, queries
 from .models import EventProject, Project, ProjectEvent
@@ -97,8 +98,10 @@ def delete_project(session, project: Project, actor: Profile) -> None:
     """
     if not access.can_edit(project, actor):
         raise Forbidden(NOT_OWNER)
+    tool_ids = counters.lock_project_submissions(session, [project.id])
     session.delete(project)
     session.flush()
+    counters.recount_tools(session, tool_ids)  # its submissions no longer use them
 
 
 def record_history(session, project: Project, actor: Profile | None, kind: ProjectEventKind,

@@ -86,7 +86,10 @@ def _http(exc: HTTPException):
 
 def _domain(exc: DomainError):
     _rollback()
-    return error_response(exc.status, exc.message)
+    response = error_response(exc.status, exc.message)
+    if exc.status == 429:  # a limit counted by a service says when to come back
+        response.headers["Retry-After"] = str(getattr(exc, "retry_after", 60))
+    return response
 
 
 def _database(exc: DBAPIError):

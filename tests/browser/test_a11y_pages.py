@@ -35,12 +35,14 @@ import pytest
 from playwright.sync_api import expect
 
 from buildstory.db import db
+from buildstory.enums import AiToolCategory
 from tests.browser.a11y import AXE, RUN, session_cookies
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectEventFactory, ProjectFactory, ProjectMemberFactory,
                              TeamInviteFactory, utcnow)
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 
 HERE = Path(__file__).resolve().parent
 
@@ -190,6 +192,19 @@ PAGES = [
              post={"username": "nobody-here"}, action="/admin/events/judged-sprint/judging"),
     PageCase("admin-results-preview", "hackathon_admin.results_page", "admin",
              "/admin/events/judged-sprint/results?preview=1", shows="Published versions"),
+    PageCase("tools-index", "tools.index", "anon", "/tools", shows="All Coding tools"),
+    PageCase("tools-category", "tools.index", "anon", "/tools?category=coding",
+             shows="Coding tools"),
+    PageCase("tool-anon", "tools.show", "anon", "/tools/axe-tool", shows="Receipt Whisperer"),
+    PageCase("tool-moderator", "tools.show", "moderator", "/tools/axe-tool", shows="Merge into"),
+    PageCase("tool-hidden-moderator", "tools.show", "moderator", "/tools/axe-hidden-tool",
+             shows="Hidden"),
+    PageCase("tool-edit-errors", None, "moderator", "/tools/axe-tool", status=422,
+             shows="Name is required", post={"name": "", "category": "coding"},
+             action="/moderation/tools/{tool_id}"),
+    PageCase("tool-merge-confirm", None, "moderator", "/tools/axe-tool", status=422,
+             shows="Tick the box to confirm", post={"into": "Claude"},
+             action="/moderation/tools/{tool_id}/merge"),
     PageCase("moderation-confirm", None, "moderator", "/profiles/{builder_username}",
              status=422, shows="Tick the box to confirm", post={"reason": "Spam"},
              action="/moderation/profiles/{builder_id}/ban"),
@@ -204,6 +219,7 @@ class World:
     project_slug: str
     link_token: str
     reset_token: str
+    tool_id: str = ""
 
 
 def make_world(app) -> World:
@@ -225,7 +241,14 @@ def make_world(app) -> World:
         TeamInviteFactory(recipient=builder.profile)
         ProjectEventFactory(project=project)
         EventRegistrationFactory(event=event, profile=builder.profile)
-        EventProjectFactory(event=event, project=project)
+        entry = EventProjectFactory(event=event, project=project)
+        tool = AiToolFactory(name="Axe Tool", slug="axe-tool", category=AiToolCategory.coding,
+                             description="Reads receipts.")
+        EventSubmissionFactory(entry=entry, tools=[tool])
+        for i in range(13):
+            AiToolFactory(name=f"Coder {i}", category=AiToolCategory.coding)
+        AiToolFactory(name="Claude", category=AiToolCategory.models)
+        AiToolFactory(name="Axe Hidden Tool", slug="axe-hidden-tool", hidden_at=services.utcnow())
         EventFactory(open=True, name="Spring Build Sprint", slug="spring-build-sprint")
         done = EventFactory(complete=True, name="Autumn Shipathon", slug="autumn-shipathon")
         EventRegistrationFactory(event=done, profile=builder.profile)
@@ -252,7 +275,7 @@ def make_world(app) -> World:
                                   "banned": banned.id},
                       builder_id=str(builder.profile.id), builder_username="amara",
                       project_slug="receipt-whisperer", link_token="axe-pages-link",
-                      reset_token=reset)
+                      reset_token=reset, tool_id=str(tool.id))
         db.session.commit()
         db.session.remove()
     return world
@@ -421,7 +444,8 @@ def test_every_case_path_is_the_route_it_claims(app):
     from werkzeug.exceptions import NotFound
 
     world = World(identities={}, builder_id=str(uuid.uuid4()), builder_username="amara",
-                  project_slug="receipt-whisperer", link_token="t", reset_token="t")
+                  project_slug="receipt-whisperer", link_token="t", reset_token="t",
+                  tool_id=str(uuid.uuid4()))
     adapter = app.url_map.bind("localhost")
     for case in PAGES:
         if case.post is not None:

@@ -15,11 +15,12 @@ import gzip
 import pytest
 
 from buildstory.db import db
-from buildstory.enums import EventStatus
+from buildstory.enums import AiToolCategory, EventStatus
 from tests.browser.a11y import session_cookies
 from tests.factories import (AccountFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, ProfileFactory, ProjectFactory,
                              ProjectMemberFactory, TeamInviteFactory)
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 
 LIMIT = 40 * 1024
 APP_JS_LIMIT = 8 * 1024  # our own script, uncompressed: "a few KB"
@@ -37,6 +38,7 @@ def world():
                            profile__bio="Shipping *agents* since 2023. " * 5)
     me = admin.profile
     mine = ProjectFactory(owner=me, name="Ledger Lens", description="Receipts, read. " * 20)
+    event_projects = []
     EventRegistrationFactory(event=event, profile=me)
     EventProjectFactory(event=event, project=mine)
     for i in range(60):
@@ -44,14 +46,24 @@ def world():
         EventRegistrationFactory(event=event, profile=builder)
         if i < 30:
             project = ProjectFactory(owner=builder)
-            EventProjectFactory(event=event, project=project)
+            event_projects.append(EventProjectFactory(event=event, project=project))
         if i < 4:
             ProjectMemberFactory(project=mine, profile=builder)
             TeamInviteFactory(recipient=me, project=project)
     TeamInviteFactory(project=mine)
+    # the catalogue full (12 in each category, more behind "All … tools") and a tool page
+    # with a full page of 24 submissions
+    for category in AiToolCategory:
+        for i in range(14):
+            AiToolFactory(name=f"{category.label} tool {i}", category=category, usage_count=i)
+    tool = AiToolFactory(name="Claude Code", slug="claude-code-weight",
+                         description="Agentic coding in the terminal. " * 12)
+    for entry in event_projects[:24]:
+        EventSubmissionFactory(entry=entry, tools=[tool],
+                               what_built="An agent that reads receipts and files them. " * 5)
     judged = _judged(mine, me)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
-                         "project": f"/projects/{mine.slug}",
+                         "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
                          "results": f"/events/{judged}/results",
                          "reviews": f"/projects/{mine.slug}/reviews",
                          "judging": f"/admin/events/{judged}/judging"}
@@ -61,8 +73,8 @@ def _judged(mine, admin) -> str:
     """A judging event filled to full pages: 60 scored submissions (10 places shown, 50 in
     the progress list), 20 reviews of the admin's project, published results."""
     from buildstory.hackathon import results
-    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
-                                           HackathonReviewFactory, JudgeScoreFactory)
+    from tests.hackathon_factories import (EventJudgeFactory, HackathonReviewFactory,
+                                           JudgeScoreFactory)
     event = EventFactory(status=EventStatus.judging, name="Judged Week", slug="judged-week")
     judges = [EventJudgeFactory(event=event) for _ in range(5)]
     own = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=mine))
@@ -116,7 +128,8 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
-BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "results"]
+BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
+        "results"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users", "reviews",
              "judging"]
 

@@ -40,6 +40,8 @@ from buildstory.db import db
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
+from tests.hackathon_factories import AiToolFactory
+from tests.factories import utcnow as now_utc
 from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventProjectFactory,
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
@@ -279,6 +281,24 @@ _entries = {
                                      to="/sponsor-apply/thanks")],
     "applications.sponsor_thanks": [G("public", lambda w: "/sponsor-apply/thanks")],
     "streams.index": [G("public", lambda w: "/streams")],
+    # --- AI tools -------------------------------------------------------------------------
+    "tools.index": [G("public", lambda w: "/tools"),
+                    G("public", lambda w: "/tools?category=coding"),
+                    G(frozenset(), lambda w: "/tools?category=nope", refused=404, login=False)],
+    "tools.show": [G("public", lambda w: f"/tools/{w.tool_slug}"),
+                   G(MODERATORS, lambda w: f"/tools/{w.hidden_tool_slug}", refused=404,
+                     login=False),
+                   G("public", lambda w: f"/tools/{w.merged_tool_slug}", status=301,
+                     to=lambda w: f"/tools/{w.tool_slug}")],
+    "tools.hide_tool": [P("moderator", lambda w: f"/moderation/tools/{w.tool_id}/hide", CONFIRM,
+                          to="/tools/mx-tool")],
+    "tools.unhide_tool": [P("moderator", lambda w: f"/moderation/tools/{w.hidden_tool_id}/unhide",
+                            to="/tools/mx-hidden-tool")],
+    "tools.update_tool": [P("moderator", lambda w: f"/moderation/tools/{w.tool_id}",
+                            {"name": "Mx Tool Renamed", "category": "models",
+                             "description": "Renamed."}, to="/tools/mx-tool")],
+    "tools.merge_tool": [P("moderator", lambda w: f"/moderation/tools/{w.other_tool_id}/merge",
+                           {**CONFIRM, "into": "mx-tool"}, to="/tools/mx-tool")],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -449,6 +469,13 @@ def build_world(app, session):
     w.mentor_id = MentorApplicationFactory().id
     w.sponsor_id = SponsorshipInquiryFactory().id
     w.category_id = TwitchCategoryFactory().id
+    tool = AiToolFactory(name="Mx Tool", slug="mx-tool")
+    w.tool_id, w.tool_slug = tool.id, tool.slug
+    w.other_tool_id = AiToolFactory(name="Mx Other Tool", slug="mx-other-tool").id
+    hidden_tool = AiToolFactory(name="Mx Hidden Tool", slug="mx-hidden-tool", hidden_at=now_utc())
+    w.hidden_tool_id, w.hidden_tool_slug = hidden_tool.id, hidden_tool.slug
+    w.merged_tool_slug = AiToolFactory(name="Mx Merged Tool", slug="mx-merged-tool",
+                                       merged_into_id=tool.id).slug
     _hackathon_world(w, session, people, project, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)

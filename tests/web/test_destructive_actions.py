@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from tests.web.matrix import ROUTES
 
 VIEWERS = ("builder", "member", "other", "admin")
-DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide)\b")
+DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide|Merge)\b")
 HARMLESS = re.compile(r"^(Unhide|Unban|Accept|Decline)\b")
 # User deletion asks for the typed username instead of a box (a stronger confirmation).
 TYPED_CONFIRMATION = {"Delete user"}

@@ -18,8 +18,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
 
+from buildstory.db import db
 from buildstory.enums import EventStatus
+from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
@@ -27,7 +30,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -97,6 +100,8 @@ CASES = {
     "hackathon_results.project_reviews": ("builder", "/projects/counted-bot/reviews", None),
     "hackathon_results.event_reviews": ("admin", "/moderation/events/counted-judging/reviews",
                                         None),
+    "tools.index": ("anon", "/tools", None),
+    "tools.show": ("admin", "/tools/counted-tool", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -152,7 +157,8 @@ def grow(n: int, event, project) -> None:
         builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
         EventRegistrationFactory(event=event, profile=builder)
         theirs = ProjectFactory(owner=builder)
-        EventProjectFactory(event=event, project=theirs)
+        entry = EventProjectFactory(event=event, project=theirs)
+        EventSubmissionFactory(entry=entry, tools=[counted_tool(), AiToolFactory()])
         ProjectMemberFactory(project=theirs)
         TeamInviteFactory(project=theirs)
         TeamInviteFactory(project=theirs, link=True)
@@ -164,9 +170,15 @@ def grow(n: int, event, project) -> None:
         PrizeDrawFactory()
 
 
+def counted_tool():
+    """The tool whose page is counted (every grown project's submission uses it)."""
+    return db.session.scalar(select(AiTool).where(AiTool.slug == "counted-tool"))
+
+
 @pytest.fixture
 def world(app, db_session, login, client):
     event = EventFactory(status=EventStatus.open, slug="counted", featured=True)
+    AiToolFactory(name="Counted Tool", slug="counted-tool")
     account = AccountFactory(profile__username="counted-owner")
     owner = account.profile
     EventRegistrationFactory(event=event, profile=owner)

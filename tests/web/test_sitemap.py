@@ -8,7 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
 from buildstory.home import queries as site_queries
-from tests.factories import EventFactory, ProfileFactory, ProjectFactory
+from tests.factories import EventFactory, ProfileFactory, ProjectFactory, utcnow
+from tests.hackathon_factories import AiToolFactory
 from tests.querycount import count_queries
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -59,13 +60,17 @@ def world():
     EventFactory(open=True, slug="spring-sprint")
     EventFactory(complete=True, slug="autumn-shipathon")
     EventFactory(draft=True, slug="secret-summer")
+    cursor = AiToolFactory(name="Cursor", slug="cursor")
+    AiToolFactory(name="Shady", slug="shady", hidden_at=utcnow())
+    AiToolFactory(name="Cursor IDE", slug="cursor-ide", merged_into_id=cursor.id)
 
 
 def test_index_lists_one_chunk_per_kind_with_lastmod(client, world):
     chunks = index(client)
     assert [p for p, _ in chunks] == ["/sitemap-profiles-1.xml?from=alice",
                                       "/sitemap-projects-1.xml?from=receipt-whisperer",
-                                      "/sitemap-events-1.xml?from=autumn-shipathon"]
+                                      "/sitemap-events-1.xml?from=autumn-shipathon",
+                                      "/sitemap-tools-1.xml?from=cursor"]
     for _, lastmod in chunks:
         assert lastmod is not None and lastmod.text.endswith("+00:00")
 
@@ -73,7 +78,7 @@ def test_index_lists_one_chunk_per_kind_with_lastmod(client, world):
 def test_chunks_list_visible_and_public_pages_only(client, world):
     urls = every_url(client)
     assert urls == ["/profiles/alice", "/profiles/bob", "/projects/receipt-whisperer",
-                    "/events/autumn-shipathon", "/events/spring-sprint"]
+                    "/events/autumn-shipathon", "/events/spring-sprint", "/tools/cursor"]
 
 
 def test_each_url_has_its_lastmod(client, world):
@@ -140,7 +145,9 @@ INSERT INTO profiles (clerk_id, username, display_name, search_text)
   SELECT 'user_sx' || i, 'sx-user-' || i, 'Sx ' || i, 'sx-user-' || i FROM generate_series(1, 5000) i;
 INSERT INTO projects (profile_id, name, slug, description)
   SELECT id, 'P', 'sx-' || username, 'd' FROM profiles WHERE clerk_id LIKE 'user_sx%';
-ANALYZE profiles; ANALYZE projects;
+INSERT INTO ai_tools (name, name_key, slug)
+  SELECT 'T' || i, 'sxtool' || i, 'sx-user-tool-' || i FROM generate_series(1, 5000) i;
+ANALYZE profiles; ANALYZE projects; ANALYZE ai_tools;
 """
 
 
@@ -151,7 +158,8 @@ def explain(session, stmt):
 
 
 @pytest.mark.parametrize("kind, index_name", [("profiles", "uq_profiles_username"),
-                                               ("projects", "uq_projects_slug")])
+                                               ("projects", "uq_projects_slug"),
+                                               ("tools", "uq_ai_tools_slug")])
 def test_a_chunk_is_a_keyset_read_on_the_unique_index(db_session, kind, index_name):
     db_session.execute(text(FILL))
     k = site_queries.SITEMAP_KINDS[kind]
