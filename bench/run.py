@@ -213,7 +213,8 @@ def main() -> int:
     secret = secrets.token_hex(32)
     env = dict(os.environ, FLASK_APP="buildstory", DATABASE_URL=url, SECRET_KEY=secret,
                BUILDSTORY_ENV="production", RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT),
-               PUBLIC_URL="http://127.0.0.1")  # production requires it; wrk sends this host
+               PUBLIC_URL="http://127.0.0.1",  # production requires it; wrk sends this host
+               MAIL_URL="log:")  # production requires a mail setting; the bench sends none
     serving = dict(env, DB_STATEMENT_TIMEOUT_MS=os.environ.get("DB_STATEMENT_TIMEOUT_MS",
                                                                "5000"))
     proc = None

@@ -1,4 +1,4 @@
-"""Command line: `flask seed-demo`, `flask users set-role`."""
+"""Command line: `flask seed-demo`, `flask users set-role`, `flask worker`."""
 from __future__ import annotations
 
 import click
@@ -9,6 +9,8 @@ from sqlalchemy import select
 from .db import db
 from .draws.cli import draws
 from .errors import DomainError
+from .jobs.cli import worker_command
+from .mail.cli import mail
 
 
 def init_cli(app) -> None:
@@ -16,6 +18,8 @@ def init_cli(app) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
     app.cli.add_command(draws)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(mail)
 
 
 @click.command("seed-demo")

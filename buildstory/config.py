@@ -61,6 +61,8 @@ def load_config(instance_path, env=None):
         **_community_settings(env),
         **_rate_limit_settings(env),
         **_integration_settings(env),
+        **_webhook_settings(env, production),
+        **_mail_settings(env, production),
         "ARGON2_PARAMS": {},
         "PUBLIC_URL": _public_url(env.get("PUBLIC_URL", ""), production),
         # Not Flask's own TRUSTED_HOSTS key: the check runs in buildstory/web/proxy.py.
@@ -129,10 +131,42 @@ def _community_settings(env):
     return {
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
-        "MAIL_BACKEND": env.get("MAIL_BACKEND", "log"),
-        "SMTP_URL": env.get("SMTP_URL", ""),
-        "MAIL_FROM": env.get("MAIL_FROM", "Buildstory <no-reply@buildstory.local>"),
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
+    }
+
+
+MAIL_SCHEMES = ("smtp", "smtps", "log")
+
+
+def _mail_settings(env, production):
+    """``MAIL_URL``: ``smtp://user:pass@host[:587]`` (STARTTLS, required unless the host is
+    loopback), ``smtps://user:pass@host[:465]`` (implicit TLS) or ``log:`` (messages go to
+    the log). The older ``MAIL_BACKEND=smtp`` + ``SMTP_URL`` pair is still read."""
+    url = (env.get("MAIL_URL") or "").strip()
+    if not url and (env.get("MAIL_BACKEND") or "").strip().lower() == "smtp":
+        url = (env.get("SMTP_URL") or "").strip()
+    if not url:
+        if production:
+            raise ConfigError("MAIL_URL is required in production (smtp://user:pass@host:587, "
+                              "smtps://user:pass@host:465, or log: to only log messages)")
+        url = "log:"
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "smtp+starttls":  # the old SMTP_URL spelling of STARTTLS
+        url, scheme = "smtp" + url[len("smtp+starttls"):], "smtp"
+    if scheme not in MAIL_SCHEMES:
+        raise ConfigError(f"MAIL_URL must start with smtp://, smtps:// or log:, not {url!r}")
+    if scheme != "log" and not urlsplit(url).hostname:
+        raise ConfigError("MAIL_URL must name the mail server's host, e.g. "
+                          "smtp://user:pass@smtp.example.com:587")
+    sender = (env.get("MAIL_FROM") or "").strip()
+    if scheme != "log" and not sender:
+        raise ConfigError("MAIL_FROM is required to send email over SMTP "
+                          "(e.g. Buildstory <no-reply@buildstory.example.com>)")
+    return {
+        "MAIL_URL": url,
+        "MAIL_FROM": sender or "Buildstory <no-reply@buildstory.local>",
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "10")),
+        "CLERK_SECRET_KEY": env.get("CLERK_SECRET_KEY", ""),
     }
 
 
@@ -154,6 +188,16 @@ def _integration_settings(env):
         "TWITCH_CLIENT_SECRET": env.get("TWITCH_CLIENT_SECRET", ""),
         "TWITCH_API_BASE": env.get("TWITCH_API_BASE", "https://api.twitch.tv/helix"),
         "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
+    }
+
+
+def _webhook_settings(env, production):
+    # Webhook URLs must be https and resolve to public addresses in production (the
+    # server fetches what an admin typed); development and tests post to loopback.
+    return {
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE"), not production),
+        "WEBHOOK_REQUIRE_HTTPS": production,
+        "WEBHOOK_DISABLE_AFTER": max(1, _int(env, "WEBHOOK_DISABLE_AFTER", 20)),
     }
 
 

@@ -173,7 +173,8 @@ def _instance_path() -> Path:
 
 
 def serve(argv: list[str]) -> int:
-    """Start the cluster, migrate, seed the demo once, serve with gunicorn, stop cleanly."""
+    """Start the cluster, migrate, seed the demo once, serve with gunicorn beside one
+    ``flask worker`` (background jobs), stop all of them cleanly."""
     instance = _instance_path()
     cluster = None
     env = dict(os.environ, FLASK_APP="buildstory")
@@ -208,10 +209,22 @@ def serve(argv: list[str]) -> int:
         gunicorn = [sys.executable, "-m", "gunicorn", "-b", bind, "-w", "1", "--threads", "8",
                     "--access-logfile", "-", *argv, "wsgi:app"]
         children.append(subprocess.Popen(gunicorn, env=env))
+        # One background-jobs worker beside the web server (emails, webhooks, fan-outs).
+        children.append(subprocess.Popen([*flask, "worker"], env=env))
         return children[0].wait()
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     finally:
+        # Ctrl-C reached every child already; SIGTERM whatever still runs (the worker when
+        # gunicorn stopped on its own). The worker finishes its running jobs first, and
+        # both must be gone before the cluster they use stops.
+        _stop(None, None)
+        for child in children:
+            try:
+                child.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         if cluster is not None:
             print("Stopping embedded PostgreSQL…", flush=True)
             cluster.stop()

@@ -21,18 +21,21 @@ def register_blueprints(app) -> None:
     from .hackathon import admin_views as hackathon_admin, results_views as hackathon_results
     from .home import sitemap, views as home
     from .identity import views as identity
+    from .mail import admin_views as mail_admin, views as mail
+    from .maintenance import admin_views as jobs_admin
     from .moderation import views as moderation
     from .profiles import public_views, views as profiles
     from .projects import views as projects
     from .streams import admin_views as streams_admin, views as streams
     from .teams import views as teams
     from .tools import views as tools
+    from .webhooks import admin_views as webhooks_admin
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams, tools, hackathon_results):
+                   applications, streams, mail, tools, hackathon_results):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
-                           (streams_admin, ""), (draws_admin, ""),
-                           (hackathon_admin, "/events")):
+                           (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),
+                           (webhooks_admin, ""), (jobs_admin, ""), (hackathon_admin, "/events")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

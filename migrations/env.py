@@ -1,7 +1,9 @@
 """Alembic environment for Flask-Migrate and Flask-SQLAlchemy 3 (as `flask db init` writes it).
 
 Additions: types are compared (``compare_type``), and ``include_object`` skips any
-index autogenerate cannot read back faithfully (see ``MISREAD_INDEXES``).
+index autogenerate cannot read back faithfully (see ``MISREAD_INDEXES``) and the job
+queue's own tables (``procrastinate_*``, created from procrastinate's schema.sql by
+``0011_procrastinate``; they have no SQLAlchemy models).
 """
 import logging
 from logging.config import fileConfig
@@ -22,8 +24,17 @@ logger = logging.getLogger("alembic.env")
 MISREAD_INDEXES: frozenset[str] = frozenset()
 
 
+JOB_QUEUE_PREFIX = "procrastinate_"
+
+
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the misread indexes out of autogenerate and `flask db check`."""
+    """Leave the misread indexes and the job queue's tables out of autogenerate and
+    `flask db check`."""
+    if type_ == "table" and (name or "").startswith(JOB_QUEUE_PREFIX):
+        return False
+    table = getattr(obj, "table", None)
+    if table is not None and table.name.startswith(JOB_QUEUE_PREFIX):
+        return False
     return not (type_ == "index" and name in MISREAD_INDEXES)
 
 

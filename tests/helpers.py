@@ -4,6 +4,10 @@
   at once by a barrier; ``outcomes`` splits their results.
 * ``setup`` / ``count`` / ``now`` — committed data for race tests, read back afterwards.
 * ``clerk_keys`` — one RSA key pair per run for the Clerk token tests.
+* ``run_jobs`` — background jobs: runs the REAL worker (procrastinate, ``run_worker(wait=
+  False)``) in this process against the test database until no job is due, then returns.
+  It sees committed data only, so use it with the ``committed`` fixture (or ``setup``),
+  never with ``db_session`` (whose rows other connections cannot see).
 """
 from __future__ import annotations
 
@@ -87,3 +91,32 @@ def make_keys():
 def clerk_keys():
     """The run's Clerk signing key pair (generated once, shared by the Clerk tests)."""
     return make_keys()
+
+
+def run_jobs(app, *, queues=None):
+    """Run the real worker on ``queues`` (default: all) until no job is due, then return.
+
+    Jobs run exactly as under ``flask worker``: each in the app's context with its own
+    session, committed when it returns; a failure is retried later (its ``scheduled_at``
+    moves 3 s, 9 s … ahead, so it is not due again in this call) or marked failed after the
+    last attempt; successful jobs are deleted. Returns ``job_statuses(app)``.
+    """
+    from buildstory.jobs import run_worker
+
+    run_worker(app, queues=queues, concurrency=1, wait=False, install_signal_handlers=False,
+               listen_notify=False)
+    return job_statuses(app)
+
+
+def job_statuses(app) -> dict[str, list[int]]:
+    """{status: [job ids]} of the jobs left in the queue (successful ones are deleted)."""
+    from sqlalchemy import text
+
+    with app.app_context():
+        rows = db.session.execute(text(
+            "SELECT status::text, id FROM procrastinate_jobs ORDER BY id")).all()
+        db.session.remove()
+    statuses: dict[str, list[int]] = {}
+    for status, job_id in rows:
+        statuses.setdefault(status, []).append(job_id)
+    return statuses

@@ -20,16 +20,23 @@ ALLOWED: dict[str, set[str]] = {
     "profiles": {"events"},  # the directory's Event filter reads registrations
     "events": {"profiles", "projects", "draws", "hackathon"},  # onboarding creates the
     #       project; an event with draws or published results is never deleted
-    "projects": {"profiles", "events", "teams", "hackathon"},  # deleting moves counters
+    "projects": {"profiles", "events", "teams", "hackathon", "webhooks"},  # deleting moves
+    #                                           counters; project_created
     "teams": {"profiles", "projects"},
     "moderation": {"identity", "profiles", "projects", "hackathon"},  # counters move on hides
-    "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
+    "applications": {"profiles", "webhooks"},  # the website and handle rules of
+    #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
+    # The webhook form reuses the URL and text rules; a delivery is skipped when its
+    # project or event is no longer public; milestones count builders and registrations.
+    "webhooks": {"profiles", "applications", "projects", "events"},
+    "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

@@ -22,6 +22,11 @@ ACTION_LABELS = {
     "add_judge": "Added judge", "remove_judge": "Removed judge",
     "hide_review": "Hid review", "unhide_review": "Unhid review",
     "publish_results": "Published results",
+    "create_webhook": "Added webhook", "update_webhook": "Updated webhook",
+    "enable_webhook": "Enabled webhook", "disable_webhook": "Disabled webhook",
+    "rotate_webhook_secret": "Rotated webhook secret", "delete_webhook": "Deleted webhook",
+    "retry_job": "Retried job", "retry_email": "Retried email",
+    "retry_webhook_delivery": "Retried webhook delivery",
     "hide_tool": "Hid AI tool", "unhide_tool": "Unhid AI tool", "update_tool": "Edited AI tool",
     "merge_tool": "Merged AI tool",
 }
@@ -41,7 +46,8 @@ def _role(value) -> str:
 def details(action: str, meta: dict | None) -> str:
     """Return a short plain-text summary of an audit row's metadata."""
     meta = meta or {}
-    via = " (command line)" if meta.get("via") == "cli" else ""
+    via = {"cli": " (command line)",
+           "job": " (automatically, after repeated failures)"}.get(meta.get("via"), "")
     if action == "ban_user":
         return f"Reason: {meta['reason']}" if meta.get("reason") else "No reason given"
     if action == "set_role":

@@ -16,8 +16,9 @@ same transaction** (the view commits once):
   with the tools it gained and lost (lock the submission row first, see below);
 * a project hidden, unhidden or deleted: ``lock_project_submissions`` before the change,
   ``recount_tools(session, tool_ids)`` with what it returned after (moderation, projects);
-* a builder hidden, unhidden, banned, unbanned (restored): ``builder_changed(session,
-  profile_id)`` after the change; deleted: ``before_builder_deleted`` before and
+* a builder hidden, unhidden, banned, unbanned (restored): ``lock_builder`` to lock their
+  row (it says whether anything depends on them), ``builder_changed(session, profile_id,
+  touched=…)`` after the change; deleted: ``before_builder_deleted`` before and
   ``Pending.apply`` after (moderation);
 * a review written, edited, hidden or unhidden: ``recount_highlights(session,
   [submission_id])``; ``recount_submissions`` recounts all three counters of a submission.
@@ -37,8 +38,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, select, update
 
+from ..errors import NotFound
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import Project
@@ -188,9 +190,29 @@ def _lock_touched(session, profile_id) -> tuple[list, list]:
     return tools_of_submissions(session, owned), reviewed
 
 
-def builder_changed(session, profile_id) -> None:
+def lock_builder(session, profile: Profile) -> bool:
+    """Re-read ``profile`` under its row lock (like ``locking.lock_row``) and return whether
+    any counter depends on them (a submission of their projects, a review or a score), in
+    the same one statement; NotFound when the row is gone."""
+    owned = exists().where(EventSubmission.project_id == Project.id,
+                           Project.profile_id == Profile.id)
+    reviewed = exists().where(HackathonReview.reviewer_profile_id == Profile.id)
+    scored = exists().where(JudgeScore.judge_profile_id == Profile.id)
+    row = session.execute(
+        select(Profile, (owned | reviewed | scored).label("touched"))
+        .where(Profile.id == profile.id).with_for_update(of=Profile),
+        execution_options={"populate_existing": True}).first()
+    if row is None:
+        raise NotFound()
+    return bool(row.touched)
+
+
+def builder_changed(session, profile_id, *, touched: bool = True) -> None:
     """Recount after a builder was hidden, unhidden, banned or unbanned: the tools of their
-    projects' submissions and the highlights of the submissions they reviewed."""
+    projects' submissions and the highlights of the submissions they reviewed. ``touched``
+    (from ``lock_builder``) False: nothing depends on them, nothing to do."""
+    if not touched:
+        return
     tool_ids, reviewed = _lock_touched(session, profile_id)
     recount_highlights(session, reviewed)
     recount_tools(session, tool_ids)

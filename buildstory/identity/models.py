@@ -26,6 +26,8 @@ class Account(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when a link mailed to the address is followed (verification, change, reset).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UserSession(db.Model):

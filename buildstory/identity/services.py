@@ -12,8 +12,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
+from .. import jobs
 from ..clock import utcnow  # noqa: F401  (re-exported: identity.services.utcnow)
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..profiles.models import Profile
 from ..profiles.rules import USERNAME_TAKEN, is_reserved, normalise_username, username_format_error
 from . import tokens
@@ -26,6 +27,9 @@ EMAIL_INVALID = "Enter a valid email address"
 EMAIL_REQUIRED = "Enter your email address"
 EMAIL_EXISTS = "An account with this email already exists"
 RESET_INVALID = "This reset link is invalid or has expired"
+EMAIL_LINK_INVALID = "This email link is invalid or has expired"
+EMAIL_UNCHANGED = "This is already your email address"
+PASSWORD_WRONG = "Current password is incorrect"
 
 
 class InvalidCredentials(DomainError):
@@ -97,6 +101,7 @@ def sign_up(session, *, email: str, password: str, username: str, hasher: Passwo
         name = getattr(getattr(exc.orig, "diag", None), "constraint_name", "") or ""
         raise ValidationFailed({"email": EMAIL_EXISTS} if "email" in name
                                else {"username": USERNAME_TAKEN}) from None
+    send_verification(session, session.get(Account, identity))
     return profile
 
 
@@ -178,7 +183,7 @@ def change_password(session, account: Account, *, current: str, new: str,
     try:
         hasher.verify(account.password_hash, current or "")
     except (VerificationError, InvalidHashError):
-        raise ValidationFailed({"current_password": "Current password is incorrect"}) from None
+        raise ValidationFailed({"current_password": PASSWORD_WRONG}) from None
     if err := _password_error(new):
         raise ValidationFailed({"new_password": err})
     _set_password(session, account, new, hasher=hasher, now=now, keep_sid=keep_sid)
@@ -191,8 +196,11 @@ def _set_password(session, account, new, *, hasher, now, keep_sid):
     session.flush()
 
 
-def request_reset(session, email: str, *, secret: str, now: datetime) -> tuple[Account, str] | None:
-    """Return (account, token) for a known email, None otherwise (the page says the same).
+def request_reset(session, email: str) -> None:
+    """Queue the ``mail.password_reset`` job for this address, account or not: the job
+    looks the account up and mints the link, so the request does the same work, and
+    answers the same, whether or not the address has an account. One job per address
+    waits at a time (queueing lock).
 
     Raises ValidationFailed for an empty or malformed address: no link can go there, so
     the page must not say one was sent.
@@ -202,10 +210,8 @@ def request_reset(session, email: str, *, secret: str, now: datetime) -> tuple[A
         raise ValidationFailed({"email": EMAIL_REQUIRED})
     if err := _email_error(email):
         raise ValidationFailed({"email": err})
-    account = session.scalar(select(Account).where(Account.email == email))
-    if account is None:
-        return None
-    return account, tokens.encode_reset(account, secret, now=now)
+    jobs.defer(session, "mail.password_reset", queueing_lock=f"password_reset:{email}",
+               email=email)
 
 
 def account_for_reset(session, token: str, *, secret: str, now: datetime) -> Account:
@@ -224,7 +230,71 @@ def reset_password(session, token: str, new: str, *, secret: str, hasher: Passwo
     if err := _password_error(new):
         raise ValidationFailed({"new_password": err})
     _set_password(session, account, new, hasher=hasher, now=now, keep_sid=None)
+    account.email_verified_at = now  # the link reached the address: it is verified
+    session.flush()
     return account
+
+
+# --- The account's email address ------------------------------------------------------------
+
+def send_verification(session, account: Account) -> None:
+    """Queue a verification link to the account's (unverified) address."""
+    jobs.defer(session, "mail.account_email", queueing_lock=f"verify_email:{account.id}",
+               kind="verify_email", account_id=account.id, to_address=account.email)
+
+
+def request_email_change(session, account: Account, *, new_email: str, password: str,
+                         hasher: PasswordHasher) -> str:
+    """Check the new address and the password, then queue a confirmation link to the new
+    address; nothing changes until it is followed. Returns the new address."""
+    new_email = normalise_email(new_email)
+    errors = {}
+    if err := _email_error(new_email):
+        errors["new_email"] = err
+    elif new_email == account.email.lower():
+        errors["new_email"] = EMAIL_UNCHANGED
+    try:
+        hasher.verify(account.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        errors["email_password"] = PASSWORD_WRONG
+    if errors:
+        raise ValidationFailed(errors)
+    jobs.defer(session, "mail.account_email", kind="confirm_email", account_id=account.id,
+               to_address=new_email)
+    return new_email
+
+
+def account_for_email_link(session, token: str, *, secret: str, now: datetime
+                           ) -> tuple[Account, str]:
+    """(account, the address the link confirms) for a live, unused link, or NotFound."""
+    claims = tokens.decode_email_link(token, secret, now=now)
+    account = session.get(Account, claims["sub"]) if claims else None
+    if account is None or not tokens.email_link_matches(account, claims):
+        raise NotFound(EMAIL_LINK_INVALID)
+    return account, claims.get("new") or account.email
+
+
+def confirm_email(session, token: str, *, secret: str, now: datetime) -> tuple[Account, str | None]:
+    """Follow an email link: the address is verified and, for a change, becomes the
+    account's (the old one gets a notice). Returns (account, the old address if changed).
+    Raises NotFound for a bad, used or expired link, Conflict when the new address was
+    taken meanwhile."""
+    account, address = account_for_email_link(session, token, secret=secret, now=now)
+    old = None
+    if address.lower() != account.email.lower():
+        if session.scalar(select(Account.id).where(Account.email == address)):
+            raise Conflict(EMAIL_EXISTS)
+        old, account.email = account.email, address
+        try:
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:
+            raise Conflict(EMAIL_EXISTS) from None
+        jobs.defer(session, "mail.account_email", kind="email_changed", account_id=account.id,
+                   to_address=old)
+    account.email_verified_at = now
+    session.flush()
+    return account, old
 
 
 def is_deleted_identity(session, identity_id: str) -> bool:

@@ -1,4 +1,5 @@
-"""Signed tokens: the session cookie and password-reset links (HS256 under SECRET_KEY)."""
+"""Signed tokens: the session cookie, password-reset and email-address links (HS256 under
+SECRET_KEY)."""
 from __future__ import annotations
 
 import time
@@ -72,3 +73,36 @@ def decode_reset(token: str, secret: str, *, now: datetime) -> dict | None:
 def reset_matches(account, claims: dict) -> bool:
     """True while the password has not changed since the token was issued (single use)."""
     return claims.get("pwc") == _fingerprint(account)
+
+
+def _verified_fingerprint(account) -> str:
+    return f"{account.email_verified_at.timestamp():.6f}" if account.email_verified_at else ""
+
+
+def encode_email_link(account, secret: str, *, now: datetime, new_email: str | None = None,
+                      ttl=timedelta(hours=24)) -> str:
+    """A 24-hour link confirming the account's address (or ``new_email``), bound to the
+    current address and to ``email_verified_at``: following it changes one of them, so it
+    works once."""
+    claims = {"sub": account.id, "typ": "email", "cur": account.email,
+              "ver": _verified_fingerprint(account), "new": new_email,
+              "exp": int((now + ttl).timestamp()), "iat": int(now.timestamp())}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_email_link(token: str, secret: str, *, now: datetime) -> dict | None:
+    """Return the claims of a well-signed, unexpired email link, else None."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sub", "cur"], "verify_exp": False})
+    except jwt.InvalidTokenError:
+        return None
+    if claims.get("typ") != "email" or claims["exp"] <= now.timestamp():
+        return None
+    return claims
+
+
+def email_link_matches(account, claims: dict) -> bool:
+    """True while the address and its verification are what they were when minted."""
+    return (claims.get("cur") or "").lower() == account.email.lower() and \
+        claims.get("ver") == _verified_fingerprint(account)

@@ -1,4 +1,5 @@
-"""Sign-up, sign-in, sign-out, password change and reset (local provider)."""
+"""Sign-up, sign-in, sign-out, password change and reset, the account's email address
+(local provider)."""
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -7,7 +8,6 @@ from limits import parse
 
 from ..db import db
 from ..errors import ValidationFailed
-from ..mail import send_mail_later
 from ..web import htmx
 from ..web.auth import login_required
 from ..web.limits import browser_key, email_key, failed, limiter, rate
@@ -115,18 +115,12 @@ def forgot_password():
         return render_template("identity/forgot_password.html", sent=False, values={}, errors={})
     email = (request.form.get("email") or "").strip()[:400]
     try:
-        found = services.request_reset(db.session, email, secret=current_app.config["SECRET_KEY"],
-                                       now=services.utcnow())
+        services.request_reset(db.session, email)
     except ValidationFailed as exc:
+        db.session.rollback()
         return render_template("identity/forgot_password.html", sent=False,
                                values={"email": email}, errors=exc.errors), 422
-    if found:
-        account, token = found
-        link = url_for("identity.reset_password", token=token, _external=True)
-        send_mail_later(current_app.config, account.email, "Reset your Buildstory password",
-                        f"Someone asked to reset the password of your Buildstory account.\n\n"
-                        f"Set a new password within an hour:\n{link}\n\n"
-                        "If it was not you, ignore this email.")
+    db.session.commit()  # the job: it looks the account up and mails the link
     return render_template("identity/forgot_password.html", sent=True, message=RESET_SENT)
 
 
@@ -159,22 +153,78 @@ def _unlock_sign_in(email: str) -> None:
         current_app.logger.warning("could not clear the sign-in lock", exc_info=True)
 
 
+ACCOUNT_BLOCKS = {"password-form": "form", "email-form": "email_form",
+                  "verify-form": "verify_form"}
+
+
 @bp.route("/settings/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Change the password (current one required); other sessions end."""
+    """Change the password (current one required; other sessions end) or the email
+    address (a confirmation link goes to the new one), or resend the verification link."""
     acct = db.session.get(Account, g.profile.clerk_id)
     if acct is None:
         abort(404)
     if request.method == "GET":
-        return render_template("identity/account.html", account=acct, errors={}, saved=False)
+        return render_template("identity/account.html", account=acct, errors={}, saved=False,
+                               values={}, email_notice=None, verify_notice=None)
+    form = request.form.get("form")
+    if form == "email":
+        return _change_email(acct)
+    if form == "verify":
+        return _send_verification(acct)
     with refusal(ValidationFailed) as refused:
         services.change_password(db.session, acct, current=request.form.get("current_password", ""),
                                  new=request.form.get("new_password", ""), hasher=hasher(),
                                  now=services.utcnow(), keep_sid=g.user_session.id)
     if refused:
-        return htmx.page("identity/account.html", {"password-form": "form"}, refused.status,
-                         account=acct, errors=refused.errors, saved=False)
+        return htmx.page("identity/account.html", ACCOUNT_BLOCKS, refused.status,
+                         account=acct, errors=refused.errors, saved=False, values={},
+                         email_notice=None, verify_notice=None)
     db.session.commit()
-    return htmx.page("identity/account.html", {"password-form": "form"},
-                     account=acct, errors={}, saved=True)
+    return htmx.page("identity/account.html", ACCOUNT_BLOCKS,
+                     account=acct, errors={}, saved=True, values={}, email_notice=None,
+                     verify_notice=None)
+
+
+def _change_email(acct):
+    values = {"new_email": (request.form.get("new_email") or "").strip()[:400]}
+    with refusal(ValidationFailed) as refused:
+        new = services.request_email_change(db.session, acct, new_email=values["new_email"],
+                                            password=request.form.get("email_password", ""),
+                                            hasher=hasher())
+    if refused:
+        return htmx.page("identity/account.html", ACCOUNT_BLOCKS, refused.status, account=acct,
+                         errors=refused.errors, saved=False, values=values, email_notice=None,
+                         verify_notice=None)
+    db.session.commit()
+    return htmx.page("identity/account.html", ACCOUNT_BLOCKS, account=acct, errors={},
+                     saved=False, values={}, verify_notice=None,
+                     email_notice=f"We sent a confirmation link to {new}. Your email address "
+                                  "changes when you follow it.")
+
+
+def _send_verification(acct):
+    if acct.email_verified_at is None:
+        services.send_verification(db.session, acct)
+        db.session.commit()
+    return htmx.page("identity/account.html", ACCOUNT_BLOCKS, account=acct, errors={},
+                     saved=False, values={}, email_notice=None,
+                     verify_notice=None if acct.email_verified_at else
+                     f"We sent a verification link to {acct.email}.")
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify_email(token):
+    """A link from an email: GET names the address, POST (**Confirm email**) verifies it
+    and, for a change, makes it the account's address."""
+    cfg, now = current_app.config, services.utcnow()
+    account, address = services.account_for_email_link(db.session, token,
+                                                       secret=cfg["SECRET_KEY"], now=now)
+    if request.method == "GET":
+        return render_template("identity/verify_email.html", token=token, address=address,
+                               done=False)
+    services.confirm_email(db.session, token, secret=cfg["SECRET_KEY"], now=now)
+    db.session.commit()
+    return render_template("identity/verify_email.html", token=token, address=address,
+                           done=True)

@@ -1,10 +1,13 @@
 """Moderation and role changes (docs/rules.md "Moderation"). Every change writes one audit row.
 
-Each service locks the target's row (``lock_row``: moderators acting on one builder at
-the same instant queue, and the later one sees "User is already banned" instead of
-banning twice), checks who may act (``access``), then the target's state, then changes it
-and writes its audit row with ``audit.record`` in the caller's transaction; the view
-commits once, so a change and its audit row land together or not at all.
+Each service locks the target's row (``lock_row``; for builders
+``hackathon.counters.lock_builder``, which in the same statement says whether stored
+counters depend on them): moderators acting on one builder at the same instant queue, and
+the later one sees "User is already banned" instead of banning twice. It checks who may
+act (``access``), then the target's state, then changes it (recounting what the change
+moves, ``hackathon.counters``) and writes its audit row with ``audit.record`` in the
+caller's transaction; the view commits once, so a change and its audit row land together
+or not at all.
 """
 from __future__ import annotations
 
@@ -29,23 +32,23 @@ CONFIRM_MISMATCH = "Type the username to confirm"
 
 def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
     """Soft-hide ``target``; raises Forbidden (yourself, a super-admin) or Conflict (hidden)."""
-    lock_row(session, target)
+    touched = counters.lock_builder(session, target)
     access.require_can_hide(actor, target, admin_ids)
     if target.hidden_at is not None:
         raise Conflict("User is already hidden")
     target.hidden_at, target.hidden_by = now, actor.id
-    counters.builder_changed(session, target.id)
+    counters.builder_changed(session, target.id, touched=touched)
     record(session, actor, "hide_user", target)
 
 
 def unhide_profile(session, actor, target, *, admin_ids) -> None:
     """Show ``target`` again; raises Forbidden (yourself) or Conflict ("User is not hidden")."""
-    lock_row(session, target)
+    touched = counters.lock_builder(session, target)
     access.require_can_unhide(actor, target, admin_ids)
     if target.hidden_at is None:
         raise Conflict("User is not hidden")
     target.hidden_at = target.hidden_by = None
-    counters.builder_changed(session, target.id)
+    counters.builder_changed(session, target.id, touched=touched)
     record(session, actor, "unhide_user", target)
 
 
@@ -91,25 +94,25 @@ def clean_reason(raw: str | None) -> str:
 def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: datetime) -> None:
     """Ban ``target`` (effective at their next request) for ``reason`` (1–1000 characters);
     raises Forbidden, Conflict or ValidationFailed (422)."""
-    lock_row(session, target)
+    touched = counters.lock_builder(session, target)
     access.require_can_ban(actor, target, admin_ids)
     if target.banned_at is not None:
         raise Conflict("User is already banned")
     reason = clean_reason(reason)
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
-    counters.builder_changed(session, target.id)
+    counters.builder_changed(session, target.id, touched=touched)
     record(session, actor, "ban_user", target, reason=reason)
 
 
 def unban_user(session, actor, target, *, admin_ids) -> None:
     """Lift a ban and any hide (admins only); raises Forbidden or Conflict ("User is not banned")."""
     access.require_can_unban(actor, admin_ids)
-    lock_row(session, target)
+    touched = counters.lock_builder(session, target)
     if target.banned_at is None:
         raise Conflict("User is not banned")
     target.banned_at = target.banned_by = target.ban_reason = None
     target.hidden_at = target.hidden_by = None
-    counters.builder_changed(session, target.id)
+    counters.builder_changed(session, target.id, touched=touched)
     record(session, actor, "unban_user", target)
 
 

@@ -76,6 +76,9 @@ ELSEWHERE = {
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
     "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
     "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "webhooks_admin.index": ("test_webhooks_browser.py", '"/admin/webhooks"'),
+    "webhooks_admin.edit": ("test_webhooks_browser.py", 'f"/admin/webhooks/{hook_id}"'),
+    "jobs_admin.index": ("test_webhooks_browser.py", '"/admin/jobs"'),
 }
 
 EXCLUDED = {
@@ -192,6 +195,23 @@ PAGES = [
              post={"username": "nobody-here"}, action="/admin/events/judged-sprint/judging"),
     PageCase("admin-results-preview", "hackathon_admin.results_page", "admin",
              "/admin/events/judged-sprint/results?preview=1", shows="Published versions"),
+    PageCase("notification-settings", "mail.settings", "builder", "/settings/notifications",
+             shows="Save notification settings"),
+    PageCase("unsubscribe", "mail.unsubscribe", "anon", "/unsubscribe/{unsubscribe_token}",
+             shows="Stop emails about Team invites?"),
+    PageCase("unsubscribe-invalid", "mail.unsubscribe", "anon", "/unsubscribe/bogus",
+             status=404, shows="This unsubscribe link is invalid"),
+    PageCase("verify-email", "identity.verify_email", "anon", "/verify-email/{email_token}",
+             shows="Confirm email"),
+    PageCase("verify-email-invalid", "identity.verify_email", "anon", "/verify-email/bogus",
+             status=404, shows="This email link is invalid or has expired"),
+    PageCase("admin-outbox", "mail_admin.outbox", "admin", "/admin/outbox", shows="Outbox"),
+    PageCase("admin-outbox-email", "mail_admin.outbox_email", "admin",
+             "/admin/outbox/{outbox_id}", shows="Delivery"),
+    PageCase("account-email-errors", "identity.account", "builder", "/settings/account",
+             status=422, shows="Enter a valid email address",
+             post={"form": "email", "new_email": "nope", "email_password": "wrong"},
+             action="/settings/account"),
     PageCase("tools-index", "tools.index", "anon", "/tools", shows="All Coding tools"),
     PageCase("tools-category", "tools.index", "anon", "/tools?category=coding",
              shows="Coding tools"),
@@ -219,13 +239,18 @@ class World:
     project_slug: str
     link_token: str
     reset_token: str
+    email_token: str = "t"
+    unsubscribe_token: str = "t"
+    outbox_id: int = 1
     tool_id: str = ""
 
 
 def make_world(app) -> World:
     """A builder with a project (team, invites, history, an event entry, an avatar), other
     builders, a moderator, an admin, a banned builder; committed for the live server."""
-    from buildstory.identity import services
+    from buildstory.identity import services, tokens
+    from buildstory.mail import tokens as mail_tokens
+    from buildstory.mail.models import EmailOutbox
 
     with app.app_context():
         event = EventFactory(active=True, featured=True, name="Winter Agents Jam")
@@ -268,14 +293,25 @@ def make_world(app) -> World:
                         actor_name="Mona Mod", meta={"reason": "Checking"})
         _judged_event(project, admin.profile)
         db.session.flush()
-        _, reset = services.request_reset(db.session, "amara@example.com",
-                                          secret=app.config["SECRET_KEY"], now=services.utcnow())
+        reset = tokens.encode_reset(builder, app.config["SECRET_KEY"], now=services.utcnow())
+        email_token = tokens.encode_email_link(builder, app.config["SECRET_KEY"],
+                                               now=services.utcnow())
+        unsubscribe = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"],
+                                                     builder.profile.id, "team_invite")
+        email = EmailOutbox(kind="team_invite", recipient_id=builder.profile.id,
+                            dedupe_key="axe:1", subject="Kenji invited you to join Receipt Whisperer",
+                            status="failed", attempts=8, last_error="ConnectionRefusedError",
+                            to_address="amara@example.com", body_text="Kenji invited you",
+                            body_html="<p>Kenji invited you</p>")
+        db.session.add(email)
+        db.session.flush()
         world = World(identities={"builder": builder.id, "other": other.id,
                                   "moderator": moderator.id, "admin": admin.id,
                                   "banned": banned.id},
                       builder_id=str(builder.profile.id), builder_username="amara",
                       project_slug="receipt-whisperer", link_token="axe-pages-link",
-                      reset_token=reset, tool_id=str(tool.id))
+                      reset_token=reset, email_token=email_token,
+                      unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id))
         db.session.commit()
         db.session.remove()
     return world

@@ -130,8 +130,8 @@ def first_visit(browser, url, cookies=None) -> dict:
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
         "results"]
-SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users", "reviews",
-             "judging"]
+SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
+             "/settings/notifications", "/admin/outbox", "reviews", "judging"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

@@ -11,6 +11,7 @@ import pytest
 
 from buildstory.db import db
 from tests.factories import AccountFactory, ProfileFactory
+from tests.helpers import run_jobs
 
 from .conftest import INTERNAL_HOST, PUBLIC_URL, SIGNIN_ADDRESS_LIMIT, HttpClient
 
@@ -24,11 +25,13 @@ def victim(proxied_app, committed):
 
 
 @pytest.fixture
-def mails(caplog):
-    """The emails the app sent (the log backend), as their text."""
+def mails(caplog, proxied_app):
+    """The emails the app sent (the log backend), as their text: the queued mail jobs
+    run first (the real worker), as they would beside the server."""
     caplog.set_level(logging.WARNING, logger="buildstory.mail")
 
     def sent():
+        run_jobs(proxied_app)
         return [r.getMessage() for r in caplog.records if r.name == "buildstory.mail"]
     return sent
 

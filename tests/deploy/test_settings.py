@@ -7,7 +7,8 @@ from buildstory import create_app
 from buildstory.config import ConfigError, load_config
 
 PROD = {"BUILDSTORY_ENV": "production", "SECRET_KEY": "k" * 64,
-        "PUBLIC_URL": "https://buildstory.example.com", "DATABASE_URL": "postgresql://x/y"}
+        "PUBLIC_URL": "https://buildstory.example.com", "DATABASE_URL": "postgresql://x/y",
+        "MAIL_URL": "log:"}
 
 
 def config(tmp_path, **env):
@@ -21,6 +22,30 @@ def test_production_refuses_to_start_without_public_url(tmp_path):
     with pytest.raises(ConfigError, match="PUBLIC_URL must be an http"):
         config(tmp_path, PUBLIC_URL="buildstory.example.com")
     assert config(tmp_path)["PUBLIC_URL"] == "https://buildstory.example.com"
+
+
+def test_production_refuses_to_start_without_mail_url(tmp_path):
+    with pytest.raises(ConfigError, match="MAIL_URL is required in production"):
+        config(tmp_path, MAIL_URL=None)
+    # the older pair still satisfies it
+    old = config(tmp_path, MAIL_URL=None, MAIL_BACKEND="smtp",
+                 SMTP_URL="smtps://u:p@mail.example.com:465", MAIL_FROM="B <b@example.com>")
+    assert old["MAIL_URL"] == "smtps://u:p@mail.example.com:465"
+    with pytest.raises(ConfigError, match="MAIL_URL is required in production"):
+        config(tmp_path, MAIL_URL=None, MAIL_BACKEND="log", SMTP_URL="smtp://x:587")
+
+
+def test_mail_url_schemes_and_mail_from(tmp_path):
+    dev = load_config(str(tmp_path), env={"DATABASE_URL": "postgresql://x/y"})
+    assert dev["MAIL_URL"] == "log:"  # development logs messages by default
+    assert config(tmp_path, MAIL_URL="smtp://u:p@mail.example.com:587",
+                  MAIL_FROM="B <b@example.com>")["MAIL_FROM"] == "B <b@example.com>"
+    with pytest.raises(ConfigError, match="MAIL_FROM is required"):
+        config(tmp_path, MAIL_URL="smtp://u:p@mail.example.com:587", MAIL_FROM=None)
+    with pytest.raises(ConfigError, match="MAIL_URL must start with"):
+        config(tmp_path, MAIL_URL="http://mail.example.com")
+    with pytest.raises(ConfigError, match="must name the mail server"):
+        config(tmp_path, MAIL_URL="smtp://", MAIL_FROM="b@example.com")
 
 
 def test_proxy_hops_default_to_none_and_must_be_a_number(tmp_path):

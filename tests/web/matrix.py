@@ -39,6 +39,9 @@ from PIL import Image
 from buildstory.db import db
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox
+from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
 from tests.hackathon_factories import AiToolFactory
 from tests.factories import utcnow as now_utc
@@ -115,6 +118,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+WEBHOOK_FORM = {"name": "Matrix Hook", "url": "http://127.0.0.1:9/mx", "format": "json",
+                "events": "milestone"}
 _entries = {
     # --- site pages ---------------------------------------------------------------------
     "pages.home": [G("public", lambda w: "/", expect={a: (303, "/dashboard") for a in SIGNED_IN - {"banned"}})],
@@ -156,7 +161,35 @@ _entries = {
     "identity.account": [G("signed_in", lambda w: "/settings/account"),
                          P("signed_in", lambda w: "/settings/account",
                            {"current_password": TEST_PASSWORD,
-                            "new_password": "another long password"}, status=200)],
+                            "new_password": "another long password"}, status=200),
+                         P("signed_in", lambda w: "/settings/account",
+                           {"form": "email", "new_email": "mx-new-address@example.com",
+                            "email_password": TEST_PASSWORD}, status=200),
+                         P("signed_in", lambda w: "/settings/account", {"form": "verify"},
+                           status=200)],
+    "identity.verify_email": [
+        G("public", lambda w: f"/verify-email/{w.email_token}"),
+        P("public", lambda w: f"/verify-email/{w.email_token}", status=200),
+        G("public", lambda w: "/verify-email/bogus", status=404),
+        P("public", lambda w: "/verify-email/bogus", status=404)],
+    # --- email ------------------------------------------------------------------------------
+    "mail.settings": [G("signed_in", lambda w: "/settings/notifications"),
+                      P("signed_in", lambda w: "/settings/notifications",
+                        {"email_team_invite": "on", "email_event_status": "on"}, status=200)],
+    "mail.unsubscribe": [
+        G("public", lambda w: f"/unsubscribe/{w.unsubscribe_token}"),
+        P("public", lambda w: f"/unsubscribe/{w.unsubscribe_token}", status=200),
+        G("public", lambda w: "/unsubscribe/bogus", status=404),
+        P("public", lambda w: "/unsubscribe/bogus", status=404)],
+    "mail_admin.outbox": [G("admin", lambda w: "/admin/outbox"),
+                          G("admin", lambda w: "/admin/outbox?status=failed&page=2")],
+    "mail_admin.outbox_email": [G("admin", lambda w: f"/admin/outbox/{w.sent_email_id}"),
+                                G("admin", lambda w: "/admin/outbox/999999999", status=404)],
+    "mail_admin.retry_outbox_email": [
+        P("admin", lambda w: f"/admin/outbox/{w.failed_email_id}/retry",
+          to=lambda w: f"/admin/outbox/{w.failed_email_id}"),
+        P("admin", lambda w: f"/admin/outbox/{w.sent_email_id}/retry", status=409),
+        P("admin", lambda w: "/admin/outbox/999999999/retry", status=404)],
     # --- profiles -----------------------------------------------------------------------
     "profiles.username_check": [G("public", lambda w: "/username-check?username=fresh-name")],
     "profiles.profile": [
@@ -392,6 +425,35 @@ _entries = {
     "hackathon_results.unhide_review": [
         P("moderator", lambda w: f"/moderation/reviews/{w.hidden_review_id}/unhide",
           to="/moderation/events/mx-judging/reviews")],
+    "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
+                             P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
+    "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
+                            P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}",
+                              {**WEBHOOK_FORM, "name": "Matrix Renamed"},
+                              to="/admin/webhooks/"),
+                            G("admin", lambda w: f"/admin/webhooks/{UNKNOWN_ID}", status=404)],
+    "webhooks_admin.send_test": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/test",
+                                   to="/admin/webhooks/")],
+    "webhooks_admin.enable": [P("admin", lambda w: f"/admin/webhooks/{w.disabled_webhook_id}/enable",
+                                to="/admin/webhooks/")],
+    "webhooks_admin.disable": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/disable",
+                                 to="/admin/webhooks/")],
+    # The new secret is shown once, on the page itself (no redirect).
+    "webhooks_admin.rotate_secret": [P("admin",
+                                       lambda w: f"/admin/webhooks/{w.webhook_id}/rotate-secret",
+                                       status=200)],
+    "webhooks_admin.delete": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/delete",
+                                CONFIRM, to="/admin/webhooks")],
+    "webhooks_admin.retry_delivery": [
+        P("admin", lambda w: f"/admin/webhooks/deliveries/{w.failed_delivery_id}/retry",
+          to="/admin/webhooks/"),
+        P(frozenset(), lambda w: f"/admin/webhooks/deliveries/{UNKNOWN_ID}/retry",
+          expect={a: 404 for a in ADMINS})],
+    "jobs_admin.index": [G("admin", lambda w: "/admin/jobs")],
+    "jobs_admin.retry_job": [P("admin", lambda w: f"/admin/jobs/{w.failed_job_id}/retry",
+                               to="/admin/jobs"),
+                             P(frozenset(), lambda w: "/admin/jobs/987654321/retry",
+                               expect={a: 404 for a in ADMINS})],
     "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
@@ -469,6 +531,8 @@ def build_world(app, session):
     w.mentor_id = MentorApplicationFactory().id
     w.sponsor_id = SponsorshipInquiryFactory().id
     w.category_id = TwitchCategoryFactory().id
+    w.webhook_id, w.disabled_webhook_id, w.failed_delivery_id, w.failed_job_id = \
+        _webhook_records(session)
     tool = AiToolFactory(name="Mx Tool", slug="mx-tool")
     w.tool_id, w.tool_slug = tool.id, tool.slug
     w.other_tool_id = AiToolFactory(name="Mx Other Tool", slug="mx-other-tool").id
@@ -479,6 +543,19 @@ def build_world(app, session):
     _hackathon_world(w, session, people, project, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
+    w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
+                                             now=now)
+    w.unsubscribe_token = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"],
+                                                         people["builder"].id, "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=people["builder"].id,
+                       dedupe_key="mx:sent", subject="mx sent", status="sent",
+                       to_address=w.builder_email, body_text="hello", body_html="<p>hello</p>")
+    failed = EmailOutbox(kind="password_reset", to_address=w.builder_email,
+                         dedupe_key="mx:failed", subject="mx failed", status="failed",
+                         attempts=8, last_error="ConnectionRefusedError")
+    session.add_all([sent, failed])
+    session.flush()
+    w.sent_email_id, w.failed_email_id = sent.id, failed.id
     clients = {"anonymous": Client(app, session)}
     for actor, profile in people.items():
         client = Client(app, session)
@@ -518,6 +595,24 @@ def _hackathon_world(w, session, people, project, victim) -> None:
     JudgeScoreFactory(submission=subs[0], judge=judge, bump=True, creativity=5)
     w.results_fingerprint = results.compute(session, judging).fingerprint
     w.judging_slug, w.judge_id = judging.slug, people["judge"].id
+
+
+def _webhook_records(session):
+    """An enabled JSON webhook with a failed delivery, a disabled one, a failed job."""
+    hook = WebhookEndpoint(name="Matrix Hook", url="http://127.0.0.1:9/", format="json",
+                           events=["milestone"], secret="0" * 64)
+    off = WebhookEndpoint(name="Matrix Off", url="http://127.0.0.1:9/", format="discord",
+                          events=["milestone"], enabled=False)
+    session.add_all([hook, off])
+    session.flush()
+    delivery = WebhookDelivery(endpoint_id=hook.id, event="milestone", payload={},
+                               dedupe_key="mx", status="failed", last_error="HTTP 502")
+    session.add(delivery)
+    session.flush()
+    job_id = session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) VALUES "
+        "('maintenance', 'maintenance.clean_up', '{}', 'failed') RETURNING id")).scalar()
+    return hook.id, off.id, delivery.id, job_id
 
 
 class World:

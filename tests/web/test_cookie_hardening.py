@@ -21,7 +21,7 @@ BASE = "https://buildstory.test"
 def prod_app(app, tmp_path, db_session):
     cfg = load_config(str(tmp_path), env={
         "BUILDSTORY_ENV": "production", "SECRET_KEY": app.config["SECRET_KEY"],
-        "PUBLIC_URL": BASE, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]})
+        "PUBLIC_URL": BASE, "MAIL_URL": "log:", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]})
     return create_app({**cfg, "TESTING": True, "ARGON2_PARAMS": app.config["ARGON2_PARAMS"],
                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
 

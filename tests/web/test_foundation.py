@@ -60,6 +60,7 @@ def test_hsts_and_secure_cookies_in_production(cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "prod-secret")
     monkeypatch.setenv("DATABASE_URL", cluster.url("buildstory_test"))
     monkeypatch.setenv("PUBLIC_URL", "https://localhost")  # required in production
+    monkeypatch.setenv("MAIL_URL", "log:")  # required in production
     app = create_app()
     r = app.test_client().get("/sign-in")
     assert r.headers["Strict-Transport-Security"].startswith("max-age=")

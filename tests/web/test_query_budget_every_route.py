@@ -24,6 +24,8 @@ from buildstory.db import db
 from buildstory.enums import EventStatus
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
+from buildstory.mail import tokens as mail_tokens
+from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
@@ -91,6 +93,9 @@ CASES = {
     "applications_admin.sponsors": ("admin", "/admin/sponsors", None),
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
+    "webhooks_admin.index": ("admin", "/admin/webhooks", None),
+    "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
+    "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
     "hackathon_admin.judging_page": ("admin", "/admin/events/counted-judging/judging", None),
     "hackathon_admin.results_page": ("admin", "/admin/events/counted-judging/results?preview=1",
@@ -100,6 +105,11 @@ CASES = {
     "hackathon_results.project_reviews": ("builder", "/projects/counted-bot/reviews", None),
     "hackathon_results.event_reviews": ("admin", "/moderation/events/counted-judging/reviews",
                                         None),
+    "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
+    "mail.settings": ("builder", "/settings/notifications", None),
+    "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
+    "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
+    "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
 }
@@ -168,6 +178,30 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        _webhook_rows(i)
+        db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
+                                     dedupe_key=f"counted:{builder.id}", subject="Jam is live",
+                                     status="sent", to_address="b@example.com"))
+        db.session.add(NotificationPreference(profile_id=builder.id, type="team_invite",
+                                                email=False))
+
+
+def _webhook_rows(i: int):
+    """A webhook with deliveries, and a failed job: what /admin/webhooks and /admin/jobs read."""
+    from buildstory.db import db
+    from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+    hook = WebhookEndpoint(name=f"Hook {i}", url="http://127.0.0.1:9/", format="discord",
+                           events=["milestone"], last_error="HTTP 502")
+    db.session.add(hook)
+    db.session.flush()
+    db.session.add_all(WebhookDelivery(endpoint_id=hook.id, event="milestone", payload={},
+                                       dedupe_key=f"{i}-{j}", status=status)
+                       for j, status in enumerate(("queued", "failed", "succeeded")))
+    db.session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) VALUES "
+        "('maintenance', 'maintenance.clean_up', '{}', 'failed'), ('mail', 'x', '{}', 'todo')"))
+    db.session.flush()
+    return hook
 
 
 def counted_tool():
@@ -189,15 +223,26 @@ def world(app, db_session, login, client):
     AvatarFactory(profile=owner)
     judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
     EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    webhook = _webhook_rows(-1)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
         avatar_path = avatar_url(owner)
+        email_link = tokens.encode_email_link(account, app.config["SECRET_KEY"],
+                                              now=services.utcnow())
+    unsubscribe = mail_tokens.encode_unsubscribe(app.config["SECRET_KEY"], owner.id,
+                                                 "team_invite")
+    sent = EmailOutbox(kind="team_invite", recipient_id=owner.id, dedupe_key="counted:own",
+                       subject="Ada invited you", status="sent", to_address="o@example.com",
+                       body_text="hi", body_html="<p>hi</p>")
+    db_session.add(sent)
+    db_session.flush()
     assert avatar_path
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path},
+                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),

@@ -1,0 +1,63 @@
+"""The notification types builders can get by email: one registry, in display order.
+
+The notifications feature imports ``TYPES`` (its enum values are these names); a later
+feature adds its own with ``register``. ``default`` is the email choice of a builder who
+never saved the settings page (no ``notification_preferences`` row).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NotificationType:
+    name: str
+    label: str
+    default: bool = False
+    # Types sharing one label are shown as a fieldset with that legend, one checkbox each.
+    legend: str | None = None
+
+
+TYPES: dict[str, NotificationType] = {}
+
+
+def register(name: str, label: str, *, default: bool = False, legend: str | None = None):
+    """Add a notification type (its email checkbox, label and default)."""
+    if name in TYPES:
+        raise ValueError(f"notification type {name!r} is already registered")
+    TYPES[name] = NotificationType(name, label, default, legend)
+    return TYPES[name]
+
+
+for _name, _label, _default in (
+        ("team_invite", "Team invites", True),
+        ("invite_accepted", "Invites accepted", False),
+        ("invite_declined", "Invites declined", False),
+        ("member_joined", "New members", False),
+        ("member_left", "Members leaving", False),
+        ("member_removed", "Removed from a team", False),
+        ("project_hidden", "Project hidden", False),
+        ("project_unhidden", "Project unhidden", False),
+        ("submission_made", "Team submissions", False),
+        ("review_received", "Reviews received", True),
+        ("judge_assigned", "Judging assignments", True),
+        ("results_published", "Results", True),
+        ("event_status", "Event updates", False)):
+    register(_name, _label, default=_default)
+
+# Mail that is not a notification: sent whatever the preferences, without unsubscribe.
+TRANSACTIONAL = {
+    "password_reset": "Reset your Buildstory password",
+    "verify_email": "Confirm your email address for Buildstory",
+    "confirm_email": "Confirm your new email address for Buildstory",
+    "email_changed": "Your Buildstory email address was changed",
+    "test": "Test email from Buildstory",
+}
+
+
+def is_notification(kind: str) -> bool:
+    return kind in TYPES
+
+
+def label(kind: str) -> str:
+    return TYPES[kind].label

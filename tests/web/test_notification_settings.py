@@ -1,0 +1,53 @@
+"""/settings/notifications: an email checkbox per notification type with its default,
+saved as a plain form and through htmx."""
+from __future__ import annotations
+
+import re
+
+from buildstory.mail import services
+from buildstory.mail.preferences import TYPES
+from tests.factories import ProfileFactory
+
+LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
+          "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
+          "Team submissions", "Reviews received", "Judging assignments", "Results",
+          "Event updates"]
+
+
+def checked(html: str) -> set[str]:
+    return set(re.findall(r'name="email_(\w+)" checked', html))
+
+
+def test_the_page_lists_every_type_with_its_default(login):
+    page = login(ProfileFactory()).get("/settings/notifications").get_data(as_text=True)
+    assert [TYPES[n].label for n in TYPES] == LABELS
+    positions = [page.index(f"> {label}</label>") for label in LABELS]
+    assert positions == sorted(positions)
+    assert checked(page) == {"team_invite", "review_received", "judge_assigned",
+                             "results_published"}
+    assert "Save notification settings" in page
+
+
+def test_saving_as_a_plain_form_and_with_htmx(login, db_session):
+    profile = ProfileFactory()
+    client = login(profile)
+    r = client.post("/settings/notifications", {"email_event_status": "on",
+                                                "email_team_invite": "on"})
+    assert r.status_code == 200 and "Notification settings saved." in r.get_data(as_text=True)
+    assert checked(r.get_data(as_text=True)) == {"event_status", "team_invite"}
+    assert services.email_choices(db_session, profile.id)["review_received"] is False
+    r = client.post("/settings/notifications", {"email_results_published": "on"}, htmx=True,
+                    headers={"HX-Target": "notification-settings-form"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in html  # the form fragment only
+    assert 'id="notification-settings-form"' in html and checked(html) == {"results_published"}
+    assert services.email_choices(db_session, profile.id) == {
+        name: name == "results_published" for name in TYPES}
+
+
+def test_unknown_fields_are_ignored_and_signed_out_visitors_sign_in(client, login):
+    r = client.get("/settings/notifications")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/sign-in")
+    c = login(ProfileFactory())
+    r = c.post("/settings/notifications", {"email_nonsense": "on", "email_team_invite": "x"})
+    assert r.status_code == 200 and checked(r.get_data(as_text=True)) == set()
