@@ -30,7 +30,8 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools",
+                  "webhooks"},  # publishing results emits results_published
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
     # The webhook form reuses the URL and text rules; a delivery is skipped when its

@@ -35,6 +35,7 @@ from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import Project
 from ..projects.queries import visible_project
+from ..webhooks import services as webhooks
 from . import rules
 from .models import (CRITERIA, EventJudge, EventResult, EventSubmission, HackathonReview,
                      HackathonReviewHighlight, JudgeScore)
@@ -271,8 +272,14 @@ def publish(session, actor, event, preview_fingerprint: str, *, now: datetime) -
     session.flush()
     record(session, actor, "publish_results", event_id=event.id, version=version,
            rows=len(results.rows))
-    return Published(event.id, event.slug, version, len(results.rows),
-                     [r for r in results.of_kind(ResultKind.overall) if r.place <= 3])
+    published = Published(event.id, event.slug, version, len(results.rows),
+                           [r for r in results.of_kind(ResultKind.overall) if r.place <= 3])
+    # The results_published webhook goes out for every version, in this transaction.
+    webhooks.emit_results_published(
+        session, event_id=event.id, event_slug=event.slug, version=version,
+        winners=[{"place": w.place, "project_slug": w.project_slug, "name": w.project_name}
+                 for w in published.winners])
+    return published
 
 
 # --- the public page --------------------------------------------------------------------------

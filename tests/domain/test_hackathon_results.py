@@ -258,3 +258,25 @@ def test_concurrent_publishes_of_one_preview_make_one_version(app, committed):
                                       .where(EventResult.event_id == event_id)).all()
         db.session.remove()
     assert versions == [1]
+
+
+def test_each_published_version_queues_the_results_published_webhook(db_session, scored_event):
+    from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+    event, judge = scored_event
+    db_session.add(WebhookEndpoint(name="Results hook", url="http://127.0.0.1:9/",
+                                   format="json", events=["results_published"],
+                                   secret="0" * 64))
+    db_session.flush()
+    admin = ProfileFactory(admin=True)
+    results.publish(db_session, admin, event, results.compute(db_session, event).fingerprint,
+                    now=utcnow())
+    _score(_submission(event, "pub-new", 40), judge, 5, 5, 5, 5, 5)
+    results.publish(db_session, admin, event, results.compute(db_session, event).fingerprint,
+                    now=utcnow())
+    payloads = [d.payload for d in db_session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.event == "results_published")
+        .order_by(WebhookDelivery.dedupe_key))]
+    assert [p["version"] for p in payloads] == [1, 2]
+    assert [(w["place"], w["project_slug"]) for w in payloads[0]["winners"]] == \
+        [(1, "pub-0"), (2, "pub-1"), (3, "pub-2")]
+    assert [w["project_slug"] for w in payloads[1]["winners"]][:2] == ["pub-0", "pub-new"]
