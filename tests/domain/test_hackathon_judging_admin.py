@@ -169,3 +169,28 @@ def test_an_event_with_published_results_cannot_be_deleted(db_session):
     db_session.flush()
     with pytest.raises(Conflict, match="^Cannot delete an event with entries or draws$"):
         event_services.delete_event(db_session, admin, event)
+
+
+def test_concurrent_adds_of_one_judge_make_one_row(app, committed):
+    from tests.helpers import outcomes, run_concurrently, setup
+    from buildstory.events.models import Event
+    from buildstory.profiles.models import Profile
+
+    def make():
+        ProfileFactory(username="racing-jury")
+        return EventFactory(status=EventStatus.judging).id, ProfileFactory(admin=True).id
+
+    event_id, admin_id = setup(app, make)
+
+    def add(session, i):
+        return judging.add_judge(session, session.get(Profile, admin_id),
+                                 session.get(Event, event_id), "racing-jury").profile_id
+
+    oks, errors = outcomes(run_concurrently(app, add))
+    assert len(oks) == 1
+    assert {str(e) for e in errors} == {"This user is already a judge for this event"}
+    with app.app_context():
+        from buildstory.db import db
+        assert db.session.scalar(select(func.count()).select_from(EventJudge)
+                                 .where(EventJudge.event_id == event_id)) == 1
+        db.session.remove()
