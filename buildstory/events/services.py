@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..draws.models import PrizeDraw
+from ..hackathon.models import EventResult
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -148,14 +149,16 @@ def unfeature_event(session, actor, event: Event) -> bool:
 
 
 def delete_event(session, actor, event: Event) -> None:
-    """Delete an unused event (audited); Conflict when featured, registered for or entered."""
+    """Delete an unused event (audited); Conflict when featured, registered for, entered,
+    drawn or with published results."""
     event = _locked(session, event)
     if event.featured:
         raise Conflict("Cannot delete the featured event")
     has_regs = exists().where(EventRegistration.event_id == event.id)
     has_entries = exists().where(EventProject.event_id == event.id)
     has_draws = exists().where(PrizeDraw.event_id == event.id)
-    regs, used = session.execute(select(has_regs, has_entries | has_draws)).one()
+    has_results = exists().where(EventResult.event_id == event.id)  # published results stay
+    regs, used = session.execute(select(has_regs, has_entries | has_draws | has_results)).one()
     if regs:
         raise Conflict("Cannot delete an event with registrations")
     if used:
