@@ -16,6 +16,7 @@ from ..hackathon.models import EventResult
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..hackathon import judging
 from ..hackathon.models import EventSubmission
 from ..notifications import triggers as notices
 from ..projects.models import EventProject, Project, ProjectEvent
@@ -109,6 +110,8 @@ def transition_status(session, actor, event: Event, target: EventStatus) -> None
     record(session, actor, "transition_event_status", event_id=event.id,
            **{"from": current.value, "to": target.value})
     notices.event_status(session, event, actor)
+    if current == EventStatus.draft and target != EventStatus.draft:
+        judging.event_opened(session, event, actor)  # judges added while it was a draft
 
 
 def feature_event(session, actor, event: Event) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..audit import record
 from ..enums import EventStatus, QueueKind
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..notifications import triggers as notices
 from ..profiles.models import Profile
 from ..profiles.rules import normalise_username
 from ..projects.models import Project
@@ -65,14 +66,25 @@ def add_judge(session, actor, event, username: str | None) -> JudgeAssigned:
     if added is None:
         raise Conflict(ALREADY_JUDGE)
     record(session, actor, "add_judge", profile, event_id=event.id)
-    return JudgeAssigned(event.id, event.slug, profile.id,
-                         EventStatus(event.status) != EventStatus.draft)
+    assigned = JudgeAssigned(event.id, event.slug, profile.id,
+                             EventStatus(event.status) != EventStatus.draft)
+    if assigned.notify_now:
+        notices.judge_assigned(session, event, profile.id, actor=actor)
+    return assigned
 
 
 def judges_to_notify_on_open(session, event) -> list[uuid.UUID]:
     """The judges of a draft event, whom ``judge_assigned`` reaches when it opens."""
     return list(session.scalars(select(EventJudge.profile_id)
                                 .where(EventJudge.event_id == event.id)).all())
+
+
+def event_opened(session, event, actor) -> None:
+    """An event left draft for open: the judges added while it was a draft hear it now
+    (once per (event, judge): the notification's key holds if it goes back and forth)."""
+    ids = judges_to_notify_on_open(session, event)
+    for start in range(0, len(ids), 50):
+        notices.judge_assigned(session, event, ids[start:start + 50], actor=actor)
 
 
 def remove_judge(session, actor, event, profile_id) -> int:

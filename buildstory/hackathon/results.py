@@ -35,6 +35,8 @@ from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..projects.models import Project
 from ..projects.queries import visible_project
+from ..notifications import triggers as notices
+from ..teams.models import ProjectMember
 from ..webhooks import services as webhooks
 from . import rules
 from .models import (CRITERIA, EventJudge, EventResult, EventSubmission, HackathonReview,
@@ -279,6 +281,14 @@ def publish(session, actor, event, preview_fingerprint: str, *, now: datetime) -
         session, event_id=event.id, event_slug=event.slug, version=version,
         winners=[{"place": w.place, "project_slug": w.project_slug, "name": w.project_name}
                  for w in published.winners])
+    if version == 1:
+        # Every registrant (fan-out) and every ranked project's team, once each; a
+        # corrected version notifies nobody.
+        ranked = {r.project_id for r in results.rows}
+        owners = select(Project.profile_id).where(Project.id.in_(ranked))
+        members = select(ProjectMember.profile_id).where(ProjectMember.project_id.in_(ranked))
+        team_ids = list(session.scalars(owners.union(members))) if ranked else []
+        notices.results_published(session, event, actor=actor, team_ids=team_ids)
     return published
 
 
