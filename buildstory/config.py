@@ -61,6 +61,7 @@ def load_config(instance_path, env=None):
         **_community_settings(env),
         **_rate_limit_settings(env),
         **_integration_settings(env),
+        **_webhook_settings(env, production),
         **_mail_settings(env, production),
         "ARGON2_PARAMS": {},
         "PUBLIC_URL": _public_url(env.get("PUBLIC_URL", ""), production),
@@ -187,6 +188,16 @@ def _integration_settings(env):
         "TWITCH_CLIENT_SECRET": env.get("TWITCH_CLIENT_SECRET", ""),
         "TWITCH_API_BASE": env.get("TWITCH_API_BASE", "https://api.twitch.tv/helix"),
         "TWITCH_AUTH_BASE": env.get("TWITCH_AUTH_BASE", "https://id.twitch.tv/oauth2"),
+    }
+
+
+def _webhook_settings(env, production):
+    # Webhook URLs must be https and resolve to public addresses in production (the
+    # server fetches what an admin typed); development and tests post to loopback.
+    return {
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env.get("WEBHOOK_ALLOW_PRIVATE"), not production),
+        "WEBHOOK_REQUIRE_HTTPS": production,
+        "WEBHOOK_DISABLE_AFTER": max(1, _int(env, "WEBHOOK_DISABLE_AFTER", 20)),
     }
 
 

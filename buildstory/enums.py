@@ -156,6 +156,25 @@ class QueueKind(LabelledEnum):
     judge = "judge"
 
 
+class NotificationType(LabelledEnum):
+    """What a notification is about; each has a sentence and a link in
+    ``notifications/registry.py`` and an email checkbox with the label below."""
+
+    team_invite = "team_invite"
+    invite_accepted = "invite_accepted"
+    invite_declined = "invite_declined"
+    member_joined = "member_joined"
+    member_left = "member_left"
+    member_removed = "member_removed"
+    project_hidden = "project_hidden"
+    project_unhidden = "project_unhidden"
+    submission_made = "submission_made"
+    review_received = "review_received"
+    judge_assigned = "judge_assigned"
+    results_published = "results_published"
+    event_status = "event_status"
+
+
 EXPERIENCE_LEVEL_LABELS = {
     ExperienceLevel.getting_started: "Getting started",
     ExperienceLevel.built_a_few: "Built a few things",
@@ -255,6 +274,22 @@ QUEUE_KIND_LABELS = {
 # Every labels dict, reachable by enum class, by PostgreSQL type name and by the short
 # names templates use (``{{ value|label("experience") }}``). Keys of the inner dicts are
 # members, which compare and hash like their string values, so ``.get("solo")`` works.
+NOTIFICATION_TYPE_LABELS = {
+    NotificationType.team_invite: "Team invites",
+    NotificationType.invite_accepted: "Invites accepted",
+    NotificationType.invite_declined: "Invites declined",
+    NotificationType.member_joined: "New members",
+    NotificationType.member_left: "Members leaving",
+    NotificationType.member_removed: "Removed from a team",
+    NotificationType.project_hidden: "Project hidden",
+    NotificationType.project_unhidden: "Project unhidden",
+    NotificationType.submission_made: "Team submissions",
+    NotificationType.review_received: "Reviews received",
+    NotificationType.judge_assigned: "Judging assignments",
+    NotificationType.results_published: "Results",
+    NotificationType.event_status: "Event updates",
+}
+
 LABELS: dict[type[LabelledEnum] | str, dict] = {}
 for _cls, _labels, _names in (
     (ExperienceLevel, EXPERIENCE_LEVEL_LABELS, ("experience_level", "experience")),
@@ -273,6 +308,7 @@ for _cls, _labels, _names in (
     (HighlightCategory, HIGHLIGHT_CATEGORY_LABELS, ("highlight_category",)),
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
+    (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -302,6 +338,7 @@ ai_tool_category_type = _pg_enum(AiToolCategory, "ai_tool_category")
 highlight_category_type = _pg_enum(HighlightCategory, "highlight_category")
 result_kind_type = _pg_enum(ResultKind, "result_kind")
 queue_kind_type = _pg_enum(QueueKind, "queue_kind")
+notification_type_type = _pg_enum(NotificationType, "notification_type")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -320,4 +357,5 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "highlight_category": HighlightCategory,
     "result_kind": ResultKind,
     "queue_kind": QueueKind,
+    "notification_type": NotificationType,
 }

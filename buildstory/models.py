@@ -9,18 +9,20 @@ from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventRe
                                          QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.mail.models import EmailOutbox, NotificationPreference
+from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
+from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "NotificationPreference",
-    "PrizeDraw", "Profile",
+    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "Notification",
+    "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
-    "TwitchCategory", "UserSession",
+    "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",

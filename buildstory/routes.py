@@ -21,17 +21,21 @@ def register_blueprints(app) -> None:
     from .home import sitemap, views as home
     from .identity import views as identity
     from .mail import admin_views as mail_admin, views as mail
+    from .maintenance import admin_views as jobs_admin
     from .moderation import views as moderation
+    from .notifications import views as notifications
     from .profiles import public_views, views as profiles
     from .projects import views as projects
     from .streams import admin_views as streams_admin, views as streams
     from .teams import views as teams
     from .tools import views as tools
+    from .webhooks import admin_views as webhooks_admin
 
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
-                   applications, streams, tools, mail):
+                   applications, streams, mail, tools, notifications):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
-                           (streams_admin, ""), (draws_admin, ""), (mail_admin, "")):
+                           (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),
+                           (webhooks_admin, ""), (jobs_admin, "")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

@@ -18,19 +18,28 @@ PACKAGE = "buildstory"
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws"},  # onboarding creates the project; an
-    #                                               event with draws is never deleted
-    "projects": {"profiles", "events", "teams", "hackathon"},  # deleting moves counters
-    "teams": {"profiles", "projects"},
-    "moderation": {"identity", "profiles", "projects", "hackathon"},  # counters move on hides
-    "applications": {"profiles"},  # the website and handle rules of profiles/forms.py
+    "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
+    #                    project; an event with draws is never deleted; status changes notify
+    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
+    #                 deleting moves counters and clears its notifications; project_created
+    "teams": {"profiles", "projects", "notifications"},  # invites and members notify
+    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
+    #                                       move on hides; hide/unhide notify
+    # notifications: names and slugs of what they are about; the team of a project
+    "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
+    "applications": {"profiles", "webhooks"},  # the website and handle rules of
+    #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
-    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
+    # The webhook form reuses the URL and text rules; a delivery is skipped when its
+    # project or event is no longer public; milestones count builders and registrations.
+    "webhooks": {"profiles", "applications", "projects", "events"},
+    "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

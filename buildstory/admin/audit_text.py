@@ -19,7 +19,11 @@ ACTION_LABELS = {
     "add_twitch_category": "Added Twitch category",
     "remove_twitch_category": "Removed Twitch category",
     "run_prize_draw": "Ran prize draw",
-    "retry_email": "Retried email",
+    "create_webhook": "Added webhook", "update_webhook": "Updated webhook",
+    "enable_webhook": "Enabled webhook", "disable_webhook": "Disabled webhook",
+    "rotate_webhook_secret": "Rotated webhook secret", "delete_webhook": "Deleted webhook",
+    "retry_job": "Retried job", "retry_email": "Retried email",
+    "retry_webhook_delivery": "Retried webhook delivery",
     "hide_tool": "Hid AI tool", "unhide_tool": "Unhid AI tool", "update_tool": "Edited AI tool",
     "merge_tool": "Merged AI tool",
 }
@@ -39,7 +43,8 @@ def _role(value) -> str:
 def details(action: str, meta: dict | None) -> str:
     """Return a short plain-text summary of an audit row's metadata."""
     meta = meta or {}
-    via = " (command line)" if meta.get("via") == "cli" else ""
+    via = {"cli": " (command line)",
+           "job": " (automatically, after repeated failures)"}.get(meta.get("via"), "")
     if action == "ban_user":
         return f"Reason: {meta['reason']}" if meta.get("reason") else "No reason given"
     if action == "set_role":

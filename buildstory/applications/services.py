@@ -16,6 +16,7 @@ from ..audit import record
 from ..enums import MentorStatus, SponsorshipStatus
 from ..errors import Conflict, ValidationFailed
 from ..locking import lock_row
+from ..webhooks import services as webhooks
 from . import forms
 from .models import MentorApplication, SponsorshipInquiry
 
@@ -66,7 +67,12 @@ def submit_mentor_application(session, values: dict, *, now: datetime) -> Mentor
     if errors:
         raise ValidationFailed(errors)
     row = MentorApplication(**data, status=MentorStatus.pending, created_at=now, updated_at=now)
-    return _insert_unique(session, row, MentorApplication, data["email"], MENTOR_EXISTS)
+    _insert_unique(session, row, MentorApplication, data["email"], MENTOR_EXISTS)
+    # Public facts only: the name and the kinds of mentoring, never the email or texts.
+    webhooks.emit(session, "mentor_application",
+                  {"name": row.name, "mentor_types": list(row.mentor_types)},
+                  f"mentor_application:{row.id}")
+    return row
 
 
 def submit_sponsorship_inquiry(session, values: dict, *, now: datetime) -> SponsorshipInquiry:
@@ -76,7 +82,10 @@ def submit_sponsorship_inquiry(session, values: dict, *, now: datetime) -> Spons
         raise ValidationFailed(errors)
     row = SponsorshipInquiry(**data, status=SponsorshipStatus.pending, created_at=now,
                              updated_at=now)
-    return _insert_unique(session, row, SponsorshipInquiry, data["email"], INQUIRY_EXISTS)
+    _insert_unique(session, row, SponsorshipInquiry, data["email"], INQUIRY_EXISTS)
+    webhooks.emit(session, "sponsor_inquiry", {"company_name": row.company_name},
+                  f"sponsor_inquiry:{row.id}")
+    return row
 
 
 def review_mentor_application(session, application: MentorApplication, actor, *,

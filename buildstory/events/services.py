@@ -15,6 +15,7 @@ from ..draws.models import PrizeDraw
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..notifications import triggers as notices
 from ..projects.models import EventProject, Project, ProjectEvent
 from . import rules
 from .models import Event, EventRegistration
@@ -100,6 +101,7 @@ def transition_status(session, actor, event: Event, target: EventStatus) -> None
     session.flush()
     record(session, actor, "transition_event_status", event_id=event.id,
            **{"from": current.value, "to": target.value})
+    notices.event_status(session, event, actor)
 
 
 def feature_event(session, actor, event: Event) -> bool:

@@ -23,6 +23,8 @@ from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
 from ..locking import lock_row
+from ..notifications import services as notifications
+from ..notifications import triggers as notices
 from . import access
 
 BAN_REASON_MAX = 1000
@@ -63,6 +65,7 @@ def hide_project(session, actor, project, *, admin_ids, now: datetime) -> None:
     counters.recount_tools(session, tool_ids)
     record(session, actor, "hide_project", project.owner,
            project_id=project.id, slug=project.slug)
+    notices.project_visibility(session, project, actor, hidden=True, now=now)
 
 
 def unhide_project(session, actor, project, *, admin_ids) -> None:
@@ -76,6 +79,7 @@ def unhide_project(session, actor, project, *, admin_ids) -> None:
     counters.recount_tools(session, tool_ids)
     record(session, actor, "unhide_project", project.owner,
            project_id=project.id, slug=project.slug)
+    notices.project_visibility(session, project, actor, hidden=False)
 
 
 def clean_reason(raw: str | None) -> str:
@@ -173,6 +177,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     session.execute(delete(Account).where(Account.id == identity))
     session.execute(insert(DeletedIdentity).values(identity_id=identity, deleted_at=now)
                     .on_conflict_do_nothing(index_elements=[DeletedIdentity.identity_id]))
+    notifications.delete_about_projects_of(session, target.id)  # its projects go too
     session.delete(target)
     session.flush()
     # Rows the database removed by cascade may still sit in the identity map.

@@ -17,6 +17,8 @@ from ..events.models import Event, EventRegistration
 from ..events.rules import accepts_entries
 from ..hackathon import counters
 from ..profiles.models import Profile
+from ..webhooks import services as webhooks
+from ..notifications import services as notifications
 from . import access, forms, queries
 from .models import EventProject, Project, ProjectEvent
 from .rules import SLUG_TAKEN, normalise_slug
@@ -71,6 +73,10 @@ def create_project(session, owner: Profile, values: dict, *, now: datetime) -> P
     project = Project(profile_id=owner.id, created_at=now, updated_at=now, **cleaned)
     project.owner = owner
     _flush_slug(session, lambda: session.add(project))
+    webhooks.emit(session, "project_created",
+                  {"project_slug": project.slug, "name": project.name,
+                   "owner_username": owner.username},
+                  f"project_created:{project.id}", subject_id=project.id)
     return project
 
 
@@ -98,6 +104,7 @@ def delete_project(session, project: Project, actor: Profile) -> None:
     """
     if not access.can_edit(project, actor):
         raise Forbidden(NOT_OWNER)
+    notifications.delete_about_project(session, project.id)
     tool_ids = counters.lock_project_submissions(session, [project.id])
     session.delete(project)
     session.flush()

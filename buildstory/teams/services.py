@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..enums import InviteStatus, InviteType, ProjectEventKind
 from ..errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from ..notifications import triggers as notices
 from ..profiles.models import Profile
 from ..profiles.queries import visible
 from ..profiles.rules import normalise_username
@@ -150,6 +151,7 @@ def send_direct_invite(session, project: Project, sender: Profile, username: str
     session.flush()
     record_history(session, project, sender, ProjectEventKind.invite_sent,
                    recipient.display_name, now=now)
+    notices.invite_sent(session, invite, project, sender, now=now)
     return invite
 
 
@@ -211,6 +213,7 @@ def _join(session, invite: TeamInvite, profile: Profile, *, now: datetime,
     session.flush()
     session.expire(project, ["members"])
     record_history(session, project, profile, ProjectEventKind.joined, None, now=now)
+    notices.invite_accepted(session, invite, project, profile, now=now)
     return member
 
 
@@ -272,6 +275,8 @@ def decline_invite(session, invite: TeamInvite, profile: Profile, *, now: dateti
     invite.status = InviteStatus.declined
     invite.responded_at = now
     session.flush()
+    notices.invite_declined(session, invite, session.get(Project, invite.project_id), profile,
+                            now=now)
     return invite
 
 
@@ -295,6 +300,7 @@ def revoke_invite(session, invite: TeamInvite, sender: Profile, *, now: datetime
         select(Profile.display_name).where(Profile.id == invite.recipient_id))
     record_history(session, session.get(Project, invite.project_id), sender,
                    ProjectEventKind.invite_revoked, subject, now=now)
+    notices.invite_revoked(session, invite)
     return invite
 
 
@@ -316,6 +322,7 @@ def remove_member(session, project: Project, owner: Profile, member_profile_id, 
                                                 ProjectMember.profile_id == member_profile_id))
     session.expire(project, ["members"])
     record_history(session, project, owner, ProjectEventKind.removed, name, now=now)
+    notices.member_removed(session, project, owner, member_profile_id, now=now)
 
 
 def leave_project(session, project: Project, profile: Profile, *, now: datetime) -> None:
@@ -333,3 +340,4 @@ def leave_project(session, project: Project, profile: Profile, *, now: datetime)
         raise Forbidden(NOT_A_MEMBER)
     session.expire(project, ["members"])
     record_history(session, project, profile, ProjectEventKind.left, None, now=now)
+    notices.member_left(session, project, profile, now=now)

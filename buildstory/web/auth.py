@@ -20,7 +20,10 @@ from . import htmx
 
 LAST_SEEN_EVERY = timedelta(minutes=5)
 BANNED_ALLOWED = {"pages.banned", "identity.sign_out", "static", "pages.healthz",
-                  "pages.robots"}
+                  "pages.robots", "notifications.bell"}  # the bell answers 286 itself
+# Requests a page sends on its own (the bell's poll) are not the builder being active:
+# they leave last_seen_at alone.
+QUIET_ENDPOINTS = {"notifications.bell"}
 
 
 def admin_ids() -> frozenset:
@@ -129,7 +132,8 @@ def load_current_user():
         db.session.commit()
     g.user_session, g.profile = sess, profile
     g.role = effective_role(profile, admin_ids())
-    _touch_last_seen(profile, now)
+    if request.endpoint not in QUIET_ENDPOINTS:
+        _touch_last_seen(profile, now)
     if profile.banned_at is not None and request.endpoint not in BANNED_ALLOWED:
         return htmx.redirect(url_for("pages.banned"))
     return None

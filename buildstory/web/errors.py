@@ -60,7 +60,7 @@ def _render(render, *args, **context) -> str:
     except DBAPIError:
         _rollback()
         g.profile = g.role = g.user_session = None
-        g.invite_count = 0
+        g.invite_count = g.notification_count = 0
         return render(*args, **context)
 
 

@@ -76,6 +76,12 @@ ELSEWHERE = {
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
     "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
     "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "webhooks_admin.index": ("test_webhooks_browser.py", '"/admin/webhooks"'),
+    "webhooks_admin.edit": ("test_webhooks_browser.py", 'f"/admin/webhooks/{hook_id}"'),
+    "jobs_admin.index": ("test_webhooks_browser.py", '"/admin/jobs"'),
+    "notifications.index": ("test_notifications_browser.py", '"/notifications"'),
+    # the bell is part of every signed-in header: axe sees it on each page above
+    "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
 }
 
 EXCLUDED = {

@@ -102,7 +102,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
-             "/settings/notifications", "/admin/outbox"]
+             "/settings/notifications", "/admin/outbox", "/notifications"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

@@ -97,6 +97,9 @@ def test_migrations_apply_to_a_database_holding_the_demo(demo_app):
         assert seeded["admin_audit_log"][0] > 0 and seeded["event_registrations"][0] > 0
 
         counts = {name: count for name, (count, _) in seeded.items()}
+        # A downgrade past a table's creation drops it with its rows; such tables (the
+        # notifications the demo's actions wrote) come back empty and are compared no more.
+        dropped: set[str] = set()
         steps = [(command.downgrade, "-1", before_head), (command.upgrade, "head", head),
                  (command.downgrade, first, first), (command.upgrade, "head", head)]
         for migrate, target, expected in steps:
@@ -104,8 +107,12 @@ def test_migrations_apply_to_a_database_holding_the_demo(demo_app):
             assert at(expected)
             contents = table_contents(db.engine)
             if expected == head:
-                assert contents == seeded, f"the demo data changed at {expected}"
-            else:  # a downgrade may drop a column, never a row (but seeded rows nobody used)
+                assert {k: v for k, v in contents.items() if k not in dropped} == \
+                    {k: v for k, v in seeded.items() if k not in dropped}, \
+                    f"the demo data changed at {expected}"
+            else:  # a downgrade may drop a column (or a table it created), never a row
+                #    (but seeded rows nobody used)
+                dropped |= set(counts) - set(contents)
                 assert {name: contents[name][0] for name in contents
                         if name in counts and name not in SEED_TABLES} == \
                     {name: n for name, n in counts.items()

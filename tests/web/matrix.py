@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Callable
 
 import sqlalchemy as sa
@@ -39,8 +40,13 @@ from PIL import Image
 from buildstory.db import db
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
+from buildstory.enums import NotificationType
+from buildstory.models import Notification
+from buildstory.notifications import services as notifications
+from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox
+from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import TEST_PASSWORD, Client, _reset_limits, rolled_back_session
 from tests.hackathon_factories import AiToolFactory
 from tests.factories import utcnow as now_utc
@@ -116,6 +122,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+WEBHOOK_FORM = {"name": "Matrix Hook", "url": "http://127.0.0.1:9/mx", "format": "json",
+                "events": "milestone"}
 _entries = {
     # --- site pages ---------------------------------------------------------------------
     "pages.home": [G("public", lambda w: "/", expect={a: (303, "/dashboard") for a in SIGNED_IN - {"banned"}})],
@@ -300,6 +308,21 @@ _entries = {
                               to="/projects/mx-project#team")],
     "teams.leave": [P("member", lambda w: f"/projects/{w.project_slug}/leave", CONFIRM,
                       to="/projects/mx-project")],  # the owner: "Owners cannot leave…" (403)
+    # --- notifications ----------------------------------------------------------------------
+    "notifications.index": [G("signed_in", lambda w: "/notifications"),
+                            G("signed_in", lambda w: f"/notifications?before={w.notification_cursor}"),
+                            G(frozenset(), lambda w: "/notifications?before=junk", refused=404,
+                              login=True)],
+    # The bell's poll: signed out and banned get 286 (polling stops), never a redirect.
+    "notifications.bell": [G("public", lambda w: "/notifications/bell?have=999",
+                             expect={"anonymous": 286, "banned": 286})],
+    # Someone else's notification is a 404; ``other`` holds the invite's notice.
+    "notifications.open_": [P("recipient", lambda w: f"/notifications/{w.notification_id}/open",
+                              refused=404, to="/invites")],
+    "notifications.read": [P("recipient", lambda w: f"/notifications/{w.notification_id}/read",
+                             refused=404, to="/notifications")],
+    "notifications.read_all": [P("signed_in", lambda w: "/notifications/read-all",
+                                 lambda w: {"upto": w.notification_cursor}, to="/notifications")],
     # --- applications and streams ---------------------------------------------------------
     "applications.mentor_apply": [G("public", lambda w: "/mentor-apply"),
                                   P("public", lambda w: "/mentor-apply", MENTOR_FORM,
@@ -391,6 +414,35 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
+                             P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
+    "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
+                            P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}",
+                              {**WEBHOOK_FORM, "name": "Matrix Renamed"},
+                              to="/admin/webhooks/"),
+                            G("admin", lambda w: f"/admin/webhooks/{UNKNOWN_ID}", status=404)],
+    "webhooks_admin.send_test": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/test",
+                                   to="/admin/webhooks/")],
+    "webhooks_admin.enable": [P("admin", lambda w: f"/admin/webhooks/{w.disabled_webhook_id}/enable",
+                                to="/admin/webhooks/")],
+    "webhooks_admin.disable": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/disable",
+                                 to="/admin/webhooks/")],
+    # The new secret is shown once, on the page itself (no redirect).
+    "webhooks_admin.rotate_secret": [P("admin",
+                                       lambda w: f"/admin/webhooks/{w.webhook_id}/rotate-secret",
+                                       status=200)],
+    "webhooks_admin.delete": [P("admin", lambda w: f"/admin/webhooks/{w.webhook_id}/delete",
+                                CONFIRM, to="/admin/webhooks")],
+    "webhooks_admin.retry_delivery": [
+        P("admin", lambda w: f"/admin/webhooks/deliveries/{w.failed_delivery_id}/retry",
+          to="/admin/webhooks/"),
+        P(frozenset(), lambda w: f"/admin/webhooks/deliveries/{UNKNOWN_ID}/retry",
+          expect={a: 404 for a in ADMINS})],
+    "jobs_admin.index": [G("admin", lambda w: "/admin/jobs")],
+    "jobs_admin.retry_job": [P("admin", lambda w: f"/admin/jobs/{w.failed_job_id}/retry",
+                               to="/admin/jobs"),
+                             P(frozenset(), lambda w: "/admin/jobs/987654321/retry",
+                               expect={a: 404 for a in ADMINS})],
     "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
@@ -445,6 +497,15 @@ def build_world(app, session):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)
     invite = TeamInviteFactory(project=project, recipient=people["other"])
+    # The invite's notice for ``other``; an older one for ``builder`` (Mark all as read).
+    noticed = identity.utcnow()
+    [notification_id] = notifications.notify(
+        session, NotificationType.team_invite, recipients=[people["other"]],
+        actor=people["builder"], title=project.name, project_id=project.id, subject_id=invite.id,
+        now=noticed)
+    notifications.notify(session, NotificationType.member_left, recipients=[people["builder"]],
+                         actor=victim, title=project.name, project_id=project.id,
+                         now=noticed - timedelta(minutes=1))
     TeamInviteFactory(project=project, link=True, raw_token="mx-link-token")
     avatar = AvatarFactory(profile=people["builder"])
     hidden_avatar = AvatarFactory(profile=people["hidden"])
@@ -465,9 +526,14 @@ def build_world(app, session):
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
     w.invite_id, w.link_token = invite.id, "mx-link-token"
+    w.notification_id = notification_id
+    w.notification_cursor = encode_cursor(
+        session.get(Notification, notification_id).created_at, notification_id)
     w.mentor_id = MentorApplicationFactory().id
     w.sponsor_id = SponsorshipInquiryFactory().id
     w.category_id = TwitchCategoryFactory().id
+    w.webhook_id, w.disabled_webhook_id, w.failed_delivery_id, w.failed_job_id = \
+        _webhook_records(session)
     tool = AiToolFactory(name="Mx Tool", slug="mx-tool")
     w.tool_id, w.tool_slug = tool.id, tool.slug
     w.other_tool_id = AiToolFactory(name="Mx Other Tool", slug="mx-other-tool").id
@@ -503,6 +569,24 @@ def build_world(app, session):
     tokens_by_actor = {actor: c.csrf() for actor, c in clients.items()}
     session.commit()
     return w, clients, tokens_by_actor
+
+
+def _webhook_records(session):
+    """An enabled JSON webhook with a failed delivery, a disabled one, a failed job."""
+    hook = WebhookEndpoint(name="Matrix Hook", url="http://127.0.0.1:9/", format="json",
+                           events=["milestone"], secret="0" * 64)
+    off = WebhookEndpoint(name="Matrix Off", url="http://127.0.0.1:9/", format="discord",
+                          events=["milestone"], enabled=False)
+    session.add_all([hook, off])
+    session.flush()
+    delivery = WebhookDelivery(endpoint_id=hook.id, event="milestone", payload={},
+                               dedupe_key="mx", status="failed", last_error="HTTP 502")
+    session.add(delivery)
+    session.flush()
+    job_id = session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) VALUES "
+        "('maintenance', 'maintenance.clean_up', '{}', 'failed') RETURNING id")).scalar()
+    return hook.id, off.id, delivery.id, job_id
 
 
 class World:

@@ -17,10 +17,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus
+from buildstory.enums import EventStatus, NotificationType
+from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
@@ -92,7 +94,12 @@ CASES = {
     "applications_admin.sponsors": ("admin", "/admin/sponsors", None),
     "streams_admin.streams": ("admin", "/admin/streams", None),
     "draws_admin.draws": ("admin", "/admin/draws", None),
+    "webhooks_admin.index": ("admin", "/admin/webhooks", None),
+    "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
+    "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "notifications.index": ("builder", "/notifications", None),
+    "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
     "mail.settings": ("builder", "/settings/notifications", None),
     "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
@@ -141,11 +148,32 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        _webhook_rows(i)
+        notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
+               actor=builder, title=theirs.name, project_id=theirs.id)
         db.session.add(EmailOutbox(kind="event_status", recipient_id=builder.id,
                                      dedupe_key=f"counted:{builder.id}", subject="Jam is live",
                                      status="sent", to_address="b@example.com"))
         db.session.add(NotificationPreference(profile_id=builder.id, type="team_invite",
                                                 email=False))
+
+
+def _webhook_rows(i: int):
+    """A webhook with deliveries, and a failed job: what /admin/webhooks and /admin/jobs read."""
+    from buildstory.db import db
+    from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+    hook = WebhookEndpoint(name=f"Hook {i}", url="http://127.0.0.1:9/", format="discord",
+                           events=["milestone"], last_error="HTTP 502")
+    db.session.add(hook)
+    db.session.flush()
+    db.session.add_all(WebhookDelivery(endpoint_id=hook.id, event="milestone", payload={},
+                                       dedupe_key=f"{i}-{j}", status=status)
+                       for j, status in enumerate(("queued", "failed", "succeeded")))
+    db.session.execute(sa.text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status) VALUES "
+        "('maintenance', 'maintenance.clean_up', '{}', 'failed'), ('mail', 'x', '{}', 'todo')"))
+    db.session.flush()
+    return hook
 
 
 def counted_tool():
@@ -165,6 +193,7 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    webhook = _webhook_rows(-1)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
@@ -182,7 +211,7 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "email_link": email_link,
+                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
