@@ -35,7 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
     #                                                   and submission pages

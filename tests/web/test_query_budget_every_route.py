@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, NotificationType
+from buildstory.enums import EventStatus, NotificationType, QueueKind
+from buildstory.hackathon.models import QueueAssignment
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
@@ -38,7 +39,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -112,6 +113,10 @@ CASES = {
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
+    "queues.review_page": ("builder", "/events/counted-judging/review", None),
+    "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
+    "queues.judge_page": ("other", "/events/counted-judging/judge", None),
+    "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
     "showcase.index": ("builder", "/events/counted-live/showcase", None),
     "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
     "showcase.card": ("anon", "{card}", None),
@@ -205,6 +210,17 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    # a judging event: the owner's project and counted-entry submitted; the owner holds
+    # counted-entry to review and "other", a judge, holds it to score
+    other = ProfileFactory()
+    judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="counted-entry")))
+    EventJudgeFactory(event=judging, profile=other)
+    for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
+        db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
+                                       project_id=entry.project_id))
     live = EventFactory(status=EventStatus.active, slug="counted-live")
     shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
     card_inputs = reads.current_card_inputs(db_session, shown.id)
@@ -230,7 +246,7 @@ def world(app, db_session, login, client):
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
-                    "other": login(ProfileFactory()),
+                    "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
                     "admin": login(ProfileFactory(admin=True))},
     }
