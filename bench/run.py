@@ -116,6 +116,38 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
                                           "self": row[2]}
 
 
+def hackathon_paths(conninfo, secret) -> tuple[str, dict]:
+    """A signed-in reviewer holding a submission: the owner of a submitted project in a
+    judging event, handed another team's submission; and the busiest showcase's event."""
+    now = datetime.now(timezone.utc)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        showcase = conn.execute(
+            "SELECT e.slug FROM events e JOIN event_submissions s ON s.event_id = e.id "
+            "GROUP BY e.slug ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        event_id, slug, owner, clerk = conn.execute(
+            "SELECT e.id, e.slug, p.id, p.clerk_id FROM event_submissions s "
+            "JOIN events e ON e.id = s.event_id AND e.status = 'judging' "
+            "JOIN projects pr ON pr.id = s.project_id "
+            "JOIN profiles p ON p.id = pr.profile_id AND p.hidden_at IS NULL "
+            "AND p.banned_at IS NULL ORDER BY s.id LIMIT 1").fetchone()
+        other = conn.execute(
+            "SELECT s.project_id FROM event_submissions s JOIN projects pr ON pr.id = s.project_id "
+            "WHERE s.event_id = %s AND pr.profile_id <> %s AND pr.hidden_at IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = pr.id "
+            "AND m.profile_id = %s) ORDER BY s.review_count, s.id LIMIT 1",
+            (event_id, owner, owner)).fetchone()[0]
+        conn.execute("DELETE FROM queue_assignments WHERE queue = 'review' AND profile_id = %s "
+                     "AND event_id = %s", (owner, event_id))
+        conn.execute("INSERT INTO queue_assignments (queue, profile_id, event_id, project_id) "
+                     "VALUES ('review', %s, %s, %s)", (owner, event_id, other))
+        sid = secrets.token_urlsafe(32)
+        conn.execute("INSERT INTO sessions (id, identity_id, created_at, expires_at) "
+                     "VALUES (%s, %s, %s, %s)", (sid, clerk, now, now + timedelta(days=1)))
+    token = jwt.encode({"sid": sid, "typ": "session",
+                        "exp": int((now + timedelta(days=1)).timestamp())}, secret, "HS256")
+    return f"__Host-bs_session={token}", {"showcase": showcase, "judging": slug}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -229,6 +261,7 @@ def main() -> int:
         prepare(url, conninfo, env)
         builder_cookie, names = session_cookie(conninfo, secret, admin=False)
         admin_cookie, _ = session_cookie(conninfo, secret, admin=True)
+        reviewer_cookie, hack = hackathon_paths(conninfo, secret)
         port = free_port()
         proc = serve(serving, port)  # production settings; migrations run without the timeout
         base = f"http://127.0.0.1:{port}"
@@ -251,6 +284,10 @@ def main() -> int:
             ("/notifications", ["/notifications"], builder_cookie),
             ("/notifications/bell", ["/notifications/bell?have=150"], builder_cookie),
             ("/admin/users?q=", ["/admin/users?q=ana"], admin_cookie),
+            ("/events/<slug>/showcase", [f"/events/{hack['showcase']}/showcase"], None),
+            ("/events/<slug>/review (holding one)", [f"/events/{hack['judging']}/review"],
+             reviewer_cookie),
+            ("/tools", ["/tools"], None),
         ]
         only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
         if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -20,7 +21,11 @@ import pycountry
 
 SIZES = {"profiles": 100_000, "events": 20, "registrations": 150_000, "projects": 10_000,
          "members": 15_000, "entries": 8_000, "invites": 20_000, "audit": 50_000,
-         "notifications": 500_000}
+         "notifications": 500_000, "reviews_per_submission": 3}
+# BENCH_SCALE=0.05 seeds a twentieth of everything (a quick check that the paths answer).
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+SIZES = {k: (v if k in ("events", "reviews_per_submission") else max(50, int(v * SCALE)))
+         for k, v in SIZES.items()}
 
 FIRST = ["Amara", "Zoë", "José", "Priya", "Kenji", "Léa", "Mateus", "Grace", "Liam", "Sofía",
          "Noah", "Emma", "Wei", "Aisha", "Seun", "Björn", "Hana", "Tomás", "Fatima", "Lucas",
@@ -118,6 +123,7 @@ def seed(url: str, rng_seed: int = 7) -> None:
         seed_invites(conn, rng, profile_ids, project_ids)
         seed_audit(conn, rng, profile_ids)
         seed_notifications(conn, rng, profile_ids, project_ids)
+        seed_hackathon(conn, rng)
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
@@ -129,6 +135,10 @@ def top_up(url: str, rng_seed: int = 11) -> None:
     its builders; newer tables are filled in proportion on the next run)."""
     rng = random.Random(rng_seed)
     with psycopg.connect(url, autocommit=False) as conn:
+        if not conn.execute("SELECT EXISTS (SELECT 1 FROM event_submissions)").fetchone()[0]:
+            seed_hackathon(conn, rng)
+            conn.commit()
+            conn.execute("ANALYZE")
         if conn.execute("SELECT EXISTS (SELECT 1 FROM notifications)").fetchone()[0]:
             return
         profile_ids = [r[0] for r in conn.execute("SELECT id FROM profiles ORDER BY id")]
@@ -279,3 +289,64 @@ def seed_audit(conn, rng, profile_ids):
     copy_rows(conn, "admin_audit_log", ["id", "actor_profile_id", "actor_name", "action",
                                         "target_profile_id", "target_name", "metadata",
                                         "created_at"], rows(), n)
+
+
+def seed_hackathon(conn, rng):
+    """The hackathon loop in proportion: every entry of an active, judging or complete
+    event submitted (2–3 tools each from the catalogue plus 200 bench tools), about three
+    peer reviews with a highlight per submission in judging and complete events; the
+    counters (review, highlight and usage counts) set as the services keep them."""
+    tool_rows = [(uuid.uuid4(), f"Bench Tool {i}", f"bench tool {i}", f"bench-tool-{i}",
+                  ["planning", "coding", "code_review", "models", "other"][i % 5])
+                 for i in range(200)]
+    copy_rows(conn, "ai_tools", ["id", "name", "name_key", "slug", "category"],
+              iter(tool_rows), len(tool_rows))
+    tools = [r[0] for r in conn.execute("SELECT id FROM ai_tools")]
+    entries = conn.execute(
+        "SELECT ep.event_id, ep.project_id, ep.entered_by, e.status::text, e.starts_at, p.name "
+        "FROM event_projects ep JOIN events e ON e.id = ep.event_id "
+        "JOIN projects p ON p.id = ep.project_id "
+        "WHERE e.status IN ('active', 'judging', 'complete')").fetchall()
+    subs = [(uuid.uuid4(), *row) for row in entries]
+    copy_rows(conn, "event_submissions",
+              ["id", "event_id", "project_id", "submitted_by", "what_built", "search_text",
+               "submitted_at", "updated_at"],
+              ((sid, e, p, by, f"{name}: an agent that ships. " * 3,
+                fold(f"{name} an agent that ships"), start + timedelta(hours=5),
+                start + timedelta(hours=5)) for sid, e, p, by, _st, start, name in subs),
+              len(subs))
+    pairs = [(sid, t) for sid, *_ in subs for t in rng.sample(tools, 2 + rng.randint(0, 1))]
+    copy_rows(conn, "event_submission_tools", ["submission_id", "tool_id"], iter(pairs),
+              len(pairs))
+    registrants: dict = {}
+    for event, profile in conn.execute("SELECT event_id, profile_id FROM event_registrations"):
+        registrants.setdefault(event, []).append(profile)
+    reviews, highlights, seen = [], [], set()
+    cats = ["creativity", "business_case", "technical_challenge", "impact", "design"]
+    for sid, event, project, owner, status, start, _name in subs:
+        if status == "active" or not registrants.get(event):
+            continue
+        for _ in range(SIZES["reviews_per_submission"]):
+            reviewer = rng.choice(registrants[event])
+            if reviewer == owner or (reviewer, event, project) in seen:
+                continue
+            seen.add((reviewer, event, project))
+            rid = uuid.uuid4()
+            when = start + timedelta(days=8, minutes=rng.randint(0, 5000))
+            reviews.append((rid, event, project, reviewer, "Clear demo; loved the flow. " * 4,
+                            when, when))
+            highlights.append((uuid.uuid4(), rid, rng.choice(cats), "Calm, readable screens"))
+    copy_rows(conn, "hackathon_reviews", ["id", "event_id", "project_id",
+                                          "reviewer_profile_id", "feedback", "created_at",
+                                          "updated_at"], iter(reviews), len(reviews))
+    copy_rows(conn, "hackathon_review_highlights", ["id", "review_id", "category", "text"],
+              iter(highlights), len(highlights))
+    conn.execute(
+        "UPDATE event_submissions s SET review_count = r.n, highlight_count = r.h FROM ("
+        " SELECT rv.event_id, rv.project_id, count(DISTINCT rv.id) AS n, count(hl.id) AS h"
+        " FROM hackathon_reviews rv LEFT JOIN hackathon_review_highlights hl"
+        " ON hl.review_id = rv.id GROUP BY rv.event_id, rv.project_id) r "
+        "WHERE s.event_id = r.event_id AND s.project_id = r.project_id")
+    conn.execute(
+        "UPDATE ai_tools t SET usage_count = u.n FROM (SELECT tool_id, count(*) AS n "
+        "FROM event_submission_tools GROUP BY tool_id) u WHERE t.id = u.tool_id")
