@@ -537,14 +537,24 @@ def test_every_case_path_is_the_route_it_claims(app):
                 adapter.match(case.path, method="GET")
 
 
-def _card_path(event, project) -> str:
-    """Submit ``project`` to ``event``; return its share card's current URL."""
+def _card_path(event, project) -> tuple[str, str]:
+    """Submit ``project`` to ``event`` with a demo image; return its share card's current
+    URL and the image's."""
     from buildstory.hackathon import cards, submission_reads as reads
     from tests.hackathon_factories import EventSubmissionFactory
 
+    from buildstory.hackathon import images
+    from buildstory.hackathon.models import SubmissionImage
+
     sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project))
+    processed = images.process(demo_png())
+    db.session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+                                   thumb=processed.thumb, hash=processed.hash,
+                                   width=processed.width, height=processed.height))
+    db.session.flush()
     inputs = reads.current_card_inputs(db.session, sub.id)
-    return f"/cards/{sub.id}/{cards.card_version(inputs)}.png"
+    return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
+            f"/submission-images/{sub.id}/{processed.hash}")
 
 
 def test_excluded_routes_are_not_html_pages(app, db_session, login):
@@ -557,6 +567,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
     MentorApplicationFactory()
     avatar = AvatarFactory(profile=admin)
     ProfileFactory(username="kenji")
+    card, image = _card_path(event, project)
     me = login(admin)
     urls = {
         "pages.healthz": "/healthz", "pages.robots": "/robots.txt",
@@ -572,7 +583,9 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "profiles.regions": "/settings/regions?country=DE",
         "teams.invitee_search": f"/projects/{project.slug}/invitee-search?q=kenji",
         "static": "/static/app.css",
-        "showcase.card": _card_path(event, project),
+        "showcase.card": card,
+        "submissions.demo_image": image,
+        "submissions.demo_thumb": image + "/thumb",
     }
     assert set(urls) == set(EXCLUDED) | set(FRAGMENTS)
     for endpoint, url in urls.items():
