@@ -17,10 +17,11 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events"},  # the directory's Event filter reads registrations
+    "profiles": {"events", "hackathon"},  # the directory's Event filter reads
+    #                                       registrations; a profile shows its awards
     "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
-    #   a submission blocks withdrawing a registration
+    #   the page's hackathon links; a submission blocks withdrawing a registration
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
     #                 deleting moves counters and clears its notifications; project_created;
     #                 submissions: search text, "Withdraw the submission first"
@@ -35,9 +36,10 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
+    #                                                   and submission pages
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},

@@ -21,21 +21,26 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import AiToolCategory, EventStatus, NotificationType
+from buildstory.enums import AiToolCategory, EventStatus, NotificationType, QueueKind
 from buildstory.hackathon import images
-from buildstory.hackathon.models import SubmissionImage
+from buildstory.hackathon.models import EventSubmissionTool, QueueAssignment, SubmissionImage
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
+from buildstory.db import db
+from buildstory.events.models import Event
+from buildstory.hackathon import cards, submission_reads as reads
+from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
+                                       HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -112,6 +117,13 @@ CASES = {
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
+    "queues.review_page": ("builder", "/events/counted-judging/review", None),
+    "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
+    "queues.judge_page": ("other", "/events/counted-judging/judge", None),
+    "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
+    "showcase.index": ("builder", "/events/counted-live/showcase", None),
+    "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
+    "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -158,6 +170,10 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
+        live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
+                                     tools=[AiToolFactory()])
+        HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -210,16 +226,31 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    # a judging event: the owner's project and counted-entry submitted; the owner holds
+    # counted-entry to review and "other", a judge, holds it to score
+    other = ProfileFactory()
+    judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="counted-entry")))
+    EventJudgeFactory(event=judging, profile=other)
+    for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
+        db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
+                                       project_id=entry.project_id))
     live = EventFactory(status=EventStatus.active, slug="counted-live")
+    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    # the submission form: the owner registered, a tool of each category, a demo image
     EventRegistrationFactory(event=live, profile=owner)
-    tools = [AiToolFactory(category=c) for c in AiToolCategory]
-    sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project),
-                                 tools=tools)
+    for category in AiToolCategory:
+        db_session.add(EventSubmissionTool(submission_id=shown.id,
+                                           tool_id=AiToolFactory(category=category).id))
     processed = images.process(png_bytes())
-    db_session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
+    db_session.add(SubmissionImage(submission_id=shown.id, image=processed.image,
                                    thumb=processed.thumb, hash=processed.hash,
                                    width=processed.width, height=processed.height))
-    demo_path = f"/submission-images/{sub.id}/{processed.hash}"
+    db_session.flush()
+    demo_path = f"/submission-images/{shown.id}/{processed.hash}"
+    card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
@@ -238,11 +269,11 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "demo": demo_path,
-                   "webhook_id": webhook.id, "email_link": email_link,
-                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
+                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id, "demo": demo_path,
+                   "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
-                    "other": login(ProfileFactory()),
+                    "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
                     "admin": login(ProfileFactory(admin=True))},
     }
