@@ -200,6 +200,10 @@ def edit(post_id):
     card = _card_or_404(post_id)
     post = card.post
     if request.method == "GET":
+        if g.profile.id != post.author_id:
+            raise Forbidden(rules.NOT_AUTHOR_EDIT)
+        if not rules.within_edit_window(post.created_at, utcnow()):
+            return _card_answer(card, 409, message=rules.EDIT_WINDOW_PASSED)
         values = {"body": post.body, "link_url": post.link_url or ""}
         return _card_answer(card, editing=True, values=values, errors={})
     with refusal(ValidationFailed, Conflict) as refused:

@@ -242,7 +242,7 @@ class _Markup(HTMLParser):
         self.bad = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "iframe", "object", "embed", "svg"):
+        if tag in ("script", "iframe", "object", "embed"):
             self.bad.append(tag)
         for name, value in attrs:
             if name.startswith("on") or (name in ("href", "src") and value and
