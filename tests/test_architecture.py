@@ -39,7 +39,8 @@ ALLOWED: dict[str, set[str]] = {
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
+    "home": {"profiles", "events", "projects", "teams", "tools", "buildlogs"},  # sitemap
+    #                                                      tool pages and posts
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},

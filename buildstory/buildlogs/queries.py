@@ -142,13 +142,11 @@ def image(session, post_id, digest: str) -> PostImage | None:
     return row if row is not None and row.hash == digest else None
 
 
-def visible_post_ids(session, limit: int = 50000):
-    """Visible posts for the sitemap: (id, updated_at), newest first."""
-    stmt = (select(Post.id, Post.updated_at)
+def visible_select():
+    """Every visible post, no columns yet (the sitemap adds its own)."""
+    return (select().select_from(Post)
             .join(Author, Author.id == Post.author_id)
             .outerjoin(Project, Project.id == Post.project_id)
             .outerjoin(Owner, Owner.id == Project.profile_id)
             .outerjoin(AiTool, AiTool.id == Post.tool_id)
-            .where(visible_posts()).order_by(Post.created_at.desc(), Post.id.desc())
-            .limit(limit))
-    return session.execute(stmt).all()
+            .where(visible_posts()))

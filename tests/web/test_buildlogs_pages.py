@@ -283,3 +283,13 @@ def test_merging_a_tool_moves_its_posts(login, client, db_session):
     db_session.refresh(post)
     assert post.tool_id == target.id
     assert str(post.id) in client.get(f"/tools/{target.slug}/posts").get_data(as_text=True)
+
+
+def test_sitemap_lists_visible_posts_only(client, db_session):
+    project = ProjectFactory()
+    shown = make_post(db_session, project=project)
+    hidden = make_post(db_session, project=project, hidden_at=utcnow())
+    index = client.get("/sitemap.xml").get_data(as_text=True)
+    chunk = re.search(r"<loc>http://[^/]+(/sitemap-posts-1\.xml[^<]*)</loc>", index).group(1)
+    xml = client.get(chunk.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"/posts/{shown.id}</loc>" in xml and str(hidden.id) not in xml
