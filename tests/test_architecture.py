@@ -17,11 +17,13 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
-    #                    project; an event with draws is never deleted; status changes notify
+    "profiles": {"events", "hackathon"},  # the directory's Event filter reads
+    #                                       registrations; a profile shows its awards
+    "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
+    #   creates the project; an event with draws is never deleted; status changes notify;
+    #   the page's hackathon links
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
-                 "buildlogs"},  # the project page's Updates section
+                 "buildlogs"},  # + the project page's Updates section
     #                 deleting moves counters and clears its notifications; project_created
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
@@ -39,8 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools", "buildlogs"},  # sitemap
-    #                                                      tool pages and posts
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs"},
+    #                          sitemap tool, submission pages and build-log posts
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},

@@ -82,6 +82,8 @@ ELSEWHERE = {
     "notifications.index": ("test_notifications_browser.py", '"/notifications"'),
     # the bell is part of every signed-in header: axe sees it on each page above
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
+    "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
+    "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
 }
 
 EXCLUDED = {
@@ -96,6 +98,7 @@ EXCLUDED = {
     "applications_admin.mentors_csv": "CSV download",
     "admin.audit_csv": "CSV download",
     "buildlogs.image": "an image (WebP)",
+    "showcase.card": "a share card (PNG)",
 }
 
 
@@ -495,6 +498,16 @@ def test_every_case_path_is_the_route_it_claims(app):
                 adapter.match(case.path, method="GET")
 
 
+def _card_path(event, project) -> str:
+    """Submit ``project`` to ``event``; return its share card's current URL."""
+    from buildstory.hackathon import cards, submission_reads as reads
+    from tests.hackathon_factories import EventSubmissionFactory
+
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project))
+    inputs = reads.current_card_inputs(db.session, sub.id)
+    return f"/cards/{sub.id}/{cards.card_version(inputs)}.png"
+
+
 def test_excluded_routes_are_not_html_pages(app, db_session, login):
     """Every excluded route and fragment answers something other than a full page: text,
     XML, a calendar, a CSV, an image, a fragment (fetched as an admin who owns a project)."""
@@ -527,6 +540,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "profiles.regions": "/settings/regions?country=DE",
         "teams.invitee_search": f"/projects/{project.slug}/invitee-search?q=kenji",
         "static": "/static/app.css",
+        "showcase.card": _card_path(event, project),
     }
     assert set(urls) == set(EXCLUDED) | set(FRAGMENTS)
     for endpoint, url in urls.items():

@@ -54,6 +54,7 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory, TwitchCategoryFactory)
+from tests.hackathon_factories import EventSubmissionFactory
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
           "super_admin")
@@ -249,6 +250,26 @@ _entries = {
                           P("signed_in", lambda w: "/onboarding",
                             {"step": "identity", "display_name": "Matrix Person",
                              "country": "DE", "region": "DE-BE"}, to="/onboarding")],
+    # --- showcase, submission pages and share cards ----------------------------------------
+    "showcase.index": [G("public", lambda w: f"/events/{w.live_slug}/showcase"),
+                       G("public", lambda w: f"/events/{w.event_slug}/showcase"),  # not yet open
+                       G(ADMINS, lambda w: f"/events/{w.draft_slug}/showcase", refused=404,
+                         login=False),
+                       G("public", lambda w: f"/events/{w.live_slug}/showcase?tool=nope",
+                         status=404),
+                       G("public", lambda w: f"/events/{w.live_slug}/showcase?after=zzz",
+                         status=404)],
+    # The hidden project's submission: its owner is no actor, so moderators only.
+    "showcase.submission": [
+        G("public", lambda w: f"/events/{w.live_slug}/showcase/{w.project_slug}"),
+        G(MODERATORS, lambda w: f"/events/{w.live_slug}/showcase/{w.hidden_project_slug}",
+          refused=404, login=False),
+        G("public", lambda w: f"/events/{w.live_slug}/showcase/nothing-here", status=404)],
+    "showcase.card": [
+        G("public", lambda w: w.card_path),
+        G(MODERATORS, lambda w: w.hidden_card_path, refused=404, login=False),
+        G("public", lambda w: w.stale_card_path, status=302),
+        G("public", lambda w: f"/cards/{UNKNOWN_ID}/{'0' * 16}.png", status=404)],
     # --- projects -------------------------------------------------------------------------
     "projects.index": [G("public", lambda w: "/projects")],
     "projects.show": [
@@ -521,6 +542,7 @@ def build_world(app, session):
     for actor in ("builder", "member"):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)
+    live = EventFactory(active=True, slug="mx-live")
     invite = TeamInviteFactory(project=project, recipient=people["other"])
     # The invite's notice for ``other``; an older one for ``builder`` (Mark all as read).
     noticed = identity.utcnow()
@@ -546,6 +568,9 @@ def build_world(app, session):
     w.victim_project_id = ProjectFactory(owner=victim, slug="mx-victim-project").id
     hidden_project = ProjectFactory(owner=victim, slug="mx-hidden-project", hidden=True)
     w.hidden_project_id, w.hidden_project_slug = hidden_project.id, hidden_project.slug
+    w.live_slug = live.slug
+    w.card_path, w.stale_card_path = _showcased(session, live, project)
+    w.hidden_card_path, _ = _showcased(session, live, hidden_project)
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
@@ -618,6 +643,19 @@ def _build_log_posts(session, w, people, project, tool):
     session.flush()
     w.post_id, w.member_post_id, w.hidden_post_id = owners.id, members.id, hidden.id
     w.post_image_hash = "mxposthash"
+
+
+def _showcased(session, event, project) -> tuple[str, str]:
+    """Submit ``project`` to ``event`` with its share card stored (so a GET of it writes
+    nothing); return the card's path and a stale version's."""
+    from buildstory.hackathon import cards, submission_reads as reads
+
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
+                                 what_built="Matrix submission")
+    inputs = reads.current_card_inputs(session, sub.id)
+    cards.card_png(session, sub.id, inputs)
+    return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
+            f"/cards/{sub.id}/{'f' * 16}.png")
 
 
 def _webhook_records(session):

@@ -28,6 +28,11 @@ from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
+from buildstory.db import db
+from buildstory.events.models import Event
+from buildstory.hackathon import cards, submission_reads as reads
+from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
+                                       HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
@@ -114,6 +119,9 @@ CASES = {
     "buildlogs.show": ("admin", "/posts/{post_id}", None),
     "buildlogs.edit": ("builder", "/posts/{post_id}/edit", "post-{post_id}"),
     "buildlogs.image": ("anon", "/post-images/{post_id}/{post_image}", None),
+    "showcase.index": ("builder", "/events/counted-live/showcase", None),
+    "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
+    "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -152,6 +160,10 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
         _posts(builder, theirs, project)
+        live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
+                                     tools=[AiToolFactory()])
+        HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -221,6 +233,9 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    live = EventFactory(status=EventStatus.active, slug="counted-live")
+    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     from buildstory.buildlogs.models import Post, PostImage
     post = Post(author_id=owner.id, context_type="project", project_id=project.id,
@@ -249,7 +264,8 @@ def world(app, db_session, login, client):
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
-                   "post_id": post.id, "post_image": "counted"},
+                   "post_id": post.id, "post_image": "counted",
+                   "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
