@@ -21,10 +21,11 @@ ALLOWED: dict[str, set[str]] = {
     #                                       registrations; a profile shows its awards
     "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
-    #   the page's hackathon links
+    #   the page's hackathon links; a submission blocks withdrawing a registration
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
                  "buildlogs"},  # + the project page's Updates section
-    #                 deleting moves counters and clears its notifications; project_created
+    #                 deleting moves counters and clears its notifications; project_created;
+    #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
     #                                       move on hides; hide/unhide notify
@@ -36,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon", "buildlogs"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications"},
     # build logs: posts name their author, project or tool; the team check; hiding a
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},

@@ -70,6 +70,7 @@ def world():
     db.session.flush()
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
+                         "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
                          "feed": "/feed", "post": f"/posts/{posts[0].id}"}
 
 
@@ -111,7 +112,7 @@ PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
         "feed", "post"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
-             "/settings/notifications", "/admin/outbox", "/notifications"]
+             "/settings/notifications", "/admin/outbox", "/notifications", "submission"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

@@ -38,6 +38,9 @@ import sqlalchemy as sa
 from PIL import Image
 
 from buildstory.db import db
+from buildstory.enums import EventStatus, QueueKind
+from buildstory.hackathon import images
+from buildstory.hackathon.models import EventSubmission, QueueAssignment, SubmissionImage
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
@@ -54,10 +57,10 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory, TwitchCategoryFactory)
-from tests.hackathon_factories import EventSubmissionFactory
+from tests.hackathon_factories import EventJudgeFactory, EventSubmissionFactory
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
-          "super_admin")
+          "super_admin", "judge")
 SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
 MODERATORS = frozenset({"moderator", "admin", "super_admin"})
 ADMINS = frozenset({"admin", "super_admin"})
@@ -71,6 +74,7 @@ LEVELS = {
     "sender": frozenset({"builder"}),                 # of the direct invite
     "moderator": MODERATORS,
     "admin": ADMINS,
+    "judge": frozenset({"judge"}),                    # judges the judging event J
 }
 
 
@@ -115,6 +119,7 @@ def png_upload() -> tuple:
 CONFIRM = {"confirm": "yes"}
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 HIDDEN_SELF = frozenset({"hidden"}) | MODERATORS        # a hidden builder sees their own
+REVIEWERS = frozenset({"builder", "member"})              # on P's team, P submitted in J
 EVENT_FORM = {"name": "Matrix Jam", "slug": "mx-jam", "description": "Build **anything**.",
               "starts_at": "2031-03-01T10:00", "ends_at": "2031-03-03T18:00",
               "timezone": "Europe/Berlin"}
@@ -123,6 +128,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+SUBMISSION = "/projects/mx-project/submissions/mx-live"
+SUBMISSION_FORM = {"what_built": "Matrix demo, updated", "demo_url": "https://mx.example/"}
 WEBHOOK_FORM = {"name": "Matrix Hook", "url": "http://127.0.0.1:9/mx", "format": "json",
                 "events": "milestone"}
 _entries = {
@@ -460,6 +467,58 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- submissions (the team of P in the live event mx-live) -------------------------------
+    "submissions.form": [G("team", lambda w: SUBMISSION),
+                         P("team", lambda w: SUBMISSION, SUBMISSION_FORM, to=SUBMISSION + "?done=")],
+    "submissions.upload_image": [P("team", lambda w: SUBMISSION + "/image",
+                                   lambda w: {"image": png_upload()},
+                                   to=SUBMISSION + "?done=image")],
+    "submissions.delete_image": [P("team", lambda w: SUBMISSION + "/image/delete", CONFIRM,
+                                   to=SUBMISSION + "?done=image-removed")],
+    "submissions.withdraw": [P("team", lambda w: SUBMISSION + "/withdraw", CONFIRM,
+                               to=SUBMISSION + "?done=withdrawn")],
+    # Demo images: public while the project is visible; else the team and moderators only.
+    "submissions.demo_image": [
+        G("public", lambda w: w.demo_image),
+        G(MODERATORS, lambda w: w.hidden_demo_image, refused=404, login=False),
+        G("public", lambda w: w.demo_image.rsplit("/", 1)[0] + "/0000000000000000", status=404)],
+    "submissions.demo_thumb": [
+        G("public", lambda w: w.demo_image + "/thumb"),
+        G(MODERATORS, lambda w: w.hidden_demo_image + "/thumb", refused=404, login=False)],
+    # --- peer review and judging (the judging event J: P and E submitted; builder holds E
+    # in the review queue, judge holds E in the judge queue) ------------------------------
+    "queues.review_page": [G("signed_in", lambda w: f"/events/{w.judging_slug}/review"),
+                           G(ADMINS, lambda w: f"/events/{w.draft_slug}/review", refused=404,
+                             login=True)],
+    "queues.review_next": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/next",
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.review_skip": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/skip",
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.review_conflict": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/conflict",
+                                 CONFIRM, refused=409, to="/events/mx-judging/review")],
+    "queues.review_clear_skips": [P(REVIEWERS,
+                                    lambda w: f"/events/{w.judging_slug}/review/skips/clear",
+                                    refused=409, to="/events/mx-judging/review")],
+    # Only the builder was given E; the member is a reviewer who was not (409).
+    "queues.review_form": [G(frozenset({"builder"}),
+                             lambda w: f"/events/{w.judging_slug}/reviews/{w.entry_slug}",
+                             refused=409),
+                           P(frozenset({"builder"}),
+                             lambda w: f"/events/{w.judging_slug}/reviews/{w.entry_slug}",
+                             {"feedback": "Clear demo.\nNice.", "impact": "Useful"},
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.judge_page": [G("judge", lambda w: f"/events/{w.judging_slug}/judge")],
+    "queues.judge_next": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/next",
+                            to="/events/mx-judging/judge")],
+    "queues.judge_skip": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/skip",
+                            to="/events/mx-judging/judge")],
+    "queues.judge_conflict": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/conflict",
+                                CONFIRM, to="/events/mx-judging/judge")],
+    "queues.score_form": [G("judge", lambda w: f"/events/{w.judging_slug}/scores/{w.entry_slug}"),
+                          P("judge", lambda w: f"/events/{w.judging_slug}/scores/{w.entry_slug}",
+                            {"creativity": "5", "business_case": "4", "technical_challenge": "3",
+                             "impact": "2", "design": "1", "comment": "Good"},
+                            to="/events/mx-judging/judge")],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -554,6 +613,16 @@ def build_world(app, session):
                          actor=victim, title=project.name, project_id=project.id,
                          now=noticed - timedelta(minutes=1))
     TeamInviteFactory(project=project, link=True, raw_token="mx-link-token")
+    # The judging event J: P and another team's project E submitted; the builder was handed
+    # E to review and the judge (an event_judges row of J) E to score.
+    judging = EventFactory(status=EventStatus.judging, slug="mx-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="mx-entry")))
+    EventJudgeFactory(event=judging, profile=people["judge"])
+    for actor, kind in (("builder", QueueKind.review), ("judge", QueueKind.judge)):
+        session.add(QueueAssignment(queue=kind, profile_id=people[actor].id, event_id=judging.id,
+                                    project_id=entry.project_id))
     avatar = AvatarFactory(profile=people["builder"])
     hidden_avatar = AvatarFactory(profile=people["hidden"])
     w = W()
@@ -571,10 +640,25 @@ def build_world(app, session):
     w.live_slug = live.slug
     w.card_path, w.stale_card_path = _showcased(session, live, project)
     w.hidden_card_path, _ = _showcased(session, live, hidden_project)
+    # The team registered in the live event, and demo images on both submissions there
+    # (the hidden project's is for moderators only).
+    for actor in ("builder", "member"):
+        EventRegistrationFactory(event=live, profile=people[actor])
+    demo_images = []
+    for owner_project in (project, hidden_project):
+        sub_id = session.scalar(sa.select(EventSubmission.id).where(
+            EventSubmission.event_id == live.id, EventSubmission.project_id == owner_project.id))
+        processed = images.process(png_upload()[0].getvalue())
+        session.add(SubmissionImage(submission_id=sub_id, image=processed.image,
+                                    thumb=processed.thumb, hash=processed.hash,
+                                    width=processed.width, height=processed.height))
+        demo_images.append(f"/submission-images/{sub_id}/{processed.hash}")
+    w.demo_image, w.hidden_demo_image = demo_images
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
+    w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
     w.notification_id = notification_id
     w.notification_cursor = encode_cursor(

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, NotificationType
+from buildstory.enums import AiToolCategory, EventStatus, NotificationType, QueueKind
+from buildstory.hackathon import images
+from buildstory.hackathon.models import EventSubmissionTool, QueueAssignment, SubmissionImage
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
@@ -38,7 +40,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -103,6 +105,9 @@ CASES = {
     "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
     "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "submissions.form": ("builder", "/projects/counted-bot/submissions/counted-live", None),
+    "submissions.demo_image": ("anon", "{demo}", None),
+    "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
     "notifications.index": ("builder", "/notifications", None),
     "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
@@ -119,11 +124,24 @@ CASES = {
     "buildlogs.show": ("admin", "/posts/{post_id}", None),
     "buildlogs.edit": ("builder", "/posts/{post_id}/edit", "post-{post_id}"),
     "buildlogs.image": ("anon", "/post-images/{post_id}/{post_image}", None),
+    "queues.review_page": ("builder", "/events/counted-judging/review", None),
+    "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
+    "queues.judge_page": ("other", "/events/counted-judging/judge", None),
+    "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
     "showcase.index": ("builder", "/events/counted-live/showcase", None),
     "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
     "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (1, 2, 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def get_endpoints(app) -> set[str]:
@@ -168,6 +186,9 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        # the submission form offers every listed tool outside "other" and 20 of "other"
+        AiToolFactory(category=AiToolCategory.coding)
+        AiToolFactory(category=AiToolCategory.other)
         _webhook_rows(i)
         notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
                actor=builder, title=theirs.name, project_id=theirs.id)
@@ -233,8 +254,30 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    # a judging event: the owner's project and counted-entry submitted; the owner holds
+    # counted-entry to review and "other", a judge, holds it to score
+    other = ProfileFactory()
+    judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="counted-entry")))
+    EventJudgeFactory(event=judging, profile=other)
+    for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
+        db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
+                                       project_id=entry.project_id))
     live = EventFactory(status=EventStatus.active, slug="counted-live")
     shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    # the submission form: the owner registered, a tool of each category, a demo image
+    EventRegistrationFactory(event=live, profile=owner)
+    for category in AiToolCategory:
+        db_session.add(EventSubmissionTool(submission_id=shown.id,
+                                           tool_id=AiToolFactory(category=category).id))
+    processed = images.process(png_bytes())
+    db_session.add(SubmissionImage(submission_id=shown.id, image=processed.image,
+                                   thumb=processed.thumb, hash=processed.hash,
+                                   width=processed.width, height=processed.height))
+    db_session.flush()
+    demo_path = f"/submission-images/{shown.id}/{processed.hash}"
     card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     from buildstory.buildlogs.models import Post, PostImage
@@ -265,9 +308,10 @@ def world(app, db_session, login, client):
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "post_id": post.id, "post_image": "counted",
+                   "demo": demo_path,
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
-                    "other": login(ProfileFactory()),
+                    "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
                     "admin": login(ProfileFactory(admin=True))},
     }
