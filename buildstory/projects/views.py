@@ -98,8 +98,7 @@ def page_context(project, **extra) -> dict:
     invite_log, origins = [], {}
     if is_owner:
         history, history_more = queries.history(db.session, project, history_page)
-        invite_log = team_queries.invite_log(db.session, project)
-        origins = team_queries.member_origins(db.session, project)
+        invite_log, origins = team_queries.invite_history(db.session, project)
     can_moderate = access.is_moderator(role)
     # the hackathon block: submissions with awards and card versions, and the reviews
     # count the team and moderators see (one statement)
