@@ -23,7 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
     #                 deleting moves counters and clears its notifications; project_created
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
-    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
+    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
+                   "buildlogs"},  # counters
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
@@ -39,6 +40,8 @@ ALLOWED: dict[str, set[str]] = {
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},
+    # Build logs: posts on projects and tools; comments notify; the post's context name.
+    "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
