@@ -351,6 +351,25 @@ _entries = {
                              "description": "Renamed."}, to="/tools/mx-tool")],
     "tools.merge_tool": [P("moderator", lambda w: f"/moderation/tools/{w.other_tool_id}/merge",
                            {**CONFIRM, "into": "mx-tool"}, to="/tools/mx-tool")],
+    # --- comments and reactions on build logs ---------------------------------------------
+    "talk.add_comment": [P("signed_in", lambda w: f"/posts/{w.post_id}/comments",
+                           {"body": "Nice work @mx-builder"}, to="/posts/"),
+                         P(frozenset(), lambda w: f"/posts/{UNKNOWN_ID}/comments",
+                           {"body": "x"}, refused=404)],
+    "talk.edit_comment": [G(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit"),
+                          P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit",
+                            {"body": "Edited"}, to="/posts/")],
+    "talk.delete_comment": [P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/delete",
+                              CONFIRM, to="/posts/")],
+    "talk.hide_comment": [P("moderator", lambda w: f"/moderation/comments/{w.comment_id}/hide",
+                            CONFIRM, to="/posts/")],
+    "talk.unhide_comment": [P("moderator",
+                              lambda w: f"/moderation/comments/{w.hidden_comment_id}/unhide",
+                              to="/posts/")],
+    "talk.react_post": [P("signed_in", lambda w: f"/posts/{w.post_id}/reactions",
+                          {"emoji": "fire", "state": "on"}, to="/posts/")],
+    "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
+                             {"emoji": "rocket", "state": "on"}, to="/posts/")],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -541,6 +560,8 @@ def build_world(app, session):
     w.hidden_tool_id, w.hidden_tool_slug = hidden_tool.id, hidden_tool.slug
     w.merged_tool_slug = AiToolFactory(name="Mx Merged Tool", slug="mx-merged-tool",
                                        merged_into_id=tool.id).slug
+    w.post_id, w.comment_id, w.hidden_comment_id = _build_log_records(session, project, people,
+                                                                       victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -569,6 +590,23 @@ def build_world(app, session):
     tokens_by_actor = {actor: c.csrf() for actor, c in clients.items()}
     session.commit()
     return w, clients, tokens_by_actor
+
+
+def _build_log_records(session, project, people, victim):
+    """A post on P by its owner, a fresh comment by ``other`` and a hidden one."""
+    from buildstory.buildlogs.models import Post, PostComment
+    post = Post(author_id=people["builder"].id, context_type="project", project_id=project.id,
+                body="Matrix update")
+    session.add(post)
+    session.flush()
+    comment = PostComment(post_id=post.id, author_id=people["other"].id, body="Matrix comment",
+                          created_at=now_utc() - timedelta(minutes=1))
+    hidden = PostComment(post_id=post.id, author_id=victim.id, body="Hidden comment",
+                         hidden_at=now_utc())
+    session.add_all([comment, hidden])
+    session.flush()
+    post.comment_count = 1
+    return post.id, comment.id, hidden.id
 
 
 def _webhook_records(session):
