@@ -81,7 +81,8 @@ def comment_or_404(comment_id):
     return comment
 
 
-def talk_context(post, *, after=None, values=None, errors=None, error=None, mine=None) -> dict:
+def talk_context(post, *, after=None, values=None, errors=None, error=None, mine=None,
+                 confirm_for=None) -> dict:
     """What ``comments_section`` renders: the page of comments, the viewer's reactions on
     the comments shown (one statement), the form."""
     viewer = g.get("profile")
@@ -93,7 +94,10 @@ def talk_context(post, *, after=None, values=None, errors=None, error=None, mine
     return {"post": post, "comments": rows, "next_after": cursor(rows[-1]) if has_more else None,
             "mine": mine, "emoji_list": EMOJI_LIST, "viewer": viewer,
             "can_moderate": sees_hidden(), "now": utcnow(), "values": values or {},
-            "errors": errors or {}, "error": error, "edit_window": comments.EDIT_WINDOW}
+            "errors": errors or {}, "edit_window": comments.EDIT_WINDOW,
+            # a destructive action sent without its Confirm tick: the box shows on that one
+            "confirm_for": confirm_for,
+            "confirm_error": error if confirm_for else None, "error": None if confirm_for else error}
 
 
 def _comments_answer(post, status: int = 200, **extra):
@@ -156,7 +160,8 @@ def delete_comment(comment_id):
     if comment.author_id != g.profile.id:
         raise comments.Forbidden(comments.ONLY_AUTHOR_DELETE)
     if not htmx.confirmed():
-        return _comments_answer(post, 422, error=htmx.CONFIRM_REQUIRED)
+        return _comments_answer(post, 422, error=htmx.CONFIRM_REQUIRED,
+                                confirm_for=("delete", comment.id))
     comments.delete_comment(db.session, comment, g.profile, now=utcnow())
     db.session.commit()
     return _comments_answer(post)
@@ -169,7 +174,8 @@ def _moderate(comment_id, action, *, ask: bool):
         abort(404)
     post = post_or_404(comment.post_id)
     if ask and not htmx.confirmed():
-        return _comments_answer(post, 422, error=htmx.CONFIRM_REQUIRED)
+        return _comments_answer(post, 422, error=htmx.CONFIRM_REQUIRED,
+                                confirm_for=("hide", comment.id))
     with refusal(DomainError) as refused:
         action(comment)
     if refused:
