@@ -106,6 +106,7 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
@@ -208,11 +209,19 @@ def world(app, db_session, login, client):
     db_session.add(sent)
     db_session.flush()
     assert avatar_path
+    from buildstory.buildlogs.models import Post, PostComment
+    post = Post(author_id=owner.id, context_type="project", project_id=project.id, body="Hi")
+    db_session.add(post)
+    db_session.flush()
+    comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
+    db_session.add(comment)
+    db_session.flush()
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
-                   "unsubscribe": unsubscribe, "outbox_id": sent.id},
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id,
+                   "comment_id": comment.id},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(ProfileFactory()),
                     "banned": login(ProfileFactory(banned=True)),
