@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import aliased
 
 from .. import ratelimits
@@ -52,15 +52,23 @@ def visible_post(session, post_id):
     from ..profiles.queries import visible
     from ..projects.models import Project
     from .models import Post
+    from ..tools.models import AiTool
     owner = aliased(Profile)
-    stmt = (select(Post).join(Profile, Profile.id == Post.author_id)
+    stmt = (select(Post, func.coalesce(Project.name, AiTool.name))
+            .join(Profile, Profile.id == Post.author_id)
             .outerjoin(Project, Project.id == Post.project_id)
             .outerjoin(owner, owner.id == Project.profile_id)
+            .outerjoin(AiTool, AiTool.id == Post.tool_id)
             .where(Post.id == post_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                    visible(Profile),
                    or_(Post.project_id.is_(None),
                        Project.hidden_at.is_(None) & visible(owner))))
-    return session.scalars(stmt).first()
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    post, name = row
+    post.context_name = name  # what notifications about it are titled (not stored)
+    return post
 
 
 def clean_body(raw: str | None) -> str:

@@ -36,6 +36,9 @@ def post_title(session, post) -> str:
     """The name a notification about ``post`` shows: its project's or tool's."""
     from ..projects.models import Project
     from ..tools.models import AiTool
+    known = getattr(post, "context_name", None)
+    if known is not None:
+        return known
     if post.project_id is not None:
         return session.scalar(select(Project.name).where(Project.id == post.project_id))
     return session.scalar(select(AiTool.name).where(AiTool.id == post.tool_id))

@@ -35,6 +35,15 @@ DAILY_LIMIT = ratelimits.Limit(
 CHOOSE_EMOJI = "Choose a reaction from the list"
 CHOOSE_STATE = "Choose on or off"
 
+_ALL = ", ".join(COUNTERS)
+# The statement's answer: whether the counter moved, every counter after the change (the
+# outer SELECT reads the snapshot from before it, hence ``moved`` first) and the builder's
+# reactions on the target before it.
+_RESULT = "SELECT EXISTS (SELECT 1 FROM moved) AS changed, " + ", ".join(
+    f"COALESCE((SELECT {c} FROM moved), t.{c}) AS {c}" for c in COUNTERS) + """,
+        ARRAY(SELECT r.emoji::text FROM reactions r WHERE r.profile_id = :profile_id
+              AND r.{fk} = :target_id) AS mine
+        FROM {table} t WHERE t.id = :target_id"""
 # target kind → (table, reactions' column)
 _TARGETS = {"post": ("posts", "post_id"), "comment": ("post_comments", "comment_id")}
 
@@ -42,7 +51,9 @@ _TARGETS = {"post": ("posts", "post_id"), "comment": ("post_comments", "comment_
 @dataclass(frozen=True)
 class Outcome:
     changed: bool
-    count: int
+    count: int                 # the emoji's counter after the change
+    counts: dict               # every counter of the target after the change
+    mine: set                  # the builder's reactions on the target after it
 
 
 def clean(emoji: str | None, state: str | None) -> tuple[str, bool]:
@@ -72,9 +83,8 @@ def _add_statement(table: str, fk: str, counter: str):
         moved AS (
             UPDATE {table} SET {counter} = {counter} + 1
             WHERE id IN (SELECT target_id FROM added)
-            RETURNING {counter} AS count)
-        SELECT (SELECT count FROM moved) AS count,
-               (SELECT {counter} FROM {table} WHERE id = :target_id) AS before""")
+            RETURNING {_ALL})
+{_RESULT.format(table=table, fk=fk)}""")
 
 
 def _remove_statement(table: str, fk: str, counter: str):
@@ -87,9 +97,8 @@ def _remove_statement(table: str, fk: str, counter: str):
         moved AS (
             UPDATE {table} SET {counter} = {counter} - 1
             WHERE id IN (SELECT target_id FROM removed)
-            RETURNING {counter} AS count)
-        SELECT (SELECT count FROM moved) AS count,
-               (SELECT {counter} FROM {table} WHERE id = :target_id) AS before""")
+            RETURNING {_ALL})
+{_RESULT.format(table=table, fk=fk)}""")
 
 
 def react(session, profile, kind: str, target_id, emoji: str, on: bool, *, now: datetime,
@@ -110,8 +119,11 @@ def react(session, profile, kind: str, target_id, emoji: str, on: bool, *, now: 
         row = session.execute(_add_statement(table, fk, counter), params).one()
     else:
         row = session.execute(_remove_statement(table, fk, counter), params).one()
-    changed = row.count is not None
-    return Outcome(changed, row.count if changed else (row.before or 0))
+    counts = {c: getattr(row, c) for c in COUNTERS}
+    mine = {(kind, target_id, e) for e in row.mine if e != emoji}
+    if on:
+        mine.add((kind, target_id, emoji))
+    return Outcome(row.changed, counts[counter], counts, mine)
 
 
 def _rate_created_at():

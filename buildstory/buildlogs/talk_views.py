@@ -103,11 +103,11 @@ def talk_context(post, *, after=None, values=None, errors=None, error=None, mine
 def _comments_answer(post, status: int = 200, **extra):
     """htmx: the comments section; else back to the post page (303), or for a refusal the
     section on a page of its own with the message (the form keeps what was typed)."""
-    ctx = {"talk": talk_context(post, **extra)}
     if htmx.is_htmx(boosted=True):
-        return htmx.fragments((TEMPLATE, "comments", ctx), status=status)
+        return htmx.fragments((TEMPLATE, "comments", {"talk": talk_context(post, **extra)}),
+                              status=status)
     if status >= 400:
-        return htmx.page(TEMPLATE, None, status, **ctx)
+        return htmx.page(TEMPLATE, None, status, talk=talk_context(post, **extra))
     return htmx.redirect(post_url(post.id) + f"#comments-{post.id}")
 
 
@@ -124,7 +124,10 @@ def add_comment(post_id):
             raise refused.error
         return _comments_answer(post, refused.status, values=request.form,
                                 errors=refused.errors, error=refused.message)
+    post_id = post.id
     db.session.commit()
+    if not htmx.is_htmx(boosted=True):
+        return htmx.redirect(post_url(post_id) + f"#comments-{post_id}")
     return _comments_answer(post)
 
 
@@ -203,30 +206,37 @@ def unhide_comment(comment_id):
 
 
 def _react(kind: str, target, post):
+    """Set the reaction; htmx gets the buttons again from what the one statement returned
+    (the counters after it) plus the viewer's other reactions on this target."""
+    viewer_id = g.profile.id
     with refusal(DomainError) as refused:
         emoji, on = reactions.clean(request.form.get("emoji"), request.form.get("state"))
-        reactions.react(db.session, g.profile, kind, target.id, emoji, on, now=utcnow(),
-                        limit_enabled=limits_enabled())
+        outcome = reactions.react(db.session, g.profile, kind, target.id, emoji, on,
+                                  now=utcnow(), limit_enabled=limits_enabled())
     if refused:
         if refused.status == 429 or not htmx.is_htmx(boosted=True):
             raise refused.error
-        db.session.refresh(target)
-        return _reactions_answer(kind, target, refused.status,
+        counts = {column: getattr(target, column) for _, (_, column) in reactions.EMOJI.items()}
+        return _reactions_answer(kind, target.id, counts, outcome_mine(kind, target.id),
+                                 refused.status,
                                  error=refused.message or next(iter(refused.errors.values())))
+    target_id = target.id
     db.session.commit()
     if htmx.is_htmx(boosted=True):
-        db.session.refresh(target)
-        return _reactions_answer(kind, target)
-    anchor = f"#reactions-{kind}-{target.id}"
+        return _reactions_answer(kind, target_id, outcome.counts, outcome.mine)
+    anchor = f"#reactions-{kind}-{target_id}"
     return htmx.redirect(post_url(post.id) + anchor)
 
 
-def _reactions_answer(kind, target, status: int = 200, error=None):
-    ids = {"post_ids": [target.id]} if kind == "post" else {"comment_ids": [target.id]}
-    mine = reactions.viewer_reactions(db.session, g.profile, **ids)
+def outcome_mine(kind, target_id):
+    ids = {"post_ids": [target_id]} if kind == "post" else {"comment_ids": [target_id]}
+    return reactions.viewer_reactions(db.session, g.profile, **ids)
+
+
+def _reactions_answer(kind, target_id, counts, mine, status: int = 200, error=None):
     return htmx.fragments((TEMPLATE, "reactions", {
-        "kind": kind, "obj": target, "mine": mine, "emoji_list": EMOJI_LIST,
-        "signed_in": True, "error": error}), status=status)
+        "kind": kind, "obj": {"id": target_id, **counts}, "mine": mine,
+        "emoji_list": EMOJI_LIST, "signed_in": True, "error": error}), status=status)
 
 
 @bp.post("/posts/<uuid:post_id>/reactions")
