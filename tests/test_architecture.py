@@ -20,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "profiles": {"events"},  # the directory's Event filter reads registrations
     "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
     #                    project; an event with draws is never deleted; status changes notify
-    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
+    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
+                 "buildlogs"},  # the project page's Updates section
     #                 deleting moves counters and clears its notifications; project_created
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
@@ -32,16 +33,18 @@ ALLOWED: dict[str, set[str]] = {
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
-    "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
+    "tools": {"profiles", "events", "projects", "hackathon", "buildlogs"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools"},
+    # build logs: posts name their author, project or tool; the team check; hiding a
+    # post removes the notifications about it.
+    "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools"},  # sitemap tool pages
+    "home": {"profiles", "events", "projects", "teams", "tools", "buildlogs"},  # sitemap
+    #                                                      tool pages and posts
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},
-    # Build logs: posts on projects and tools; comments notify; the post's context name.
-    "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }

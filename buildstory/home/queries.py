@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import String, func, literal, null, select, union_all
+from sqlalchemy import String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..enums import EventStatus
@@ -21,6 +21,8 @@ from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
+from ..buildlogs import queries as post_queries
+from ..buildlogs.models import Post
 from ..tools.models import AiTool
 from ..tools.queries import listed as listed_tool
 
@@ -119,6 +121,8 @@ class SitemapKind:
                     .where(visible_project()))
         if self.name == "tools":  # visible tool pages: not hidden, not merged
             return select().select_from(AiTool).where(listed_tool())
+        if self.name == "posts":  # build-log posts anyone may see (their one filter)
+            return post_queries.visible_select()
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
 
@@ -127,6 +131,7 @@ SITEMAP_KINDS = {
     "projects": SitemapKind("projects", Project.slug, Project.updated_at),
     "events": SitemapKind("events", Event.slug, Event.updated_at),
     "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
+    "posts": SitemapKind("posts", cast(Post.id, String), Post.updated_at),
 }
 
 

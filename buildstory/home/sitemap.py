@@ -17,7 +17,8 @@ from .views import bp
 
 # The public page of each kind, and the URL parameter its key fills.
 PAGES = {"profiles": ("profiles.profile", "username"), "projects": ("projects.show", "slug"),
-         "events": ("events.show", "slug"), "tools": ("tools.show", "slug")}
+         "events": ("events.show", "slug"), "tools": ("tools.show", "slug"),
+         "posts": ("buildlogs.show", "post_id")}
 KEY_MAX = 120
 PLACEHOLDER = "sitemap-key-placeholder"
 
@@ -53,7 +54,7 @@ def _page_url(kind: str):
     return lambda key: f"{prefix}{key}{suffix}"
 
 
-@bp.get("/sitemap-<any(profiles, projects, events, tools):kind>-<int:number>.xml")
+@bp.get("/sitemap-<any(profiles, projects, events, tools, posts):kind>-<int:number>.xml")
 def sitemap_chunk(kind, number):
     """One chunk: the pages of ``kind`` from the chunk's first key on, by key."""
     start = request.args.get("from") or None
