@@ -81,8 +81,13 @@ def comment_or_404(comment_id):
     return comment
 
 
+def reactions_context(mine) -> dict:
+    """What a post card's reaction buttons need (set as ``card.reactions``)."""
+    return {"mine": mine, "emoji_list": EMOJI_LIST, "signed_in": g.get("profile") is not None}
+
+
 def talk_context(post, *, after=None, values=None, errors=None, error=None, mine=None,
-                 confirm_for=None) -> dict:
+                 confirm_for=None, post_ids=()) -> dict:
     """What ``comments_section`` renders: the page of comments, the viewer's reactions on
     the comments shown (one statement), the form."""
     viewer = g.get("profile")
@@ -90,7 +95,8 @@ def talk_context(post, *, after=None, values=None, errors=None, error=None, mine
                                                viewer_id=viewer.id if viewer else None,
                                                after=after)
     if mine is None:
-        mine = reactions.viewer_reactions(db.session, viewer, comment_ids=[c.id for c in rows])
+        mine = reactions.viewer_reactions(db.session, viewer, post_ids=post_ids,
+                                          comment_ids=[c.id for c in rows])
     return {"post": post, "comments": rows, "next_after": cursor(rows[-1]) if has_more else None,
             "mine": mine, "emoji_list": EMOJI_LIST, "viewer": viewer,
             "can_moderate": sees_hidden(), "now": utcnow(), "values": values or {},

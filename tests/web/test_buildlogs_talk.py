@@ -166,3 +166,30 @@ def test_the_xss_corpus_through_the_comment_field_stays_text(app, db_session, lo
         db_session.execute(PostComment.__table__.update().values(
             created_at=PostComment.created_at - DAY))
         db_session.commit()
+
+
+def test_the_post_page_shows_comments_oldest_first_and_the_viewers_reactions(
+        app, db_session, login, post):
+    from datetime import timedelta
+    from buildstory.buildlogs import reactions
+    from tests.factories import utcnow
+    ann, bob = ProfileFactory(display_name="Ann"), ProfileFactory(display_name="Bob")
+    now = utcnow()
+    for i, who in enumerate((ann, bob)):
+        db_session.add(PostComment(post_id=post.id, author_id=who.id, body=f"comment {i}",
+                                   created_at=now - timedelta(minutes=5 - i)))
+    db_session.commit()
+    reactions.react(db_session, bob, "post", post.id, "clap", True, now=now)
+    db_session.commit()
+    c = login(bob)
+    url = f"/posts/{post.id}"
+    c.get(url)
+    with count_queries(app) as q:
+        r = c.get(url)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.index("comment 0") < html.index("comment 1")
+    assert f'id="comments-{post.id}"' in html and f'id="reactions-post-{post.id}"' in html
+    box = html[html.index(f'id="reactions-post-{post.id}"'):]
+    assert re.search(r'value="clap"><input type="hidden" name="state" value="off">\s*<button[^>]*'
+                     r'aria-pressed="true"', box)
+    assert q.count <= 8, "\n".join(s[:80] for s in q.statements)
