@@ -71,6 +71,7 @@ def prepare(url, conninfo, env):
         have = conn.execute("SELECT count(*) FROM profiles").fetchone()[0]
     if have >= seeder.SIZES["profiles"] and not os.environ.get("BENCH_RESEED"):
         print(f"Benchmark data present ({have} profiles); BENCH_RESEED=1 to rebuild.")
+        seeder.top_up(conninfo)
         return
     if have:
         with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -97,6 +98,12 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
         sid = secrets.token_urlsafe(32)
         conn.execute("INSERT INTO sessions (id, identity_id, created_at, expires_at) "
                      "VALUES (%s, %s, %s, %s)", (sid, row[1], now, now + timedelta(days=1)))
+        # A full bell: 150 unread notifications (the badge says "99+"), so every signed-in
+        # page measured pays its capped unread count at its worst.
+        conn.execute("INSERT INTO notifications (recipient_id, type, title, created_at) "
+                     "SELECT %s, 'member_left', 'Bench project', %s - g * interval '1 minute' "
+                     "FROM generate_series(1, 150 - (SELECT count(*) FROM notifications "
+                     "WHERE recipient_id = %s AND read_at IS NULL)) g", (row[0], now, row[0]))
         project = conn.execute("SELECT slug FROM projects pr JOIN profiles p ON p.id = pr.profile_id "
                                "WHERE p.hidden_at IS NULL AND p.banned_at IS NULL "
                                "AND pr.hidden_at IS NULL LIMIT 1 OFFSET 500").fetchone()[0]
@@ -217,7 +224,7 @@ def main() -> int:
                MAIL_URL="log:")  # production requires a mail setting; the bench sends none
     serving = dict(env, DB_STATEMENT_TIMEOUT_MS=os.environ.get("DB_STATEMENT_TIMEOUT_MS",
                                                                "5000"))
-    proc = None
+    proc, fanout = None, None
     try:
         prepare(url, conninfo, env)
         builder_cookie, names = session_cookie(conninfo, secret, admin=False)
@@ -240,23 +247,69 @@ def main() -> int:
             ("/profiles/<u>", [f"/profiles/{names['profile']}"], None),
             ("/projects/<slug>", [f"/projects/{names['project']}"], None),
             ("/events/<slug>", [f"/events/{names['event']}"], None),
-            ("/dashboard", ["/dashboard"], builder_cookie),
+            ("/dashboard (full bell)", ["/dashboard"], builder_cookie),
+            ("/notifications", ["/notifications"], builder_cookie),
+            ("/notifications/bell", ["/notifications/bell?have=150"], builder_cookie),
             ("/admin/users?q=", ["/admin/users?q=ana"], admin_cookie),
         ]
         only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
         if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)
             plan = plan[:1] + [p for p in plan[1:] if any(p[0].startswith(o) for o in only)]
         results = measure(wrk_bin, base, plan)
+        if not only or any("fan-out".startswith(o) for o in only):
+            fanout = fanout_phase(wrk_bin, base, env, conninfo, builder_cookie)
     finally:
         if proc:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(10)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not hang the report
+                proc.kill()
         if started_cluster:
             started_cluster.stop()
-    return report(results)
+    return report(results, fanout)
 
 
-def report(results) -> int:
+def fanout_phase(wrk_bin, base, env, conninfo, cookie) -> dict:
+    """An event-wide fan-out written by one worker while wrk loads the event page and the
+    bell: how long it takes, notifications per second, and the pages' ratios meanwhile."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        event_id, slug, registrants = conn.execute(
+            "SELECT e.id, e.slug, count(*) FROM events e JOIN event_registrations r "
+            "ON r.event_id = e.id GROUP BY e.id ORDER BY 3 DESC LIMIT 1").fetchone()
+    key = f"bench-fanout:{datetime.now(timezone.utc).isoformat()}"
+    subprocess.run([sys.executable, "-m", "bench.fanout", slug, key], check=True, env=env,
+                   cwd=ROOT)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "worker", "--queue", "fanout",
+                               "--concurrency", "1"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        during = [wrk(wrk_bin, base, "/healthz (during fan-out)", ["/healthz"], warm=0),
+                  wrk(wrk_bin, base, f"/events/{slug} (during fan-out)", [f"/events/{slug}"],
+                      warm=0),
+                  wrk(wrk_bin, base, "/notifications/bell (during fan-out)",
+                      ["/notifications/bell?have=100"], cookie, warm=0)]
+        deadline = time.time() + 600
+        while time.time() < deadline:  # the benchmark waits for the worker, polling its row
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                row = conn.execute("SELECT created_at, finished_at, sent FROM "
+                                   "notification_fanouts WHERE dedupe_key = %s", (key,)).fetchone()
+            if row and row[1]:
+                break
+            time.sleep(0.25)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    seconds = (row[1] - row[0]).total_seconds() if row and row[1] else None
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        written = conn.execute("SELECT count(*) FROM notifications WHERE dedupe_key = %s",
+                               (key,)).fetchone()[0]
+    return {"event": slug, "registrants": registrants, "written": written,
+            "seconds": seconds, "per_second": round(written / seconds) if seconds else None,
+            "during": during}
+
+
+def report(results, fanout=None) -> int:
     base = results[0]["rps"]
     print(f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'baseline':>10}{'ratio':>8}"
           f"{'non-2xx':>9}  budget")
@@ -274,6 +327,15 @@ def report(results) -> int:
             budget, ok = ("ok" if good else "MISSED (≥0.3, p99<100)"), ok and good
         print(f"{r['path']:<22}{r['rps']:>9.0f}{r['p50_ms'] or 0:>9.1f}{r['p99_ms'] or 0:>9.1f}"
               f"{around:>10.0f}{r['ratio']:>8.2f}{r['non_2xx']:>9}  {budget}")
+    if fanout:
+        base_during = fanout["during"][0]["rps"]
+        print(f"\nfan-out: {fanout['written']} notifications for {fanout['registrants']} "
+              f"registrants of {fanout['event']} in {fanout['seconds'] or 0:.1f} s "
+              f"({fanout['per_second'] or 0}/s, one worker) while serving:")
+        for r in fanout["during"]:
+            r["ratio"] = round(r["rps"] / base_during, 3) if base_during else None
+            print(f"  {r['path']:<40}{r['rps']:>9.0f}{r['p50_ms'] or 0:>9.1f}"
+                  f"{r['p99_ms'] or 0:>9.1f}{r['ratio']:>8.2f}")
     out = ROOT / "bench" / "results" / (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ".json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(),
@@ -283,7 +345,8 @@ def report(results) -> int:
                                "gunicorn": {"workers": int(WORKERS), "threads": int(THREADS),
                                             "worker_class": WORKER_CLASS},
                                "rate_limits": "off", "sizes": seeder.SIZES,
-                               "results": results}, indent=2) + "\n")
+                               "results": results, "fanout": fanout}, indent=2,
+                              default=str) + "\n")
     print(f"\nwritten {out.relative_to(ROOT)}")
     return 0 if ok else 1
 

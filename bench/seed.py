@@ -19,7 +19,8 @@ import psycopg
 import pycountry
 
 SIZES = {"profiles": 100_000, "events": 20, "registrations": 150_000, "projects": 10_000,
-         "members": 15_000, "entries": 8_000, "invites": 20_000, "audit": 50_000}
+         "members": 15_000, "entries": 8_000, "invites": 20_000, "audit": 50_000,
+         "notifications": 500_000}
 
 FIRST = ["Amara", "Zoë", "José", "Priya", "Kenji", "Léa", "Mateus", "Grace", "Liam", "Sofía",
          "Noah", "Emma", "Wei", "Aisha", "Seun", "Björn", "Hana", "Tomás", "Fatima", "Lucas",
@@ -116,10 +117,47 @@ def seed(url: str, rng_seed: int = 7) -> None:
         project_ids = seed_projects(conn, rng, profile_ids, event_ids)
         seed_invites(conn, rng, profile_ids, project_ids)
         seed_audit(conn, rng, profile_ids)
+        seed_notifications(conn, rng, profile_ids, project_ids)
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
     print(f"  seeded in {time.time() - started:.0f} s")
+
+
+def top_up(url: str, rng_seed: int = 11) -> None:
+    """Seed the tables that came after a benchmark database was filled (reused data keeps
+    its builders; newer tables are filled in proportion on the next run)."""
+    rng = random.Random(rng_seed)
+    with psycopg.connect(url, autocommit=False) as conn:
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM notifications)").fetchone()[0]:
+            return
+        profile_ids = [r[0] for r in conn.execute("SELECT id FROM profiles ORDER BY id")]
+        project_ids = [tuple(r) for r in conn.execute("SELECT id, profile_id FROM projects")]
+        seed_notifications(conn, rng, profile_ids, project_ids)
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE notifications")
+
+
+NOTIFICATION_TYPES = ["team_invite", "invite_accepted", "member_joined", "member_left",
+                      "project_hidden", "event_status", "review_received"]
+
+
+def seed_notifications(conn, rng, profile_ids, project_ids):
+    """Notifications spread over the builders, a third of them unread."""
+    n = SIZES["notifications"]
+
+    def rows():
+        for i in range(n):
+            project, owner = rng.choice(project_ids)
+            created = NOW - timedelta(minutes=rng.randint(0, 400000))
+            read = created + timedelta(hours=1) if rng.random() < 0.67 else None
+            yield (rng.choice(profile_ids), rng.choice(NOTIFICATION_TYPES), f"Bench project {i}",
+                   owner, "Bench Builder", project, created, read)
+
+    copy_rows(conn, "notifications", ["recipient_id", "type", "title", "actor_id",
+                                      "actor_name", "project_id", "created_at", "read_at"],
+              rows(), n)
 
 
 def seed_events(conn, rng):

@@ -186,10 +186,15 @@ def serve(argv: list[str]) -> int:
         cluster.create_database()
     flask = [sys.executable, "-m", "flask"]
     children: list[subprocess.Popen] = []
+    stopped: set[int] = set()
 
     def _stop(signum, frame):
+        # Exactly one SIGTERM per child: a second signal would cut the worker's running
+        # jobs short (procrastinate stops gracefully on the first one only). The children
+        # run in their own sessions, so Ctrl-C in the terminal reaches only this process.
         for child in children:
-            if child.poll() is None:
+            if child.poll() is None and child.pid not in stopped:
+                stopped.add(child.pid)
                 child.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, _stop)
@@ -208,16 +213,16 @@ def serve(argv: list[str]) -> int:
               "`make clean-db` starts a fresh demo with a new one.", "\n", flush=True)
         gunicorn = [sys.executable, "-m", "gunicorn", "-b", bind, "-w", "1", "--threads", "8",
                     "--access-logfile", "-", *argv, "wsgi:app"]
-        children.append(subprocess.Popen(gunicorn, env=env))
+        children.append(subprocess.Popen(gunicorn, env=env, start_new_session=True))
         # One background-jobs worker beside the web server (emails, webhooks, fan-outs).
-        children.append(subprocess.Popen([*flask, "worker"], env=env))
+        children.append(subprocess.Popen([*flask, "worker"], env=env, start_new_session=True))
         return children[0].wait()
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     finally:
-        # Ctrl-C reached every child already; SIGTERM whatever still runs (the worker when
-        # gunicorn stopped on its own). The worker finishes its running jobs first, and
-        # both must be gone before the cluster they use stops.
+        # SIGTERM whatever still runs (the worker when gunicorn stopped on its own). The
+        # worker finishes its running jobs first, and both must be gone before the cluster
+        # they use stops.
         _stop(None, None)
         for child in children:
             try:

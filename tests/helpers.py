@@ -93,28 +93,33 @@ def clerk_keys():
     return make_keys()
 
 
-def run_jobs(app, *, queues=None):
+def run_jobs(app, *, queues=None, tasks=None):
     """Run the real worker on ``queues`` (default: all) until no job is due, then return.
 
     Jobs run exactly as under ``flask worker``: each in the app's context with its own
     session, committed when it returns; a failure is retried later (its ``scheduled_at``
     moves 3 s, 9 s … ahead, so it is not due again in this call) or marked failed after the
-    last attempt; successful jobs are deleted. Returns ``job_statuses(app)``.
+    last attempt; successful jobs are deleted. Returns ``job_statuses(app, tasks)``.
+    Periodic tasks (``cron=``) that are due get deferred by the worker as well: pass
+    ``tasks`` to look only at the jobs of the named tasks.
     """
     from buildstory.jobs import run_worker
 
     run_worker(app, queues=queues, concurrency=1, wait=False, install_signal_handlers=False,
                listen_notify=False)
-    return job_statuses(app)
+    return job_statuses(app, tasks)
 
 
-def job_statuses(app) -> dict[str, list[int]]:
-    """{status: [job ids]} of the jobs left in the queue (successful ones are deleted)."""
+def job_statuses(app, tasks=None) -> dict[str, list[int]]:
+    """{status: [job ids]} of the jobs left in the queue (successful ones are deleted),
+    of the tasks named in ``tasks`` only when given."""
     from sqlalchemy import text
 
     with app.app_context():
         rows = db.session.execute(text(
-            "SELECT status::text, id FROM procrastinate_jobs ORDER BY id")).all()
+            "SELECT status::text, id FROM procrastinate_jobs "
+            "WHERE CAST(:tasks AS text[]) IS NULL OR task_name = ANY(CAST(:tasks AS text[])) "
+            "ORDER BY id"), {"tasks": sorted(tasks) if tasks else None}).all()
         db.session.remove()
     statuses: dict[str, list[int]] = {}
     for status, job_id in rows:

@@ -17,9 +17,11 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events"},  # the directory's Event filter reads registrations
-    "events": {"profiles", "projects", "draws", "notifications"},  # onboarding creates the
-    #                    project; an event with draws is never deleted; status changes notify
+    "profiles": {"events", "hackathon"},  # the directory's Event filter reads
+    #                                       registrations; a profile shows its awards
+    "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
+    #   creates the project; an event with draws is never deleted; status changes notify;
+    #   the page's hackathon links
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
                  "buildlogs"},  # the project page's Updates section
     #                 deleting moves counters and clears its notifications; project_created
@@ -35,13 +37,10 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon", "buildlogs"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools"},
-    # build logs: posts name their author, project or tool; the team check; hiding a
-    # post removes the notifications about it.
-    "buildlogs": {"profiles", "projects", "tools", "notifications"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools", "buildlogs"},  # sitemap
-    #                                                      tool pages and posts
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
+    #                                                   and submission pages
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},

@@ -14,6 +14,7 @@ from ..web.args import page_arg
 from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
+from ..hackathon import event_panel as hackathon_panel, rules as hackathon_rules
 from . import access, forms, ics, queries, rules, services
 
 bp = Blueprint("events", __name__)
@@ -90,11 +91,31 @@ def cached_stats(session, event) -> dict:
     return cache.cached(("event_stats", event.id), lambda: queries.event_stats(session, event))
 
 
+def _hackathon_context(event, registration) -> dict:
+    """The hackathon links of the event page: who sees which (docs/rules.md "Showcase and
+    share cards"); the public counts are cached with the event's other counts."""
+    public = cache.cached(("event_hackathon", event.id),
+                          lambda: hackathon_panel.event_public(db.session, event.id))
+    viewer = g.profile
+    panel = hackathon_panel.event_hackathon(public, db.session, event.id,
+                                            viewer.id if viewer is not None else None)
+    now = utcnow()
+    return {"hackathon": panel,
+            "showcase_open": hackathon_rules.showcase_open(event),
+            "results_open": event.status in hackathon_rules.RESULTS_STATUSES,
+            "can_submit": registration is not None
+            and hackathon_rules.submission_refusal(event, now) is None,
+            "can_review": panel.has_visible_submission
+            and hackathon_rules.review_refusal(event, now) is None,
+            "can_moderate_reviews": access.can_moderate(g.role)}
+
+
 def _page_context(event, page: int = 1, **panel) -> dict:
     session = db.session
     registration = queries.registration_for(session, event, g.profile)
     projects, has_next = queries.entered_projects(session, event, page)
     return {**_panel_context(event, registration, **panel),
+            **_hackathon_context(event, registration),
             "stats": cached_stats(session, event), "projects": projects,
             "has_next": has_next, "page": page, "oob": False,
             "description_meta": markdown.meta_description(event.description),

@@ -7,6 +7,7 @@ hidden projects never appear; on public pages draft events never appear either.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -15,6 +16,9 @@ from sqlalchemy import String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..enums import EventStatus
+from ..errors import NotFound
+from ..hackathon.models import EventSubmission
+from ..hackathon.rules import SHOWCASE_STATUSES
 from ..events.models import Event, EventRegistration
 from ..profiles.models import Profile
 from ..profiles.queries import visible
@@ -111,6 +115,10 @@ class SitemapKind:
     name: str
     key: object
     updated: object
+    # Submissions: the key is the id as text (chunks name it), ``order`` the indexed id the
+    # keyset reads, and ``path`` what follows /events/ in the page URL.
+    order: object = None
+    path: object = None
 
     def base(self):
         """Return the SELECT of every public row of this kind (unordered, no columns yet)."""
@@ -119,17 +127,35 @@ class SitemapKind:
         if self.name == "projects":
             return (select().select_from(Project).join(Profile, Profile.id == Project.profile_id)
                     .where(visible_project()))
+        if self.name == "submissions":  # the visible submission pages of open showcases
+            return (select().select_from(EventSubmission)
+                    .join(Project, Project.id == EventSubmission.project_id)
+                    .join(Profile, Profile.id == Project.profile_id)
+                    .join(Event, Event.id == EventSubmission.event_id)
+                    .where(visible_project(), Event.status.in_(SHOWCASE_STATUSES)))
         if self.name == "tools":  # visible tool pages: not hidden, not merged
             return select().select_from(AiTool).where(listed_tool())
         if self.name == "posts":  # build-log posts anyone may see (their one filter)
             return post_queries.visible_select()
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
+    def start(self, value: str):
+        """Return a chunk's first key as the keyset column reads it; NotFound if malformed."""
+        if self.order is None:
+            return value
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise NotFound() from None
+
 
 SITEMAP_KINDS = {
     "profiles": SitemapKind("profiles", Profile.username, Profile.updated_at),
     "projects": SitemapKind("projects", Project.slug, Project.updated_at),
     "events": SitemapKind("events", Event.slug, Event.updated_at),
+    "submissions": SitemapKind("submissions", cast(EventSubmission.id, String),
+                               EventSubmission.updated_at, order=EventSubmission.id,
+                               path=Event.slug + "/showcase/" + Project.slug),
     "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
     "posts": SitemapKind("posts", cast(Post.id, String), Post.updated_at),
 }
@@ -170,15 +196,17 @@ def sitemap_chunks(session, size: int = SITEMAP_CHUNK, kinds=tuple(SITEMAP_KINDS
 
 def sitemap_entries(session, kind_name: str, start: str | None,
                     size: int = SITEMAP_CHUNK) -> list[tuple[str, datetime]]:
-    """Return up to ``size`` ``(key, updated_at)`` of one kind from ``start`` on, by key.
+    """Return up to ``size`` ``(key, updated_at)`` of one kind from ``start`` on, by key
+    (for submissions the key is the URL path after /events/, read in id order).
 
-    A keyset read on the key's unique index (username or slug).
+    A keyset read on the key's unique index (username, slug or submission id).
     """
     kind = SITEMAP_KINDS[kind_name]
-    stmt = kind.base().add_columns(kind.key, kind.updated)
+    order = kind.order if kind.order is not None else kind.key
+    stmt = kind.base().add_columns(kind.path if kind.path is not None else kind.key, kind.updated)
     if start is not None:
-        stmt = stmt.where(kind.key >= start)
-    return [tuple(r) for r in session.execute(stmt.order_by(kind.key).limit(size)).all()]
+        stmt = stmt.where(order >= kind.start(start))
+    return [tuple(r) for r in session.execute(stmt.order_by(order).limit(size)).all()]
 
 
 def chunk_start(session, kind_name: str, number: int, size: int = SITEMAP_CHUNK) -> str | None:

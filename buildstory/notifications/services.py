@@ -119,7 +119,12 @@ def email_subject(kind: NotificationType, *, actor=None, title=None, event_name=
         dedupe_key=dedupe_key))
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 def _own(session, notification_id, profile, *, lock: bool = False) -> Notification:
+    if not 0 < notification_id <= BIGINT_MAX:  # beyond any id: not found, never a DB error
+        raise NotFound()
     stmt = select(Notification).where(Notification.id == notification_id,
                                       Notification.recipient_id == profile.id)
     if lock:

@@ -13,6 +13,7 @@ from ..db import db
 from ..enums import EXPERIENCE_LEVEL_LABELS, ExperienceLevel
 from ..web import htmx
 from ..web.args import page_arg
+from ..hackathon import awards as hackathon_awards
 from . import access, countries, queries
 from .rules import username_format_error
 from .views import bp
@@ -96,6 +97,7 @@ def profile(username):
         abort(404)
     fallback = f"{builder.display_name} (@{builder.username}) builds with AI on Buildstory."
     return htmx.page("profiles/profile.html", profile=builder, can_moderate=sees_hidden,
+                     awards=hackathon_awards.profile_awards(db.session, builder.id),
                      is_self=g.profile is not None and g.profile.id == builder.id,
                      description=markdown.meta_description(builder.bio, fallback=fallback))
 

@@ -16,6 +16,7 @@ from ..web.args import page_arg
 from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
+from ..hackathon import awards as hackathon_awards
 from ..profiles import access as profile_access
 from ..profiles import queries as profile_queries
 from ..teams import queries as team_queries
@@ -99,12 +100,19 @@ def page_context(project, **extra) -> dict:
         history, history_more = queries.history(db.session, project, history_page)
         invite_log = team_queries.invite_log(db.session, project)
         origins = team_queries.member_origins(db.session, project)
+    can_moderate = access.is_moderator(role)
+    # the hackathon block: submissions with awards and card versions, and the reviews
+    # count the team and moderators see (one statement)
+    submissions, reviews_received, og_submission = hackathon_awards.project_panel(
+        db.session, project.id, count_reviews=on_team or can_moderate, all_reviews=can_moderate)
     if "team" not in extra:  # the team section's own data (teams feature)
         extra["team"] = team_queries.team_section(db.session, project, viewer, now=utcnow(),
                                                   team_limit=current_app.config["TEAM_SIZE_LIMIT"])
     return {
         "project": project, "members": members, "is_owner": is_owner, "on_team": on_team,
-        "can_moderate": access.is_moderator(role),
+        "can_moderate": can_moderate,
+        "submissions": submissions, "reviews_received": reviews_received,
+        "og_submission": og_submission,
         "entries": entered, "event_options": enterable,
         "history": history, "history_more": history_more, "history_page": history_page,
         "invite_log": invite_log, "member_origins": origins, "now": utcnow(),

@@ -76,12 +76,18 @@ ELSEWHERE = {
     "applications_admin.sponsors": ("test_applications_browser.py", '"/admin/sponsors"'),
     "streams_admin.streams": ("test_applications_browser.py", '"/admin/streams"'),
     "draws_admin.draws": ("test_applications_browser.py", '"/admin/draws"'),
+    "queues.review_page": ("test_review_and_judging.py", '"/events/kb-jam/review"'),
+    "queues.review_form": ("test_review_and_judging.py", 'f"/events/kb-jam/reviews/{reviewed}"'),
+    "queues.judge_page": ("test_review_and_judging.py", '"/events/kb-jam/judge"'),
+    "queues.score_form": ("test_review_and_judging.py", 'f"/events/kb-jam/scores/{scored}"'),
     "webhooks_admin.index": ("test_webhooks_browser.py", '"/admin/webhooks"'),
     "webhooks_admin.edit": ("test_webhooks_browser.py", 'f"/admin/webhooks/{hook_id}"'),
     "jobs_admin.index": ("test_webhooks_browser.py", '"/admin/jobs"'),
     "notifications.index": ("test_notifications_browser.py", '"/notifications"'),
     # the bell is part of every signed-in header: axe sees it on each page above
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
+    "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
+    "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
 }
 
 EXCLUDED = {
@@ -95,6 +101,7 @@ EXCLUDED = {
     "events_admin.registrations_csv": "CSV download",
     "applications_admin.mentors_csv": "CSV download",
     "admin.audit_csv": "CSV download",
+    "showcase.card": "a share card (PNG)",
 }
 
 
@@ -455,6 +462,16 @@ def test_every_case_path_is_the_route_it_claims(app):
                 adapter.match(case.path, method="GET")
 
 
+def _card_path(event, project) -> str:
+    """Submit ``project`` to ``event``; return its share card's current URL."""
+    from buildstory.hackathon import cards, submission_reads as reads
+    from tests.hackathon_factories import EventSubmissionFactory
+
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project))
+    inputs = reads.current_card_inputs(db.session, sub.id)
+    return f"/cards/{sub.id}/{cards.card_version(inputs)}.png"
+
+
 def test_excluded_routes_are_not_html_pages(app, db_session, login):
     """Every excluded route and fragment answers something other than a full page: text,
     XML, a calendar, a CSV, an image, a fragment (fetched as an admin who owns a project)."""
@@ -479,6 +496,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "profiles.regions": "/settings/regions?country=DE",
         "teams.invitee_search": f"/projects/{project.slug}/invitee-search?q=kenji",
         "static": "/static/app.css",
+        "showcase.card": _card_path(event, project),
     }
     assert set(urls) == set(EXCLUDED) | set(FRAGMENTS)
     for endpoint, url in urls.items():

@@ -38,6 +38,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from buildstory.db import db
+from buildstory.enums import EventStatus, QueueKind
+from buildstory.hackathon.models import QueueAssignment
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
@@ -54,9 +56,10 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
                              EventRegistrationFactory, MentorApplicationFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory, TwitchCategoryFactory)
+from tests.hackathon_factories import EventJudgeFactory, EventSubmissionFactory
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
-          "super_admin")
+          "super_admin", "judge")
 SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
 MODERATORS = frozenset({"moderator", "admin", "super_admin"})
 ADMINS = frozenset({"admin", "super_admin"})
@@ -70,6 +73,7 @@ LEVELS = {
     "sender": frozenset({"builder"}),                 # of the direct invite
     "moderator": MODERATORS,
     "admin": ADMINS,
+    "judge": frozenset({"judge"}),                    # judges the judging event J
 }
 
 
@@ -114,6 +118,7 @@ def png_upload() -> tuple:
 CONFIRM = {"confirm": "yes"}
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 HIDDEN_SELF = frozenset({"hidden"}) | MODERATORS        # a hidden builder sees their own
+REVIEWERS = frozenset({"builder", "member"})              # on P's team, P submitted in J
 EVENT_FORM = {"name": "Matrix Jam", "slug": "mx-jam", "description": "Build **anything**.",
               "starts_at": "2031-03-01T10:00", "ends_at": "2031-03-03T18:00",
               "timezone": "Europe/Berlin"}
@@ -249,6 +254,26 @@ _entries = {
                           P("signed_in", lambda w: "/onboarding",
                             {"step": "identity", "display_name": "Matrix Person",
                              "country": "DE", "region": "DE-BE"}, to="/onboarding")],
+    # --- showcase, submission pages and share cards ----------------------------------------
+    "showcase.index": [G("public", lambda w: f"/events/{w.live_slug}/showcase"),
+                       G("public", lambda w: f"/events/{w.event_slug}/showcase"),  # not yet open
+                       G(ADMINS, lambda w: f"/events/{w.draft_slug}/showcase", refused=404,
+                         login=False),
+                       G("public", lambda w: f"/events/{w.live_slug}/showcase?tool=nope",
+                         status=404),
+                       G("public", lambda w: f"/events/{w.live_slug}/showcase?after=zzz",
+                         status=404)],
+    # The hidden project's submission: its owner is no actor, so moderators only.
+    "showcase.submission": [
+        G("public", lambda w: f"/events/{w.live_slug}/showcase/{w.project_slug}"),
+        G(MODERATORS, lambda w: f"/events/{w.live_slug}/showcase/{w.hidden_project_slug}",
+          refused=404, login=False),
+        G("public", lambda w: f"/events/{w.live_slug}/showcase/nothing-here", status=404)],
+    "showcase.card": [
+        G("public", lambda w: w.card_path),
+        G(MODERATORS, lambda w: w.hidden_card_path, refused=404, login=False),
+        G("public", lambda w: w.stale_card_path, status=302),
+        G("public", lambda w: f"/cards/{UNKNOWN_ID}/{'0' * 16}.png", status=404)],
     # --- projects -------------------------------------------------------------------------
     "projects.index": [G("public", lambda w: "/projects")],
     "projects.show": [
@@ -458,6 +483,40 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- peer review and judging (the judging event J: P and E submitted; builder holds E
+    # in the review queue, judge holds E in the judge queue) ------------------------------
+    "queues.review_page": [G("signed_in", lambda w: f"/events/{w.judging_slug}/review"),
+                           G(ADMINS, lambda w: f"/events/{w.draft_slug}/review", refused=404,
+                             login=True)],
+    "queues.review_next": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/next",
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.review_skip": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/skip",
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.review_conflict": [P(REVIEWERS, lambda w: f"/events/{w.judging_slug}/review/conflict",
+                                 CONFIRM, refused=409, to="/events/mx-judging/review")],
+    "queues.review_clear_skips": [P(REVIEWERS,
+                                    lambda w: f"/events/{w.judging_slug}/review/skips/clear",
+                                    refused=409, to="/events/mx-judging/review")],
+    # Only the builder was given E; the member is a reviewer who was not (409).
+    "queues.review_form": [G(frozenset({"builder"}),
+                             lambda w: f"/events/{w.judging_slug}/reviews/{w.entry_slug}",
+                             refused=409),
+                           P(frozenset({"builder"}),
+                             lambda w: f"/events/{w.judging_slug}/reviews/{w.entry_slug}",
+                             {"feedback": "Clear demo.\nNice.", "impact": "Useful"},
+                             refused=409, to="/events/mx-judging/review")],
+    "queues.judge_page": [G("judge", lambda w: f"/events/{w.judging_slug}/judge")],
+    "queues.judge_next": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/next",
+                            to="/events/mx-judging/judge")],
+    "queues.judge_skip": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/skip",
+                            to="/events/mx-judging/judge")],
+    "queues.judge_conflict": [P("judge", lambda w: f"/events/{w.judging_slug}/judge/conflict",
+                                CONFIRM, to="/events/mx-judging/judge")],
+    "queues.score_form": [G("judge", lambda w: f"/events/{w.judging_slug}/scores/{w.entry_slug}"),
+                          P("judge", lambda w: f"/events/{w.judging_slug}/scores/{w.entry_slug}",
+                            {"creativity": "5", "business_case": "4", "technical_challenge": "3",
+                             "impact": "2", "design": "1", "comment": "Good"},
+                            to="/events/mx-judging/judge")],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -540,6 +599,7 @@ def build_world(app, session):
     for actor in ("builder", "member"):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)
+    live = EventFactory(active=True, slug="mx-live")
     invite = TeamInviteFactory(project=project, recipient=people["other"])
     # The invite's notice for ``other``; an older one for ``builder`` (Mark all as read).
     noticed = identity.utcnow()
@@ -551,6 +611,16 @@ def build_world(app, session):
                          actor=victim, title=project.name, project_id=project.id,
                          now=noticed - timedelta(minutes=1))
     TeamInviteFactory(project=project, link=True, raw_token="mx-link-token")
+    # The judging event J: P and another team's project E submitted; the builder was handed
+    # E to review and the judge (an event_judges row of J) E to score.
+    judging = EventFactory(status=EventStatus.judging, slug="mx-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="mx-entry")))
+    EventJudgeFactory(event=judging, profile=people["judge"])
+    for actor, kind in (("builder", QueueKind.review), ("judge", QueueKind.judge)):
+        session.add(QueueAssignment(queue=kind, profile_id=people[actor].id, event_id=judging.id,
+                                    project_id=entry.project_id))
     avatar = AvatarFactory(profile=people["builder"])
     hidden_avatar = AvatarFactory(profile=people["hidden"])
     w = W()
@@ -565,10 +635,14 @@ def build_world(app, session):
     w.victim_project_id = ProjectFactory(owner=victim, slug="mx-victim-project").id
     hidden_project = ProjectFactory(owner=victim, slug="mx-hidden-project", hidden=True)
     w.hidden_project_id, w.hidden_project_slug = hidden_project.id, hidden_project.slug
+    w.live_slug = live.slug
+    w.card_path, w.stale_card_path = _showcased(session, live, project)
+    w.hidden_card_path, _ = _showcased(session, live, hidden_project)
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
+    w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
     w.notification_id = notification_id
     w.notification_cursor = encode_cursor(
@@ -652,6 +726,19 @@ def _build_log_comments(session, post_id, people, victim):
     session.flush()
     post.comment_count = 1
     return comment.id, hidden.id
+
+
+def _showcased(session, event, project) -> tuple[str, str]:
+    """Submit ``project`` to ``event`` with its share card stored (so a GET of it writes
+    nothing); return the card's path and a stale version's."""
+    from buildstory.hackathon import cards, submission_reads as reads
+
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
+                                 what_built="Matrix submission")
+    inputs = reads.current_card_inputs(session, sub.id)
+    cards.card_png(session, sub.id, inputs)
+    return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
+            f"/cards/{sub.id}/{'f' * 16}.png")
 
 
 def _webhook_records(session):

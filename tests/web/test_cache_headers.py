@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from tests.web.matrix import ROUTES
 
-# Content-addressed avatars of visible builders and the sitemap: nothing personal.
-SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk")
+# Content-addressed avatars of visible builders, share cards of visible submissions and the
+# sitemap: nothing personal.
+SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk", "showcase.card")
 ACTORS = ("anonymous", "builder", "moderator", "admin")
 GETS = sorted((endpoint, i) for (endpoint, method), cases in ROUTES.items() if method == "GET"
               for i in range(len(cases)))

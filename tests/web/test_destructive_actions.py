@@ -15,8 +15,9 @@ from html.parser import HTMLParser
 
 from tests.web.matrix import ROUTES
 
-VIEWERS = ("builder", "member", "other", "admin")
-DESTRUCTIVE = re.compile(r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide|Merge)\b")
+VIEWERS = ("builder", "member", "other", "admin", "judge")
+DESTRUCTIVE = re.compile(
+    r"^(Delete|Remove|Revoke|Leave|Withdraw|Ban|Hide|Merge|I have a conflict of interest)\b")
 HARMLESS = re.compile(r"^(Unhide|Unban|Accept|Decline)\b")
 # User deletion asks for the typed username instead of a box (a stronger confirmation).
 TYPED_CONFIRMATION = {"Delete user"}
@@ -124,7 +125,7 @@ def confirm_cases(world):
         data = case.data(world.w) if callable(case.data) else dict(case.data)
         if method == "POST" and data.get("confirm") == "yes":
             data.pop("confirm")
-            actor = next(a for a in ("builder", "member", "other", "admin", "moderator")
+            actor = next(a for a in ("builder", "member", "other", "admin", "moderator", "judge")
                          if a in case.allowed() and a not in case.expect)
             yield endpoint, actor, case.url(world.w), data
 

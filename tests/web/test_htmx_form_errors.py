@@ -17,7 +17,7 @@ from tests.web.matrix import ROUTES
 
 # Who renders the pages: between them they see every form (the owner's team tools, the
 # member's Leave, the recipient's invite, the moderator's panels, the visitor's sign-in).
-VIEWERS = ("anonymous", "builder", "member", "other", "admin")
+VIEWERS = ("anonymous", "builder", "member", "other", "admin", "judge")
 FILLABLE = {"text", "email", "password", "url", "search", "number", "datetime-local", "date",
             "textarea", "select", "radio", "file", "tel"}
 # Forms whose fields may all be empty (the ban reason, the onboarding goal are optional):

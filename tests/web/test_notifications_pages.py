@@ -223,3 +223,10 @@ def test_accepting_notifies_the_sender(login, db_session):
     assert r.status_code == 303
     sender_page = text(login(invite.sender).get("/notifications"))
     assert "Kenji accepted your invite to Rocket" in sender_page
+
+
+def test_ids_beyond_bigint_are_404(login):
+    c = login(ProfileFactory())
+    for action in ("open", "read"):
+        assert c.post(f"/notifications/{2**63}/{action}").status_code == 404
+        assert c.post(f"/notifications/0/{action}").status_code == 404

@@ -21,19 +21,25 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, NotificationType
+from buildstory.enums import EventStatus, NotificationType, QueueKind
+from buildstory.hackathon.models import QueueAssignment
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
 from buildstory.mail import tokens as mail_tokens
 from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.profiles.avatars import avatar_url
+from buildstory.db import db
+from buildstory.events.models import Event
+from buildstory.hackathon import cards, submission_reads as reads
+from tests.hackathon_factories import (AiToolFactory, EventSubmissionFactory,
+                                       HackathonReviewFactory)
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
-from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
+from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
 from tests.querycount import count_queries
 
 BUDGET = 8
@@ -115,6 +121,13 @@ CASES = {
     "buildlogs.show": ("admin", "/posts/{post_id}", None),
     "buildlogs.edit": ("builder", "/posts/{post_id}/edit", "post-{post_id}"),
     "buildlogs.image": ("anon", "/post-images/{post_id}/{post_image}", None),
+    "queues.review_page": ("builder", "/events/counted-judging/review", None),
+    "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
+    "queues.judge_page": ("other", "/events/counted-judging/judge", None),
+    "queues.score_form": ("other", "/events/counted-judging/scores/counted-entry", None),
+    "showcase.index": ("builder", "/events/counted-live/showcase", None),
+    "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
+    "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -153,6 +166,10 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
         _posts(builder, theirs, project)
+        live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
+                                     tools=[AiToolFactory()])
+        HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -222,6 +239,20 @@ def world(app, db_session, login, client):
     ProjectMemberFactory(project=project)
     TeamInviteFactory(project=project, link=True, raw_token=LINK_TOKEN)
     AvatarFactory(profile=owner)
+    # a judging event: the owner's project and counted-entry submitted; the owner holds
+    # counted-entry to review and "other", a judge, holds it to score
+    other = ProfileFactory()
+    judging = EventFactory(status=EventStatus.judging, slug="counted-judging")
+    EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
+    entry = EventSubmissionFactory(entry=EventProjectFactory(
+        event=judging, project=ProjectFactory(slug="counted-entry")))
+    EventJudgeFactory(event=judging, profile=other)
+    for who, kind in ((owner, QueueKind.review), (other, QueueKind.judge)):
+        db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
+                                       project_id=entry.project_id))
+    live = EventFactory(status=EventStatus.active, slug="counted-live")
+    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     from buildstory.buildlogs.models import Post, PostImage
     post = Post(author_id=owner.id, context_type="project", project_id=project.id,
@@ -255,9 +286,10 @@ def world(app, db_session, login, client):
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "comment_id": comment.id,
-                   "post_id": post.id, "post_image": "counted"},
+                   "post_id": post.id, "post_image": "counted",
+                   "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
-                    "other": login(ProfileFactory()),
+                    "other": login(other),
                     "banned": login(ProfileFactory(banned=True)),
                     "admin": login(ProfileFactory(admin=True))},
     }
