@@ -18,6 +18,7 @@ def register_blueprints(app) -> None:
     from .applications import admin_views as applications_admin, views as applications
     from .buildlogs import talk_views as talk, views as buildlogs
     from .draws import admin_views as draws_admin
+    from .hackathon import submission_views as submissions
     from .events import admin_views as events_admin, onboarding_views, views as events
     from .hackathon import queue_views as hackathon_queues
     from .hackathon import showcase_views as showcase
@@ -37,7 +38,7 @@ def register_blueprints(app) -> None:
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
-                   hackathon_queues, buildlogs, talk):
+                   hackathon_queues, submissions, buildlogs, talk):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),

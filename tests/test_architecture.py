@@ -21,10 +21,11 @@ ALLOWED: dict[str, set[str]] = {
     #                                       registrations; a profile shows its awards
     "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
-    #   the page's hackathon links
+    #   the page's hackathon links; a submission blocks withdrawing a registration
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
-                 "buildlogs"},  # the project page's Updates section
-    #                 deleting moves counters and clears its notifications; project_created
+                 "buildlogs"},  # + the project page's Updates section
+    #                 deleting moves counters and clears its notifications; project_created;
+    #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
                    "buildlogs"},  # counters

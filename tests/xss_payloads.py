@@ -153,6 +153,7 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
         admin = AccountFactory(profile__username="xss-admin", profile__admin=True).profile
         watcher = AccountFactory(profile__username="xss-watcher").profile
         featured = EventFactory(open=True, featured=True, slug="xss-featured")
+        EventFactory(active=True, slug="xss-live")  # takes submissions
         people = {"builders": [login_cookie(p) for p in builders],
                   "admin": login_cookie(admin), "watcher": login_cookie(watcher)}
         banned_cookies = [login_cookie(p) for p in victims]
@@ -206,6 +207,12 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
         # a tool's name (a unique prefix keeps the folded names apart) and description
         submit(admin_c, f"/moderation/tools/{tool_ids[i]}", {
             "name": (f"t{i}x " + p)[:60], "category": "coding", "description": p})
+        # A submission: what was built and the lesson, shown to the team on its form.
+        submit(me, "/events/xss-live/register", {"team_preference": "solo"})
+        submit(me, f"/projects/xss-{i}/submissions/xss-live",
+               {"what_built": p, "lesson_learned": p})
+        corpus.pages[f"xss{i}"] = [f"/projects/xss-{i}/submissions/xss-live"]
+        corpus.cookies[f"xss{i}"] = people["builders"][i]
     for j, u in enumerate(url_payloads):
         me = client(people["builders"][j % n])
         base = {"display_name": f"Url {j}", "username": f"xss{j % n}", "allow_invites": "1"}
@@ -224,6 +231,9 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
             "offer_description": "u", "website_url": u}, ok=(303, 422))
         submit(admin_c, "/admin/streams", {"twitch_id": str(800000 + j), "name": "Url",
                                            "box_art_url": u}, ok=(303, 422))
+        for field in ("demo_url", "repo_url", "video_url"):
+            submit(me, f"/projects/xss-{j % n}/submissions/xss-live",
+                   {"what_built": f"Url {j}", field: u}, ok=(303, 422))
 
     def pages(path, per_page):
         return [f"{path}{'&' if '?' in path else '?'}page={k}"
@@ -250,7 +260,8 @@ def stored_urls(session) -> list[str]:
     import sqlalchemy as sa
     columns = {"profiles": ("website_url", "twitch_url", "stream_url"),
                "projects": ("github_url", "live_url"), "mentor_applications": ("website_url",),
-               "sponsorship_inquiries": ("website_url",), "twitch_categories": ("box_art_url",)}
+               "sponsorship_inquiries": ("website_url",), "twitch_categories": ("box_art_url",),
+               "event_submissions": ("demo_url", "repo_url", "video_url")}
     urls = []
     for table, names in columns.items():
         for column in names:

@@ -34,7 +34,8 @@ def _admins_only():
 
 
 def _form_context(values=None, errors=None) -> dict:
-    return {"values": values or {"timezone": "UTC"}, "errors": errors or {},
+    return {"values": values or {"timezone": "UTC",
+                                 forms.JUDGES_FIELD: str(rules.JUDGES_DEFAULT)}, "errors": errors or {},
             "timezones": rules.timezone_names()}
 
 

@@ -9,8 +9,11 @@ from ..errors import ValidationFailed
 from . import rules
 
 EVENT_TEXT_FIELDS = ("name", "slug", "description", "timezone")
-EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
-OPTIONAL_TIMES = {"registration_opens_at", "registration_closes_at"}
+EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
+                     "submissions_close_at", "review_opens_at", "review_closes_at")
+OPTIONAL_TIMES = {"registration_opens_at", "registration_closes_at", "submissions_close_at",
+                  "review_opens_at", "review_closes_at"}
+JUDGES_FIELD = "judges_per_submission"
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 BAD_TIME = "Enter a date and time"
 
@@ -31,6 +34,7 @@ def event_values(form) -> dict[str, str]:
                                                                  *EVENT_TIME_FIELDS)}
     values["description"] = (form.get("description") or "").replace("\r\n", "\n").strip()
     values["timezone"] = values["timezone"] or "UTC"
+    values[JUDGES_FIELD] = (form.get(JUDGES_FIELD) or "").strip() or str(rules.JUDGES_DEFAULT)
     return values
 
 
@@ -50,6 +54,7 @@ def parse_event(values: dict[str, str]) -> dict:
         fields[name] = _local_to_utc(raw, zone)
         if fields[name] is None:
             errors[name] = BAD_TIME
+    fields[JUDGES_FIELD] = rules.parse_judges(values.get(JUDGES_FIELD, ""))
     errors.update({k: v for k, v in rules.field_errors(fields).items()
                    if k not in errors and not (zone is None and k in EVENT_TIME_FIELDS)})
     if errors:
@@ -59,7 +64,8 @@ def parse_event(values: dict[str, str]) -> dict:
 
 def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
     order = ("name", "slug", "description", "starts_at", "ends_at", "timezone",
-             *sorted(OPTIONAL_TIMES))
+             "registration_opens_at", "registration_closes_at", "submissions_close_at",
+             "review_opens_at", "review_closes_at", JUDGES_FIELD)
     return {k: errors[k] for k in order if k in errors}
 
 
@@ -76,6 +82,7 @@ def values_from_event(event) -> dict[str, str]:
     values = {name: getattr(event, name) or "" for name in EVENT_TEXT_FIELDS}
     for name in EVENT_TIME_FIELDS:
         values[name] = local_input(getattr(event, name), event.timezone)
+    values[JUDGES_FIELD] = str(event.judges_per_submission or rules.JUDGES_DEFAULT)
     return values
 
 

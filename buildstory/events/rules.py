@@ -34,6 +34,10 @@ SLUG_TAKEN = "Event URL is already taken"
 END_BEFORE_START = "End must be after start"
 WINDOW_BACKWARDS = "Registration must close after it opens"
 TIMEZONE_INVALID = "Choose a timezone from the list"
+SUBMISSIONS_CLOSE_TOO_EARLY = "Submissions must close after the event starts"
+REVIEWS_BACKWARDS = "Reviews must close after they open"
+JUDGES_RANGE = "Judges per submission must be between 1 and 10"
+JUDGES_DEFAULT, JUDGES_MIN, JUDGES_MAX = 3, 1, 10
 NOT_OPENED = "Registration has not opened yet"
 CLOSED = "Registration has closed"
 
@@ -91,6 +95,17 @@ def _text_error(value: str | None, label: str, limit: int) -> str | None:
     return None
 
 
+def parse_judges(raw: str) -> int | None:
+    """Return the Judges per submission number typed in the form, or None when it is not
+    a whole number (``field_errors`` then says so)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return JUDGES_DEFAULT
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 3:
+        return None
+    return int(raw)
+
+
 def field_errors(fields: dict) -> dict[str, str]:
     """Return field → message for every event field rule broken by ``fields``.
 
@@ -115,6 +130,17 @@ def field_errors(fields: dict) -> dict[str, str]:
     opens, closes = fields.get("registration_opens_at"), fields.get("registration_closes_at")
     if opens is not None and closes is not None and closes <= opens:
         errors["registration_closes_at"] = WINDOW_BACKWARDS
+    # The hackathon windows (docs/rules.md "Submissions"): each date binds only when set.
+    sub_closes = fields.get("submissions_close_at")
+    if sub_closes is not None and starts is not None and sub_closes <= starts:
+        errors["submissions_close_at"] = SUBMISSIONS_CLOSE_TOO_EARLY
+    rev_opens, rev_closes = fields.get("review_opens_at"), fields.get("review_closes_at")
+    if rev_opens is not None and rev_closes is not None and rev_closes <= rev_opens:
+        errors["review_closes_at"] = REVIEWS_BACKWARDS
+    if "judges_per_submission" in fields:
+        judges = fields["judges_per_submission"]
+        if judges is None or not JUDGES_MIN <= judges <= JUDGES_MAX:
+            errors["judges_per_submission"] = JUDGES_RANGE
     return errors
 
 

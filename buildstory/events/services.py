@@ -15,13 +15,16 @@ from ..draws.models import PrizeDraw
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..hackathon.models import EventSubmission
 from ..notifications import triggers as notices
 from ..projects.models import EventProject, Project, ProjectEvent
 from . import rules
 from .models import Event, EventRegistration
 
 EDITABLE = ("name", "slug", "description", "starts_at", "ends_at", "timezone",
-            "registration_opens_at", "registration_closes_at")
+            "registration_opens_at", "registration_closes_at", "submissions_close_at",
+            "review_opens_at", "review_closes_at", "judges_per_submission")
+WITHDRAW_SUBMISSION_FIRST = "Withdraw your project's submission first"
 FEATURE_RACE = "Another event was featured at the same time. Reload and try again."
 
 
@@ -56,8 +59,9 @@ def _flush_slug(session) -> None:
 def create_event(session, actor, fields: dict) -> Event:
     """Create a draft event from checked fields; audited as create_event {name, slug}."""
     _check_fields(session, fields)
-    event = Event(status=EventStatus.draft, featured=False,
-                  **{name: fields.get(name) for name in EDITABLE})
+    values = {name: fields.get(name) for name in EDITABLE}
+    values["judges_per_submission"] = values["judges_per_submission"] or rules.JUDGES_DEFAULT
+    event = Event(status=EventStatus.draft, featured=False, **values)
     session.add(event)
     _flush_slug(session)
     record(session, actor, "create_event", name=event.name, slug=event.slug)
@@ -69,6 +73,8 @@ def update_event(session, actor, event: Event, fields: dict) -> bool:
     _check_fields(session, fields, event)
     changes = {}
     for name in EDITABLE:
+        if name not in fields:  # a caller that does not manage this field keeps it
+            continue
         old, new = getattr(event, name), fields.get(name)
         if old != new:
             changes[name] = {"from": old, "to": new}
@@ -211,6 +217,11 @@ def withdraw(session, event: Event, profile, *, now: datetime) -> bool:
     Returns False when the builder was not registered (a repeated submit changes nothing).
     """
     _open_for_registration(event, now)
+    owned = select(Project.id).where(Project.profile_id == profile.id)
+    submitted = session.scalar(select(exists().where(
+        EventSubmission.event_id == event.id, EventSubmission.project_id.in_(owned))))
+    if submitted:  # taking the entries out would delete the submission
+        raise Conflict(WITHDRAW_SUBMISSION_FIRST)
     gone = session.execute(
         delete(EventRegistration)
         .where(EventRegistration.event_id == event.id,
@@ -219,7 +230,6 @@ def withdraw(session, event: Event, profile, *, now: datetime) -> bool:
         .execution_options(synchronize_session=False)).first()
     if gone is None:
         return False
-    owned = select(Project.id).where(Project.profile_id == profile.id)
     removed = session.scalars(
         delete(EventProject)
         .where(EventProject.event_id == event.id, EventProject.project_id.in_(owned))

@@ -16,6 +16,8 @@ from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event, EventRegistration
 from ..events.rules import accepts_entries
 from ..hackathon import counters
+from ..hackathon import search_text
+from ..hackathon.models import EventSubmission
 from ..profiles.models import Profile
 from ..webhooks import services as webhooks
 from ..notifications import services as notifications
@@ -29,6 +31,7 @@ REGISTER_FIRST = "Register for this event first"
 ENTRIES_CLOSED = "Submissions are not open for this event"
 ALREADY_ENTERED = "This project is already entered in this event"
 NOT_ENTERED = "This project is not entered in this event"
+WITHDRAW_SUBMISSION_FIRST = "Withdraw the submission first"
 
 SLUG_CONSTRAINT = "uq_projects_slug"
 ENTRY_CONSTRAINT = "uq_event_projects_event_id_project_id"
@@ -86,6 +89,7 @@ def update_project(session, project: Project, actor: Profile, values: dict, *,
     if not access.can_edit(project, actor):
         raise Forbidden(NOT_OWNER)
     cleaned = _validated(session, values, project)
+    renamed = cleaned.get("name", project.name) != project.name
 
     def apply():
         for field, value in cleaned.items():
@@ -93,6 +97,8 @@ def update_project(session, project: Project, actor: Profile, values: dict, *,
         project.updated_at = now
 
     _flush_slug(session, apply)
+    if renamed:  # the showcase searches the project name through its submissions
+        search_text.rewrite_for_project(session, project.id, project.name)
     return project
 
 
@@ -170,6 +176,10 @@ def leave_event(session, project: Project, event: Event, actor: Profile, *,
     if not access.is_owner(project, actor):
         raise Forbidden(NOT_OWNER)
     _check_team_and_window(project, event, actor)
+    submitted = session.scalar(select(exists().where(
+        EventSubmission.event_id == event.id, EventSubmission.project_id == project.id)))
+    if submitted:  # removing the entry would delete the submission with it
+        raise Conflict(WITHDRAW_SUBMISSION_FIRST)
     removed = session.execute(delete(EventProject).where(
         EventProject.event_id == event.id, EventProject.project_id == project.id)).rowcount
     if not removed:

@@ -36,6 +36,8 @@ from playwright.sync_api import expect
 
 from buildstory.db import db
 from buildstory.enums import AiToolCategory
+from buildstory.hackathon import images
+from buildstory.hackathon.models import SubmissionImage
 from tests.browser.a11y import AXE, RUN, session_cookies
 from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, EventFactory,
                              EventProjectFactory, EventRegistrationFactory,
@@ -101,6 +103,8 @@ EXCLUDED = {
     "events_admin.registrations_csv": "CSV download",
     "applications_admin.mentors_csv": "CSV download",
     "admin.audit_csv": "CSV download",
+    "submissions.demo_image": "an image (WebP)",
+    "submissions.demo_thumb": "an image (WebP)",
     "showcase.card": "a share card (PNG)",
 }
 
@@ -188,6 +192,16 @@ PAGES = [
     PageCase("reset-password-errors", "identity.reset_password", "anon",
              "/reset-password/{reset_token}", status=422, shows="Choose a new password",
              post={"new_password": "short"}, action="/reset-password/{reset_token}"),
+    PageCase("submission-first", "submissions.form", "builder",
+             "/projects/fresh-idea/submissions/winter-agents-jam", shows="Submit project"),
+    PageCase("submission-submitted", "submissions.form", "builder",
+             "/projects/demo-day/submissions/winter-agents-jam?done=submitted",
+             shows="Withdraw submission"),
+    PageCase("submission-errors", "submissions.form", "builder",
+             "/projects/fresh-idea/submissions/winter-agents-jam", status=422,
+             shows="What you built is required",
+             post={"what_built": "", "demo_url": "example.com", "new_tool_name": ""},
+             action="/projects/fresh-idea/submissions/winter-agents-jam"),
     PageCase("notification-settings", "mail.settings", "builder", "/settings/notifications",
              shows="Save notification settings"),
     PageCase("unsubscribe", "mail.unsubscribe", "anon", "/unsubscribe/{unsubscribe_token}",
@@ -272,7 +286,8 @@ def make_world(app) -> World:
     from buildstory.mail.models import EmailOutbox
 
     with app.app_context():
-        event = EventFactory(active=True, featured=True, name="Winter Agents Jam")
+        event = EventFactory(active=True, featured=True, name="Winter Agents Jam",
+                             slug="winter-agents-jam")
         builder = AccountFactory(email="amara@example.com", profile__username="amara",
                                  profile__display_name="Amara Okafor",
                                  profile__website_url="https://amara.example.com/")
@@ -293,6 +308,16 @@ def make_world(app) -> World:
             AiToolFactory(name=f"Coder {i}", category=AiToolCategory.coding)
         AiToolFactory(name="Claude", category=AiToolCategory.models)
         AiToolFactory(name="Axe Hidden Tool", slug="axe-hidden-tool", hidden_at=services.utcnow())
+        # a submitted project with tools and a demo image (the form's image and withdraw panels)
+        tools = [AiToolFactory(name=f"Axe tool {c.value}", category=c) for c in AiToolCategory]
+        demo = ProjectFactory(owner=builder.profile, slug="demo-day", name="Demo Day")
+        submission = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=demo),
+                                            tools=tools)
+        processed = images.process(demo_png())
+        db.session.add(SubmissionImage(submission_id=submission.id, image=processed.image,
+                                       thumb=processed.thumb, hash=processed.hash,
+                                       width=processed.width, height=processed.height))
+        ProjectFactory(owner=builder.profile, slug="fresh-idea", name="Fresh Idea")
         EventFactory(open=True, name="Spring Build Sprint", slug="spring-build-sprint")
         done = EventFactory(complete=True, name="Autumn Shipathon", slug="autumn-shipathon")
         EventRegistrationFactory(event=done, profile=builder.profile)
@@ -334,6 +359,15 @@ def make_world(app) -> World:
         db.session.commit()
         db.session.remove()
     return world
+
+
+def demo_png() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (960, 600), (40, 90, 160)).save(out, "PNG")
+    return out.getvalue()
 
 
 def fill(template: str, world: World) -> str:

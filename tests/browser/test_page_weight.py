@@ -62,7 +62,8 @@ def world():
         EventSubmissionFactory(entry=entry, tools=[tool],
                                what_built="An agent that reads receipts and files them. " * 5)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
-                         "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}"}
+                         "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
+                         "submission": f"/projects/{mine.slug}/submissions/{event.slug}"}
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
-             "/settings/notifications", "/admin/outbox", "/notifications"]
+             "/settings/notifications", "/admin/outbox", "/notifications", "submission"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

@@ -39,7 +39,8 @@ from PIL import Image
 
 from buildstory.db import db
 from buildstory.enums import EventStatus, QueueKind
-from buildstory.hackathon.models import QueueAssignment
+from buildstory.hackathon import images
+from buildstory.hackathon.models import EventSubmission, QueueAssignment, SubmissionImage
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
@@ -127,6 +128,8 @@ MENTOR_FORM = {"name": "Ada Mentor", "email": "ada.mentor@example.com",
                "background": "Shipped things.", "availability": "Evenings"}
 SPONSOR_FORM = {"company_name": "Acme", "contact_name": "Wile", "email": "wile@acme.example",
                 "offer_description": "Credits for every team."}
+SUBMISSION = "/projects/mx-project/submissions/mx-live"
+SUBMISSION_FORM = {"what_built": "Matrix demo, updated", "demo_url": "https://mx.example/"}
 WEBHOOK_FORM = {"name": "Matrix Hook", "url": "http://127.0.0.1:9/mx", "format": "json",
                 "events": "milestone"}
 _entries = {
@@ -483,6 +486,24 @@ _entries = {
                                      to="/admin/streams")],
     "streams_admin.remove_stream_category": [
         P("admin", lambda w: f"/admin/streams/{w.category_id}/remove", CONFIRM, to="/admin/streams")],
+    # --- submissions (the team of P in the live event mx-live) -------------------------------
+    "submissions.form": [G("team", lambda w: SUBMISSION),
+                         P("team", lambda w: SUBMISSION, SUBMISSION_FORM, to=SUBMISSION + "?done=")],
+    "submissions.upload_image": [P("team", lambda w: SUBMISSION + "/image",
+                                   lambda w: {"image": png_upload()},
+                                   to=SUBMISSION + "?done=image")],
+    "submissions.delete_image": [P("team", lambda w: SUBMISSION + "/image/delete", CONFIRM,
+                                   to=SUBMISSION + "?done=image-removed")],
+    "submissions.withdraw": [P("team", lambda w: SUBMISSION + "/withdraw", CONFIRM,
+                               to=SUBMISSION + "?done=withdrawn")],
+    # Demo images: public while the project is visible; else the team and moderators only.
+    "submissions.demo_image": [
+        G("public", lambda w: w.demo_image),
+        G(MODERATORS, lambda w: w.hidden_demo_image, refused=404, login=False),
+        G("public", lambda w: w.demo_image.rsplit("/", 1)[0] + "/0000000000000000", status=404)],
+    "submissions.demo_thumb": [
+        G("public", lambda w: w.demo_image + "/thumb"),
+        G(MODERATORS, lambda w: w.hidden_demo_image + "/thumb", refused=404, login=False)],
     # --- peer review and judging (the judging event J: P and E submitted; builder holds E
     # in the review queue, judge holds E in the judge queue) ------------------------------
     "queues.review_page": [G("signed_in", lambda w: f"/events/{w.judging_slug}/review"),
@@ -638,6 +659,20 @@ def build_world(app, session):
     w.live_slug = live.slug
     w.card_path, w.stale_card_path = _showcased(session, live, project)
     w.hidden_card_path, _ = _showcased(session, live, hidden_project)
+    # The team registered in the live event, and demo images on both submissions there
+    # (the hidden project's is for moderators only).
+    for actor in ("builder", "member"):
+        EventRegistrationFactory(event=live, profile=people[actor])
+    demo_images = []
+    for owner_project in (project, hidden_project):
+        sub_id = session.scalar(sa.select(EventSubmission.id).where(
+            EventSubmission.event_id == live.id, EventSubmission.project_id == owner_project.id))
+        processed = images.process(png_upload()[0].getvalue())
+        session.add(SubmissionImage(submission_id=sub_id, image=processed.image,
+                                    thumb=processed.thumb, hash=processed.hash,
+                                    width=processed.width, height=processed.height))
+        demo_images.append(f"/submission-images/{sub_id}/{processed.hash}")
+    w.demo_image, w.hidden_demo_image = demo_images
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)

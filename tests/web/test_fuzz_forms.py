@@ -146,7 +146,10 @@ def test_random_query_strings_never_break_a_page_or_fragment(world, endpoint, ar
 
 # --- Oversized bodies -------------------------------------------------------------------
 
-@pytest.mark.parametrize("endpoint", sorted(set(POST_ROUTES) - {"profiles.upload_avatar"}))
+UPLOADS = {"profiles.upload_avatar", "submissions.upload_image"}  # may send up to 5 MB
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(POST_ROUTES) - UPLOADS))
 def test_bodies_over_the_form_cap_are_413(world, endpoint):
     case = main_case(endpoint, "POST")
     actor = actor_for(case)
@@ -173,6 +176,36 @@ def test_avatars_over_5_mb_are_413_with_the_image_message(world, size_mb):
                                              {"avatar": (io.BytesIO(blob), "big.png")}, htmx=htmx)
             assert r.status_code == 413
             assert "Image must be 5 MB or smaller" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("size_mb", [5.5, 7])
+def test_demo_images_over_5_mb_are_413_with_the_image_message(world, size_mb):
+    blob = b"\x89PNG\r\n\x1a\n" + b"\x00" * int(size_mb * 1024 * 1024)
+    for htmx in (False, True):
+        with world.turn():
+            before = world.fingerprint()
+            world.session.commit()
+            r = world.client("member").post("/projects/mx-project/submissions/mx-live/image",
+                                            {"image": (io.BytesIO(blob), "big.png")}, htmx=htmx)
+            assert r.status_code == 413
+            assert "Image must be 5 MB or smaller" in r.get_data(as_text=True)
+            world.session.rollback()
+            assert world.fingerprint() == before
+
+
+@FUZZ
+@given(junk=st.binary(max_size=3000), name=st.sampled_from(["demo.png", "x", "", "a.gif\x00.exe"]),
+       prefix=st.sampled_from([b"", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBP",
+                               b"\xff\xd8\xff\xe0"]),
+       htmx=st.booleans())
+def test_random_uploads_never_break_the_demo_image_form(world, junk, name, prefix, htmx):
+    data = {"image": (io.BytesIO(prefix + junk), name)}
+    with world.turn():
+        response = world.client("builder").post(
+            "/projects/mx-project/submissions/mx-live/image", data, htmx=htmx,
+            headers={"HX-Target": "submission-image"} if htmx else None)
+        assert response.status_code in (200, 303, 413, 422), response.status_code
+        judge(response, "demo image upload")
 
 
 # --- Malformed ids ----------------------------------------------------------------------

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from buildstory.db import db
-from buildstory.enums import EventStatus, NotificationType, QueueKind
-from buildstory.hackathon.models import QueueAssignment
+from buildstory.enums import AiToolCategory, EventStatus, NotificationType, QueueKind
+from buildstory.hackathon import images
+from buildstory.hackathon.models import EventSubmissionTool, QueueAssignment, SubmissionImage
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
@@ -104,6 +105,9 @@ CASES = {
     "webhooks_admin.edit": ("admin", "/admin/webhooks/{webhook_id}", None),
     "jobs_admin.index": ("admin", "/admin/jobs", None),
     "pages.healthz": ("anon", "/healthz", None),
+    "submissions.form": ("builder", "/projects/counted-bot/submissions/counted-live", None),
+    "submissions.demo_image": ("anon", "{demo}", None),
+    "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
     "notifications.index": ("builder", "/notifications", None),
     "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
@@ -130,6 +134,15 @@ CASES = {
     "showcase.card": ("anon", "{card}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (64, 40), (1, 2, 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def get_endpoints(app) -> set[str]:
@@ -174,6 +187,9 @@ def grow(n: int, event, project) -> None:
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
         PrizeDrawFactory()
+        # the submission form offers every listed tool outside "other" and 20 of "other"
+        AiToolFactory(category=AiToolCategory.coding)
+        AiToolFactory(category=AiToolCategory.other)
         _webhook_rows(i)
         notify(db.session, NotificationType.member_left, recipients=[project.profile_id],
                actor=builder, title=theirs.name, project_id=theirs.id)
@@ -252,6 +268,17 @@ def world(app, db_session, login, client):
                                        project_id=entry.project_id))
     live = EventFactory(status=EventStatus.active, slug="counted-live")
     shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
+    # the submission form: the owner registered, a tool of each category, a demo image
+    EventRegistrationFactory(event=live, profile=owner)
+    for category in AiToolCategory:
+        db_session.add(EventSubmissionTool(submission_id=shown.id,
+                                           tool_id=AiToolFactory(category=category).id))
+    processed = images.process(png_bytes())
+    db_session.add(SubmissionImage(submission_id=shown.id, image=processed.image,
+                                   thumb=processed.thumb, hash=processed.hash,
+                                   width=processed.width, height=processed.height))
+    db_session.flush()
+    demo_path = f"/submission-images/{shown.id}/{processed.hash}"
     card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     from buildstory.buildlogs.models import Post, PostImage
@@ -284,7 +311,7 @@ def world(app, db_session, login, client):
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
-                   "unsubscribe": unsubscribe, "outbox_id": sent.id,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id, "demo": demo_path,
                    "comment_id": comment.id,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
