@@ -43,7 +43,6 @@ def verify_command():
     """Recount posts', comments', tools' and submissions' counters; exit 1 on a mismatch."""
     from .buildlogs import counters
     found = counters.mismatches(db.session) + hackathon_mismatches(db.session)
-    db.session.rollback()
     for line in found:
         click.echo(line)
     if found:

@@ -271,3 +271,15 @@ def test_mismatches_reports_a_drifted_counter(db_session):
     db_session.execute(Post.__table__.update().values(fire_count=3))
     [line] = counters.mismatches(db_session)
     assert f"posts {post.id} fire_count: stored 3, counted 0" == line
+
+
+def test_flask_counters_verify_exits_1_on_a_drifted_counter(app, db_session):
+    post = make_post(db_session)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["counters", "verify"])
+    assert ok.exit_code == 0 and "Every counter matches a recount." in ok.output
+    db_session.execute(Post.__table__.update().values(comment_count=2))
+    db_session.commit()
+    bad = runner.invoke(args=["counters", "verify"])
+    assert bad.exit_code == 1
+    assert f"posts {post.id} comment_count: stored 2, counted 0" in bad.output
