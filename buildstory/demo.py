@@ -175,6 +175,10 @@ from .teams import demo as _teams_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_teams_demo.seed)  # after projects: teams form on the demo projects
 
+from .hackathon import demo as _hackathon_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_hackathon_demo.seed)  # after projects and teams: the hackathon loop
+
 from .applications import demo as _applications_demo  # noqa: E402
 from .draws import demo as _draws_demo  # noqa: E402
 from .streams import demo as _streams_demo  # noqa: E402

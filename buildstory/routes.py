@@ -22,6 +22,7 @@ def register_blueprints(app) -> None:
     from .events import admin_views as events_admin, onboarding_views, views as events
     from .hackathon import queue_views as hackathon_queues
     from .hackathon import showcase_views as showcase
+    from .hackathon import admin_views as hackathon_admin, results_views as hackathon_results
     from .home import sitemap, views as home
     from .identity import views as identity
     from .mail import admin_views as mail_admin, views as mail
@@ -38,9 +39,9 @@ def register_blueprints(app) -> None:
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
-                   hackathon_queues, submissions, buildlogs, talk):
+                   submissions, hackathon_queues, hackathon_results, buildlogs, talk):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),
-                           (webhooks_admin, ""), (jobs_admin, "")):
+                           (webhooks_admin, ""), (jobs_admin, ""), (hackathon_admin, "/events")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

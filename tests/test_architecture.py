@@ -38,7 +38,9 @@ ALLOWED: dict[str, set[str]] = {
     "draws": {"profiles", "events"},
     "tools": {"profiles", "events", "projects", "hackathon", "buildlogs"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
-    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications"},
+    "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications",
+                  "webhooks"},  # a new review notifies the team; publishing results emits
+    #                             results_published
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
     #                                                   and submission pages

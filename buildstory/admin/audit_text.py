@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "add_twitch_category": "Added Twitch category",
     "remove_twitch_category": "Removed Twitch category",
     "run_prize_draw": "Ran prize draw",
+    "add_judge": "Added judge", "remove_judge": "Removed judge",
+    "hide_review": "Hid review", "unhide_review": "Unhid review",
+    "publish_results": "Published results",
     "create_webhook": "Added webhook", "update_webhook": "Updated webhook",
     "enable_webhook": "Enabled webhook", "disable_webhook": "Disabled webhook",
     "rotate_webhook_secret": "Rotated webhook secret", "delete_webhook": "Deleted webhook",
@@ -28,7 +31,7 @@ ACTION_LABELS = {
     "merge_tool": "Merged AI tool",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
-         "deleted_profile_id", "deletedProfileId", "via"}
+         "deleted_profile_id", "deletedProfileId", "via", "review_id"}
 
 
 def action_label(action: str) -> str:

@@ -12,9 +12,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..draws.models import PrizeDraw
+from ..hackathon.models import EventResult
 from ..audit import record
 from ..enums import CommitmentLevel, EventStatus, ProjectEventKind, TeamPreference
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..hackathon import judging
 from ..hackathon.models import EventSubmission
 from ..notifications import triggers as notices
 from ..projects.models import EventProject, Project, ProjectEvent
@@ -108,6 +110,8 @@ def transition_status(session, actor, event: Event, target: EventStatus) -> None
     record(session, actor, "transition_event_status", event_id=event.id,
            **{"from": current.value, "to": target.value})
     notices.event_status(session, event, actor)
+    if current == EventStatus.draft and target != EventStatus.draft:
+        judging.event_opened(session, event, actor)  # judges added while it was a draft
 
 
 def feature_event(session, actor, event: Event) -> bool:
@@ -148,14 +152,16 @@ def unfeature_event(session, actor, event: Event) -> bool:
 
 
 def delete_event(session, actor, event: Event) -> None:
-    """Delete an unused event (audited); Conflict when featured, registered for or entered."""
+    """Delete an unused event (audited); Conflict when featured, registered for, entered,
+    drawn or with published results."""
     event = _locked(session, event)
     if event.featured:
         raise Conflict("Cannot delete the featured event")
     has_regs = exists().where(EventRegistration.event_id == event.id)
     has_entries = exists().where(EventProject.event_id == event.id)
     has_draws = exists().where(PrizeDraw.event_id == event.id)
-    regs, used = session.execute(select(has_regs, has_entries | has_draws)).one()
+    has_results = exists().where(EventResult.event_id == event.id)  # published results stay
+    regs, used = session.execute(select(has_regs, has_entries | has_draws | has_results)).one()
     if regs:
         raise Conflict("Cannot delete an event with registrations")
     if used:

@@ -7,14 +7,15 @@ from werkzeug.routing import BuildError
 from .. import cache, markdown
 from ..clock import utcnow
 from ..db import db
-from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS
+from ..enums import COMMITMENT_LEVEL_LABELS, TEAM_PREFERENCE_LABELS, QueueKind
 from ..errors import ValidationFailed
 from ..web import htmx
 from ..web.args import page_arg
 from ..web.auth import login_required, username_required
 from ..web.refusals import refusal
 from ..web.urls import link_for
-from ..hackathon import event_panel as hackathon_panel, rules as hackathon_rules
+from ..hackathon import (event_panel as hackathon_panel, queue as hackathon_queue,
+                         rules as hackathon_rules)
 from . import access, forms, ics, queries, rules, services
 
 bp = Blueprint("events", __name__)
@@ -100,13 +101,17 @@ def _hackathon_context(event, registration) -> dict:
     panel = hackathon_panel.event_hackathon(public, db.session, event.id,
                                             viewer.id if viewer is not None else None)
     now = utcnow()
-    return {"hackathon": panel,
+    can_review = (panel.has_visible_submission
+                  and hackathon_rules.review_refusal(event, now) is None)
+    # "Reviewed X of Y" beside Start reviewing: one statement, for reviewers only.
+    review_progress = (hackathon_queue.progress(db.session, QueueKind.review, event.id, viewer.id)
+                       if can_review else None)
+    return {"hackathon": panel, "review_progress": review_progress,
             "showcase_open": hackathon_rules.showcase_open(event),
             "results_open": event.status in hackathon_rules.RESULTS_STATUSES,
             "can_submit": registration is not None
             and hackathon_rules.submission_refusal(event, now) is None,
-            "can_review": panel.has_visible_submission
-            and hackathon_rules.review_refusal(event, now) is None,
+            "can_review": can_review,
             "can_moderate_reviews": access.can_moderate(g.role)}
 
 

@@ -21,12 +21,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..enums import AiToolCategory, ProjectEventKind
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events.models import Event, EventRegistration
+from ..notifications import triggers as notices
 from ..projects import access as project_access
 from ..projects import services as project_services
 from ..profiles.models import Profile
 from ..projects.models import EventProject, Project, ProjectEvent
 from ..teams.models import ProjectMember
 from ..tools.models import AiTool
+from ..webhooks import services as webhooks
 from . import counters, images, rules
 from .models import (EventSubmission, EventSubmissionTool, HackathonReview, JudgeScore,
                      SubmissionImage)
@@ -194,6 +196,14 @@ def save_submission(session, project: Project, event: Event, actor, fields: dict
         if new_tools:
             filled.append(LABELS["tools"])
         _trail(session, project, event, actor, ProjectEventKind.submitted, filled, now=now)
+        created_row = find(session, event.id, project.id)
+        # The team but the submitter hears of it, and the webhook goes out: once per
+        # (event, project), so a withdrawal and a new submission announce nothing twice.
+        notices.submission_made(session, created_row, project, event, actor, now=now)
+        webhooks.emit_submission_made(session, submission_id=sub_id, event_slug=event.slug,
+                                      project_id=project.id, project_slug=project.slug,
+                                      name=project.name, event_id=event.id)
+        return SaveResult(created_row, True, [])
     else:
         _trail(session, project, event, actor, ProjectEventKind.submission_updated, changed,
                now=now)

@@ -106,13 +106,19 @@ def event_status(session, event, actor) -> None:
                    event_id=event.id, actor=actor)
 
 
-def results_published(session, event) -> None:
-    """Version 1 of an event's results: every registrant hears it once (a corrected
-    version notifies nobody). The ranked teams' members who did not register are for the
-    hackathon code to add with ``notify`` (≤ 50 a team) using the same dedupe key."""
+def results_published(session, event, *, actor=None, team_ids=()) -> None:
+    """Version 1 of an event's results: every registrant (through the fan-out) and every
+    member of a ranked project's team (``team_ids``, in the request, 50 at a time) hears it
+    once; one dedupe key, so a registrant on a ranked team gets one row. A corrected
+    version notifies nobody (the caller does not call this)."""
     fanout.fan_out(session, T.results_published, audience="event_registrants",
                    subject_id=event.id, dedupe_key=results_key(event.id), title=event.name,
-                   event_id=event.id)
+                   event_id=event.id, actor=actor)
+    ids = list(dict.fromkeys(team_ids))
+    for start in range(0, len(ids), 50):
+        notify(session, T.results_published, recipients=ids[start:start + 50], actor=actor,
+               title=event.name, event_id=event.id, subject_id=event.id,
+               dedupe_key=results_key(event.id))
 
 
 def results_key(event_id) -> str:
@@ -124,10 +130,12 @@ def results_key(event_id) -> str:
 
 def submission_made(session, submission, project: Project, event, actor, *,
                     now: datetime) -> None:
-    """A submission's first save: the team but the submitter hears it."""
+    """A submission's first save: the team but the submitter hears it, once per (event,
+    project): a withdrawal and a new submission announce nothing twice."""
     notify(session, T.submission_made, recipients=_team_ids(session, project), actor=actor,
            title=project.name, project_id=project.id, event_id=event.id,
-           subject_id=submission.id, event_name=event.name, now=now)
+           subject_id=submission.id, event_name=event.name,
+           dedupe_key=f"submission_made:{event.id}:{project.id}", now=now)
 
 
 def review_received(session, review, project: Project, event, *, now: datetime) -> None:
@@ -140,7 +148,8 @@ def review_received(session, review, project: Project, event, *, now: datetime) 
 def judge_assigned(session, event, judge_profile_id, *, actor=None,
                    now: datetime | None = None) -> None:
     """A judge added (in a draft event: call it when the event opens): once per (event,
-    judge)."""
-    notify(session, T.judge_assigned, recipients=[judge_profile_id], actor=actor,
+    judge). ``judge_profile_id`` may be a list (the judges of an event that opens)."""
+    ids = judge_profile_id if isinstance(judge_profile_id, (list, tuple)) else [judge_profile_id]
+    notify(session, T.judge_assigned, recipients=ids, actor=actor,
            title=event.name, event_id=event.id,
            dedupe_key=f"judge_assigned:{event.id}", now=now)

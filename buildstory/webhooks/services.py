@@ -173,12 +173,17 @@ def emit(session, event_type: str, data: dict, dedupe_key: str, *,
 
 
 def emit_submission_made(session, *, submission_id, event_slug: str, project_id,
-                         project_slug: str, name: str) -> list[uuid.UUID]:
+                         project_slug: str, name: str,
+                         event_id=None) -> list[uuid.UUID]:
     """``submission_made`` for a submission's first save (call it from the submission
-    service, in its transaction); skipped at delivery if the project is no longer public."""
+    service, in its transaction); skipped at delivery if the project is no longer public.
+    With ``event_id`` the key is per (event, project), so a withdrawal and a new
+    submission announce nothing twice."""
+    key = (f"submission_made:{event_id}:{project_id}" if event_id is not None
+           else f"submission_made:{submission_id}")
     return emit(session, "submission_made",
                 {"event_slug": event_slug, "project_slug": project_slug, "name": name},
-                f"submission_made:{submission_id}", subject_id=project_id)
+                key, subject_id=project_id)
 
 
 def emit_results_published(session, *, event_id, event_slug: str, version: int,

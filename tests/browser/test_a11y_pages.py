@@ -43,7 +43,7 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              EventProjectFactory, EventRegistrationFactory,
                              MentorApplicationFactory, PrizeDrawFactory, ProfileFactory,
                              ProjectEventFactory, ProjectFactory, ProjectMemberFactory,
-                             TeamInviteFactory)
+                             TeamInviteFactory, utcnow)
 from tests.hackathon_factories import AiToolFactory, EventSubmissionFactory
 
 HERE = Path(__file__).resolve().parent
@@ -103,9 +103,10 @@ EXCLUDED = {
     "events_admin.registrations_csv": "CSV download",
     "applications_admin.mentors_csv": "CSV download",
     "admin.audit_csv": "CSV download",
+    "showcase.card": "a share card (PNG)",
     "submissions.demo_image": "an image (WebP)",
     "submissions.demo_thumb": "an image (WebP)",
-    "showcase.card": "a share card (PNG)",
+    "hackathon_admin.scores_csv": "CSV download",
 }
 
 
@@ -202,6 +203,22 @@ PAGES = [
              shows="What you built is required",
              post={"what_built": "", "demo_url": "example.com", "new_tool_name": ""},
              action="/projects/fresh-idea/submissions/winter-agents-jam"),
+    # The hackathon's judging and results pages (a judging event with published results).
+    PageCase("results-anon", "hackathon_results.event_results", "anon",
+             "/events/judged-sprint/results", shows="Judges' picks"),
+    PageCase("project-reviews-team", "hackathon_results.project_reviews", "builder",
+             "/projects/{project_slug}/reviews", shows="Judges' comments"),
+    PageCase("project-reviews-moderator", "hackathon_results.project_reviews", "moderator",
+             "/projects/{project_slug}/reviews", shows="Unhide review"),
+    PageCase("event-reviews-moderator", "hackathon_results.event_reviews", "moderator",
+             "/moderation/events/judged-sprint/reviews", shows="Peer reviews"),
+    PageCase("admin-judging", "hackathon_admin.judging_page", "admin",
+             "/admin/events/judged-sprint/judging", shows="Done / assigned"),
+    PageCase("admin-judging-errors", "hackathon_admin.judging_page", "admin",
+             "/admin/events/judged-sprint/judging", status=422, shows="User not found",
+             post={"username": "nobody-here"}, action="/admin/events/judged-sprint/judging"),
+    PageCase("admin-results-preview", "hackathon_admin.results_page", "admin",
+             "/admin/events/judged-sprint/results?preview=1", shows="Published versions"),
     PageCase("notification-settings", "mail.settings", "builder", "/settings/notifications",
              shows="Save notification settings"),
     PageCase("unsubscribe", "mail.unsubscribe", "anon", "/unsubscribe/{unsubscribe_token}",
@@ -335,6 +352,7 @@ def make_world(app) -> World:
         AuditLogFactory(action="hide_user", target_profile_id=builder.profile.id,
                         actor_profile_id=moderator.profile.id, target_name="Amara Okafor (@amara)",
                         actor_name="Mona Mod", meta={"reason": "Checking"})
+        _judged_event(project, admin.profile)
         db.session.flush()
         reset = tokens.encode_reset(builder, app.config["SECRET_KEY"], now=services.utcnow())
         email_token = tokens.encode_email_link(builder, app.config["SECRET_KEY"],
@@ -368,6 +386,29 @@ def demo_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (960, 600), (40, 90, 160)).save(out, "PNG")
     return out.getvalue()
+def _judged_event(project, admin) -> None:
+    """A judging event where the builder's project and two others are submitted, scored
+    by two judges (with comments), reviewed (one review hidden), results published."""
+    from buildstory.hackathon import results
+    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
+                                           HackathonReviewFactory, JudgeScoreFactory)
+    event = EventFactory(judging=True, name="Judged Sprint", slug="judged-sprint")
+    subs = [EventSubmissionFactory(entry=EventProjectFactory(event=event, project=p))
+            for p in (project, ProjectFactory(name="Inbox Zero Bot"),
+                      ProjectFactory(name="Pantry Planner"))]
+    judges = [EventJudgeFactory(event=event, profile=ProfileFactory(display_name=name))
+              for name in ("Judy Judge", "Jonas Juror")]
+    for i, sub in enumerate(subs):
+        for judge in judges:
+            JudgeScoreFactory(submission=sub, judge=judge, bump=True, creativity=5 - i,
+                              comment="Clear demo.\nShip the API next.")
+        HackathonReviewFactory(submission=sub, feedback="Loved the flow.\nTry dark mode.",
+                               highlights={"design": "Calm screens", "impact": "Saves time"},
+                               bump=True)
+    HackathonReviewFactory(submission=subs[0], feedback="Off-topic rant", hidden_at=utcnow())
+    db.session.flush()
+    results.publish(db.session, admin, event, results.compute(db.session, event).fingerprint,
+                    now=utcnow())
 
 
 def fill(template: str, world: World) -> str:
@@ -551,6 +592,7 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
         "events_admin.registrations_csv": "/admin/events/jam/registrations.csv",
         "applications_admin.mentors_csv": "/admin/mentors.csv",
         "admin.audit_csv": "/admin/audit.csv",
+        "hackathon_admin.scores_csv": "/admin/events/jam/scores.csv",
         "profiles.avatar": f"/avatars/{admin.id}/{avatar.hash}",
         "profiles.username_check": "/username-check?username=abc",
         "projects.slug_check": "/project-slug-check?slug=abc",

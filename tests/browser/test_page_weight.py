@@ -61,9 +61,37 @@ def world():
     for entry in event_projects[:24]:
         EventSubmissionFactory(entry=entry, tools=[tool],
                                what_built="An agent that reads receipts and files them. " * 5)
+    judged = _judged(mine, me)
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
-                         "submission": f"/projects/{mine.slug}/submissions/{event.slug}"}
+                         "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
+                         "results": f"/events/{judged}/results",
+                         "reviews": f"/projects/{mine.slug}/reviews",
+                         "judging": f"/admin/events/{judged}/judging"}
+
+
+def _judged(mine, admin) -> str:
+    """A judging event filled to full pages: 60 scored submissions (10 places shown, 50 in
+    the progress list), 20 reviews of the admin's project, published results."""
+    from buildstory.hackathon import results
+    from tests.hackathon_factories import (EventJudgeFactory, HackathonReviewFactory,
+                                           JudgeScoreFactory)
+    event = EventFactory(status=EventStatus.judging, name="Judged Week", slug="judged-week")
+    judges = [EventJudgeFactory(event=event) for _ in range(5)]
+    own = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=mine))
+    subs = [own] + [EventSubmissionFactory(entry=EventProjectFactory(event=event))
+                    for _ in range(59)]
+    for i, sub in enumerate(subs):
+        for judge in judges[:3]:
+            JudgeScoreFactory(submission=sub, judge=judge, bump=True, creativity=1 + i % 5,
+                              comment="A clear demo; the onboarding could be shorter. " * 4)
+    for i in range(20):
+        HackathonReviewFactory(submission=own, feedback="Loved the flow. " * 20, bump=True,
+                               highlights={"design": "Calm screens " * 8,
+                                           "impact": "Saves time " * 8})
+    results.publish(db.session, admin, event, results.compute(db.session, event).fingerprint,
+                    now=event.starts_at)
+    return event.slug
 
 
 @pytest.fixture
@@ -101,9 +129,11 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
-BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool"]
+BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
+        "results"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
-             "/settings/notifications", "/admin/outbox", "/notifications", "submission"]
+             "/settings/notifications", "/admin/outbox", "/notifications", "submission",
+             "reviews", "judging"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

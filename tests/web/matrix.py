@@ -1,10 +1,10 @@
-"""The permission matrix's route table and world: every route × nine actors.
+"""The permission matrix's route table and world: every route × ten actors.
 
 Every rule of ``app.url_map`` (but ``static``) needs at least one entry in ``ROUTES`` — per
 (endpoint, method) — or ``test_every_route_is_in_the_matrix`` fails. An entry says:
 
 * ``access`` — who may use it: a key of ``LEVELS`` (public, signed_in, owner, team, member,
-  recipient, sender, moderator, admin) or a set of actors (for content hidden from some);
+  recipient, sender, moderator, admin, team_or_moderator) or a set of actors (for content hidden from some);
 * ``url`` — a function of the world ``W`` (plain ids and slugs built by ``build_world``);
 * ``data`` — the form posted (CSRF is added): a valid one, so allowed actors succeed;
 * ``status`` / ``to`` — the exact answer for allowed actors (default 200 for GET, 303 for
@@ -75,6 +75,7 @@ LEVELS = {
     "moderator": MODERATORS,
     "admin": ADMINS,
     "judge": frozenset({"judge"}),                    # judges the judging event J
+    "team_or_moderator": frozenset({"builder", "member"}) | MODERATORS,
 }
 
 
@@ -538,6 +539,36 @@ _entries = {
                             {"creativity": "5", "business_case": "4", "technical_challenge": "3",
                              "impact": "2", "design": "1", "comment": "Good"},
                             to="/events/mx-judging/judge")],
+    # --- hackathon: judging, results, reviews received ---------------------------------
+    "hackathon_admin.judging_page": [
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/judging"),
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/judging",
+          lambda w: {"username": w.victim_username},
+          to="/admin/events/mx-judging/judging?done=added")],
+    "hackathon_admin.remove_judge": [
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/judges/{w.judge_id}/remove",
+          CONFIRM, to="/admin/events/mx-judging/judging?done=removed")],
+    "hackathon_admin.results_page": [
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/results?preview=1"),
+        G("admin", lambda w: f"/admin/events/{w.judging_slug}/results")],
+    "hackathon_admin.publish": [
+        P("admin", lambda w: f"/admin/events/{w.judging_slug}/results/publish",
+          lambda w: {"fingerprint": w.results_fingerprint, **CONFIRM},
+          to="/admin/events/mx-judging/results?published=2")],
+    "hackathon_admin.scores_csv": [G("admin", lambda w: f"/admin/events/{w.judging_slug}/scores.csv")],
+    "hackathon_results.event_results": [
+        G("public", lambda w: f"/events/{w.judging_slug}/results"),
+        G(ADMINS, lambda w: f"/events/{w.draft_slug}/results", refused=404, login=False)],
+    "hackathon_results.project_reviews": [
+        G("team_or_moderator", lambda w: f"/projects/{w.project_slug}/reviews?event={w.judging_slug}")],
+    "hackathon_results.event_reviews": [
+        G("moderator", lambda w: f"/moderation/events/{w.judging_slug}/reviews")],
+    "hackathon_results.hide_review": [
+        P("moderator", lambda w: f"/moderation/reviews/{w.review_id}/hide", CONFIRM,
+          to="/moderation/events/mx-judging/reviews")],
+    "hackathon_results.unhide_review": [
+        P("moderator", lambda w: f"/moderation/reviews/{w.hidden_review_id}/unhide",
+          to="/moderation/events/mx-judging/reviews")],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -590,7 +621,7 @@ class W:
 
 
 def build_world(app, session):
-    """Nine actors around one project P (owned by ``builder``, ``member`` on its team), a
+    """Ten actors (``judge`` judges the judging event) around one project P (owned by ``builder``, ``member`` on its team), a
     featured open event it is entered in, a direct invite builder → other, a link invite,
     victims to moderate (active, hidden, banned), hidden content, a draft event, and one of
     every admin-managed record."""
@@ -638,7 +669,7 @@ def build_world(app, session):
     EventSubmissionFactory(entry=EventProjectFactory(event=judging, project=project))
     entry = EventSubmissionFactory(entry=EventProjectFactory(
         event=judging, project=ProjectFactory(slug="mx-entry")))
-    EventJudgeFactory(event=judging, profile=people["judge"])
+    judge = EventJudgeFactory(event=judging, profile=people["judge"])
     for actor, kind in (("builder", QueueKind.review), ("judge", QueueKind.judge)):
         session.add(QueueAssignment(queue=kind, profile_id=people[actor].id, event_id=judging.id,
                                     project_id=entry.project_id))
@@ -657,22 +688,23 @@ def build_world(app, session):
     hidden_project = ProjectFactory(owner=victim, slug="mx-hidden-project", hidden=True)
     w.hidden_project_id, w.hidden_project_slug = hidden_project.id, hidden_project.slug
     w.live_slug = live.slug
-    w.card_path, w.stale_card_path = _showcased(session, live, project)
-    w.hidden_card_path, _ = _showcased(session, live, hidden_project)
-    # The team registered in the live event, and demo images on both submissions there
-    # (the hidden project's is for moderators only).
+    # P is entered in and submitted to the live event, with a demo image and its share card
+    # stored (so a GET of it writes nothing); and the hidden project's submission there (its
+    # image and card are for moderators only).
     for actor in ("builder", "member"):
         EventRegistrationFactory(event=live, profile=people[actor])
-    demo_images = []
+    demo_images, card_paths = [], []
     for owner_project in (project, hidden_project):
-        sub_id = session.scalar(sa.select(EventSubmission.id).where(
-            EventSubmission.event_id == live.id, EventSubmission.project_id == owner_project.id))
+        sub = _showcased(session, live, owner_project)
         processed = images.process(png_upload()[0].getvalue())
-        session.add(SubmissionImage(submission_id=sub_id, image=processed.image,
+        session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
                                     thumb=processed.thumb, hash=processed.hash,
                                     width=processed.width, height=processed.height))
-        demo_images.append(f"/submission-images/{sub_id}/{processed.hash}")
+        session.flush()
+        demo_images.append(f"/submission-images/{sub.id}/{processed.hash}")
+        card_paths.append(_card_paths(session, sub.id))
     w.demo_image, w.hidden_demo_image = demo_images
+    (w.card_path, w.stale_card_path), (w.hidden_card_path, _) = card_paths
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
@@ -694,6 +726,7 @@ def build_world(app, session):
     w.hidden_tool_id, w.hidden_tool_slug = hidden_tool.id, hidden_tool.slug
     w.merged_tool_slug = AiToolFactory(name="Mx Merged Tool", slug="mx-merged-tool",
                                        merged_into_id=tool.id).slug
+    _hackathon_world(w, session, people, project, victim, judging, judge)
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
     now = identity.utcnow()
@@ -766,14 +799,48 @@ def _build_log_comments(session, post_id, people, victim):
 def _showcased(session, event, project) -> tuple[str, str]:
     """Submit ``project`` to ``event`` with its share card stored (so a GET of it writes
     nothing); return the card's path and a stale version's."""
+
+
+def _showcased(session, event, project):
+    """Submit ``project`` to ``event``; return the submission."""
+    return EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
+                                  what_built="Matrix submission")
+
+
+def _card_paths(session, submission_id) -> tuple[str, str]:
+    """Store the submission's share card; return its path and a stale version's."""
     from buildstory.hackathon import cards, submission_reads as reads
 
-    sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project),
-                                 what_built="Matrix submission")
-    inputs = reads.current_card_inputs(session, sub.id)
-    cards.card_png(session, sub.id, inputs)
-    return (f"/cards/{sub.id}/{cards.card_version(inputs)}.png",
-            f"/cards/{sub.id}/{'f' * 16}.png")
+    inputs = reads.current_card_inputs(session, submission_id)
+    cards.card_png(session, submission_id, inputs)
+    return (f"/cards/{submission_id}/{cards.card_version(inputs)}.png",
+            f"/cards/{submission_id}/{'f' * 16}.png")
+
+
+def _hackathon_world(w, session, people, project, victim, judging, judge) -> None:
+    """The judging event J, where P and the victim's project are also submitted, ``judge`` judges
+    (one score), ``other`` reviewed P (with a highlight), a hidden review of P, and
+    results published once and changed since (so Publish results makes version 2)."""
+    from buildstory.hackathon import results
+    from tests.hackathon_factories import (EventSubmissionFactory, HackathonReviewFactory,
+                                           JudgeScoreFactory)
+
+    subs = [session.scalar(sa.select(EventSubmission).where(
+        EventSubmission.event_id == judging.id, EventSubmission.project_id == project.id)),
+        EventSubmissionFactory(entry=EventProjectFactory(
+            event=judging, project=ProjectFactory(owner=victim, slug="mx-judged")))]
+    JudgeScoreFactory(submission=subs[1], judge=judge, bump=True, comment="Judge says hi")
+    w.review_id = HackathonReviewFactory(submission=subs[0], reviewer=people["other"],
+                                         feedback="Good\nwork", bump=True,
+                                         highlights={"design": "Tidy"}).id
+    w.hidden_review_id = HackathonReviewFactory(submission=subs[0], hidden_at=identity.utcnow(),
+                                                bump=True).id
+    admin = people["admin"]
+    results.publish(session, admin, judging, results.compute(session, judging).fingerprint,
+                    now=identity.utcnow())
+    JudgeScoreFactory(submission=subs[0], judge=judge, bump=True, creativity=5)
+    w.results_fingerprint = results.compute(session, judging).fingerprint
+    w.judging_slug, w.judge_id = judging.slug, people["judge"].id
 
 
 def _webhook_records(session):

@@ -10,8 +10,8 @@ from tests.web.matrix import ROUTES
 
 # Content-addressed avatars of visible builders, share cards and demo images of visible
 # submissions, and the sitemap: nothing personal.
-SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk", "showcase.card",
-                     ".demo_image", ".demo_thumb")
+SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk", "showcase.card", ".demo_image",
+                     ".demo_thumb")
 ACTORS = ("anonymous", "builder", "moderator", "admin")
 GETS = sorted((endpoint, i) for (endpoint, method), cases in ROUTES.items() if method == "GET"
               for i in range(len(cases)))

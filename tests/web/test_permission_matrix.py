@@ -1,4 +1,4 @@
-"""The permission matrix (docs/architecture.md "Quality bars"): every route × nine actors.
+"""The permission matrix (docs/architecture.md "Quality bars"): every route × ten actors.
 
 The routes, their expected access and the world of actors are in ``tests/web/matrix.py``;
 each case here runs one route for every actor, checks the answer and, for every GET and

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from buildstory.db import db
 from buildstory.enums import AiToolCategory, EventStatus, NotificationType, QueueKind
 from buildstory.hackathon import images
-from buildstory.hackathon.models import EventSubmissionTool, QueueAssignment, SubmissionImage
+from buildstory.hackathon.models import QueueAssignment, SubmissionImage
 from buildstory.notifications.services import notify
 from buildstory.tools.models import AiTool
 from buildstory.identity import services, tokens
@@ -110,6 +110,14 @@ CASES = {
     "submissions.demo_thumb": ("anon", "{demo}/thumb", None),
     "notifications.index": ("builder", "/notifications", None),
     "notifications.bell": ("builder", "/notifications/bell?have=999", "notification-bell"),
+    "hackathon_admin.judging_page": ("admin", "/admin/events/counted-judging/judging", None),
+    "hackathon_admin.results_page": ("admin", "/admin/events/counted-judging/results?preview=1",
+                                     None),
+    "hackathon_admin.scores_csv": ("admin", "/admin/events/counted-judging/scores.csv", None),
+    "hackathon_results.event_results": ("anon", "/events/counted-judging/results", None),
+    "hackathon_results.project_reviews": ("builder", "/projects/counted-bot/reviews", None),
+    "hackathon_results.event_reviews": ("admin", "/moderation/events/counted-judging/reviews",
+                                        None),
     "identity.verify_email": ("anon", "/verify-email/{email_link}", None),
     "mail.settings": ("builder", "/settings/notifications", None),
     "mail.unsubscribe": ("anon", "/unsubscribe/{unsubscribe}", None),
@@ -164,9 +172,34 @@ def test_every_case_path_is_the_route_it_claims(app, world):
         assert adapter.match(url, method="GET")[0] == endpoint, (endpoint, url)
 
 
+def grow_hackathon(n: int, project) -> None:
+    """Add ``n`` submissions to the judging event, each with a judge's score and a
+    review of the counted project's, then publish the results again."""
+    from buildstory.db import db
+    from buildstory.events.models import Event
+    from buildstory.hackathon import results
+    from buildstory.hackathon.models import EventSubmission
+    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
+                                           HackathonReviewFactory, JudgeScoreFactory)
+    event = db.session.scalars(sa.select(Event).where(Event.slug == "counted-judging")).one()
+    mine = db.session.scalars(sa.select(EventSubmission).where(
+        EventSubmission.project_id == project.id, EventSubmission.event_id == event.id)).one()
+    for i in range(n):
+        judge = EventJudgeFactory(event=event)
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=event))
+        JudgeScoreFactory(submission=sub, judge=judge, bump=True, comment=f"Comment {i}")
+        JudgeScoreFactory(submission=mine, judge=judge, bump=True, comment=f"For you {i}")
+        HackathonReviewFactory(submission=mine, highlights={"impact": f"Impact {i}"}, bump=True)
+        HackathonReviewFactory(submission=sub, highlights={"design": f"Design {i}"}, bump=True)
+    results.publish(db.session, ProfileFactory(admin=True), event,
+                    results.compute(db.session, event).fingerprint, now=services.utcnow())
+
+
 def grow(n: int, event, project) -> None:
     """Add ``n`` of everything the pages read: builders registered with projects, teams,
-    entries, invites in both kinds, audit rows, applications, avatars, draws."""
+    entries, invites in both kinds, audit rows, applications, avatars, draws, and
+    hackathon submissions with scores and reviews."""
+    grow_hackathon(n, project)
     for i in range(n):
         builder = ProfileFactory(display_name=f"Builder {i}", country="DE")
         EventRegistrationFactory(event=event, profile=builder)
@@ -267,18 +300,17 @@ def world(app, db_session, login, client):
         db_session.add(QueueAssignment(queue=kind, profile_id=who.id, event_id=judging.id,
                                        project_id=entry.project_id))
     live = EventFactory(status=EventStatus.active, slug="counted-live")
-    shown = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project))
-    # the submission form: the owner registered, a tool of each category, a demo image
     EventRegistrationFactory(event=live, profile=owner)
-    for category in AiToolCategory:
-        db_session.add(EventSubmissionTool(submission_id=shown.id,
-                                           tool_id=AiToolFactory(category=category).id))
+    tools = [AiToolFactory(category=c) for c in AiToolCategory]
+    sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=project),
+                                 tools=tools)
     processed = images.process(png_bytes())
-    db_session.add(SubmissionImage(submission_id=shown.id, image=processed.image,
+    db_session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
                                    thumb=processed.thumb, hash=processed.hash,
                                    width=processed.width, height=processed.height))
     db_session.flush()
-    demo_path = f"/submission-images/{shown.id}/{processed.hash}"
+    demo_path = f"/submission-images/{sub.id}/{processed.hash}"
+    shown = sub
     card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
     from buildstory.buildlogs.models import Post, PostImage
@@ -310,8 +342,9 @@ def world(app, db_session, login, client):
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
-                   "unsubscribe": unsubscribe, "outbox_id": sent.id, "demo": demo_path,
+                   "avatar": avatar_path, "demo": demo_path,
+                   "webhook_id": webhook.id, "email_link": email_link,
+                   "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "comment_id": comment.id,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
