@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     #                 deleting moves counters and clears its notifications; project_created;
     #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
-    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
+    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
+                   "buildlogs"},  # counters
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email

@@ -183,7 +183,11 @@ def _card_or_404(post_id) -> queries.Card:
 def show(post_id):
     """One post (and, later, its comments)."""
     card = _card_or_404(post_id)
-    return htmx.page("buildlogs/post.html", None, **_card_context(card=card))
+    from . import talk_views  # its comments and reactions
+    talk = talk_views.talk_context(card.post, post_ids=[card.post.id],
+                                   after=talk_views.parse_cursor(request.args.get("after")))
+    card.reactions = talk_views.reactions_context(talk["mine"])
+    return htmx.page("buildlogs/post.html", None, **_card_context(card=card), talk=talk)
 
 
 def _card_answer(card, status: int = 200, **extra):

@@ -117,7 +117,10 @@ KINDS: dict[T, Kind] = {
     # Build logs: the subject is the post (comments and mentions are wired with them).
     T.mention: Kind("{actor} mentioned you in {title}", post_page, fallback=feed_page),
     T.post_comment: Kind("{actor} commented on your update in {title}", post_page,
-                         fallback=feed_page),
+                         fallback=feed_page,
+                         grouped_one="{actor} and 1 other commented on your update in {title}",
+                         grouped_many="{actor} and {others} others commented on your update "
+                                      "in {title}"),
 }
 
 

@@ -240,6 +240,14 @@ PAGES = [
     PageCase("tools-index", "tools.index", "anon", "/tools", shows="All Coding tools"),
     PageCase("tools-category", "tools.index", "anon", "/tools?category=coding",
              shows="Coding tools"),
+    PageCase("post-with-comments", "buildlogs.show", "builder", "/posts/{post_id}",
+             shows="Thanks @amara"),
+    PageCase("post-with-comments-anon", "buildlogs.show", "anon", "/posts/{post_id}",
+             shows="Sign in"),
+    PageCase("comment-edit", "talk.edit_comment", "builder", "/comments/{comment_id}/edit",
+             shows="Save comment"),
+    PageCase("comment-errors", None, "builder", "/posts/{post_id}", status=422,
+             post={"body": ""}, action="/posts/{post_id}/comments"),
     PageCase("tool-anon", "tools.show", "anon", "/tools/axe-tool", shows="Receipt Whisperer"),
     PageCase("tool-moderator", "tools.show", "moderator", "/tools/axe-tool", shows="Merge into"),
     PageCase("tool-hidden-moderator", "tools.show", "moderator", "/tools/axe-hidden-tool",
@@ -283,6 +291,23 @@ class World:
     outbox_id: int = 1
     tool_id: str = ""
     post_id: str = ""
+    comment_id: str = ""
+
+
+def _post_with_comment(profile) -> tuple[str, str]:
+    """An update on the builder's project with a fresh comment of theirs, reacted to."""
+    from buildstory.buildlogs.models import Post, PostComment
+    from buildstory.models import Project
+    project = db.session.scalar(db.select(Project).filter_by(slug="receipt-whisperer"))
+    post = Post(author_id=profile.id, context_type="project", project_id=project.id,
+                body="Receipts now **parse** in 2 seconds", fire_count=1)
+    db.session.add(post)
+    db.session.flush()
+    comment = PostComment(post_id=post.id, author_id=profile.id, body="Thanks @amara")
+    db.session.add(comment)
+    db.session.flush()
+    post.comment_count = 1
+    return str(post.id), str(comment.id)
 
 
 def make_world(app) -> World:
@@ -365,6 +390,7 @@ def make_world(app) -> World:
                       reset_token=reset, email_token=email_token,
                       unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id),
                       post_id=post_id)
+        world.comment_id = _post_with_comment(builder.profile)[1]
         db.session.commit()
         db.session.remove()
     return world

@@ -405,6 +405,25 @@ _entries = {
     "buildlogs.unhide": [P("moderator", lambda w: f"/moderation/posts/{w.hidden_post_id}/unhide",
                            to=lambda w: f"/posts/{w.hidden_post_id}")],
     "buildlogs.image": [G("public", lambda w: f"/post-images/{w.post_id}/{w.post_image_hash}")],
+    # --- comments and reactions on build logs ---------------------------------------------
+    "talk.add_comment": [P("signed_in", lambda w: f"/posts/{w.post_id}/comments",
+                           {"body": "Nice work @mx-builder"}, to="/posts/"),
+                         P(frozenset(), lambda w: f"/posts/{UNKNOWN_ID}/comments",
+                           {"body": "x"}, refused=404)],
+    "talk.edit_comment": [G(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit"),
+                          P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit",
+                            {"body": "Edited"}, to="/posts/")],
+    "talk.delete_comment": [P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/delete",
+                              CONFIRM, to="/posts/")],
+    "talk.hide_comment": [P("moderator", lambda w: f"/moderation/comments/{w.comment_id}/hide",
+                            CONFIRM, to="/posts/")],
+    "talk.unhide_comment": [P("moderator",
+                              lambda w: f"/moderation/comments/{w.hidden_comment_id}/unhide",
+                              to="/posts/")],
+    "talk.react_post": [P("signed_in", lambda w: f"/posts/{w.post_id}/reactions",
+                          {"emoji": "fire", "state": "on"}, to="/posts/")],
+    "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
+                             {"emoji": "rocket", "state": "on"}, to="/posts/")],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -709,6 +728,7 @@ def build_world(app, session):
                                        merged_into_id=tool.id).slug
     _hackathon_world(w, session, people, project, victim, judging, judge)
     _build_log_posts(session, w, people, project, tool)
+    w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -760,6 +780,20 @@ def _build_log_posts(session, w, people, project, tool):
     session.flush()
     w.post_id, w.member_post_id, w.hidden_post_id = owners.id, members.id, hidden.id
     w.post_image_hash = "mxposthash"
+
+
+def _build_log_comments(session, post_id, people, victim):
+    """On the owner's post: a fresh comment by ``other`` and a hidden one by the victim."""
+    from buildstory.buildlogs.models import Post, PostComment
+    post = session.get(Post, post_id)
+    comment = PostComment(post_id=post.id, author_id=people["other"].id, body="Matrix comment",
+                          created_at=now_utc() - timedelta(minutes=1))
+    hidden = PostComment(post_id=post.id, author_id=victim.id, body="Hidden comment",
+                         hidden_at=now_utc())
+    session.add_all([comment, hidden])
+    session.flush()
+    post.comment_count = 1
+    return comment.id, hidden.id
 
 
 def _showcased(session, event, project):

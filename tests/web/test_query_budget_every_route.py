@@ -124,6 +124,7 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
     "buildlogs.feed": ("builder", "/feed", None),
     "buildlogs.project_updates": ("anon", "/projects/counted-bot/updates", None),
@@ -334,13 +335,18 @@ def world(app, db_session, login, client):
     db_session.add(sent)
     db_session.flush()
     assert avatar_path
+    from buildstory.buildlogs.models import PostComment
+    comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
+    db_session.add(comment)
+    db_session.flush()
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
-                   "avatar": avatar_path, "webhook_id": webhook.id, "email_link": email_link,
+                   "avatar": avatar_path, "demo": demo_path,
+                   "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
+                   "comment_id": comment.id,
                    "post_id": post.id, "post_image": "counted",
-                   "demo": demo_path,
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(other),
