@@ -21,11 +21,10 @@ import pycountry
 
 SIZES = {"profiles": 100_000, "events": 20, "registrations": 150_000, "projects": 10_000,
          "members": 15_000, "entries": 8_000, "invites": 20_000, "audit": 50_000,
-         "notifications": 500_000, "reviews_per_submission": 3}
-# BENCH_SCALE=0.05 seeds a twentieth of everything (a quick check that the paths answer).
+         "notifications": 500_000, "tools": 300, "submissions": 6_000, "reviews": 40_000}
+# BENCH_SCALE=0.1 seeds a tenth of everything (a quick check that the paths answer).
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
-SIZES = {k: (v if k in ("events", "reviews_per_submission") else max(50, int(v * SCALE)))
-         for k, v in SIZES.items()}
+SIZES = {k: (v if k == "events" else max(50, int(v * SCALE))) for k, v in SIZES.items()}
 
 FIRST = ["Amara", "Zoë", "José", "Priya", "Kenji", "Léa", "Mateus", "Grace", "Liam", "Sofía",
          "Noah", "Emma", "Wei", "Aisha", "Seun", "Björn", "Hana", "Tomás", "Fatima", "Lucas",
@@ -123,7 +122,7 @@ def seed(url: str, rng_seed: int = 7) -> None:
         seed_invites(conn, rng, profile_ids, project_ids)
         seed_audit(conn, rng, profile_ids)
         seed_notifications(conn, rng, profile_ids, project_ids)
-        seed_hackathon(conn, rng)
+        seed_hackathon(conn, rng, profile_ids)
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
@@ -135,18 +134,20 @@ def top_up(url: str, rng_seed: int = 11) -> None:
     its builders; newer tables are filled in proportion on the next run)."""
     rng = random.Random(rng_seed)
     with psycopg.connect(url, autocommit=False) as conn:
-        if not conn.execute("SELECT EXISTS (SELECT 1 FROM event_submissions)").fetchone()[0]:
-            seed_hackathon(conn, rng)
-            conn.commit()
-            conn.execute("ANALYZE")
-        if conn.execute("SELECT EXISTS (SELECT 1 FROM notifications)").fetchone()[0]:
+        has_notifications, has_submissions = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM notifications), "
+            "EXISTS (SELECT 1 FROM event_submissions)").fetchone()
+        if has_notifications and has_submissions:
             return
         profile_ids = [r[0] for r in conn.execute("SELECT id FROM profiles ORDER BY id")]
-        project_ids = [tuple(r) for r in conn.execute("SELECT id, profile_id FROM projects")]
-        seed_notifications(conn, rng, profile_ids, project_ids)
+        if not has_notifications:
+            project_ids = [tuple(r) for r in conn.execute("SELECT id, profile_id FROM projects")]
+            seed_notifications(conn, rng, profile_ids, project_ids)
+        if not has_submissions:
+            seed_hackathon(conn, rng, profile_ids)
         conn.commit()
         conn.autocommit = True
-        conn.execute("VACUUM ANALYZE notifications")
+        conn.execute("VACUUM ANALYZE")
 
 
 NOTIFICATION_TYPES = ["team_invite", "invite_accepted", "member_joined", "member_left",
@@ -168,6 +169,79 @@ def seed_notifications(conn, rng, profile_ids, project_ids):
     copy_rows(conn, "notifications", ["recipient_id", "type", "title", "actor_id",
                                       "actor_name", "project_id", "created_at", "read_at"],
               rows(), n)
+
+
+TOOL_WORDS = ["Code", "Pilot", "Forge", "Mind", "Flow", "Stack", "Prompt", "Agent", "Lens",
+              "Spark", "Build", "Ship"]
+CATEGORIES = ["planning", "coding", "code_review", "models", "other"]
+HIGHLIGHTS = ["creativity", "business_case", "technical_challenge", "impact", "design"]
+
+
+def seed_hackathon(conn, rng, profile_ids):
+    """Tools, submissions of entered projects (most in the events past their build time),
+    their tools, and peer reviews with highlights; counters written exact."""
+    tools = []
+
+    def tool_rows():
+        for i in range(SIZES["tools"]):
+            tid = uuid.uuid4()
+            name = f"{rng.choice(TOOL_WORDS)}{rng.choice(TOOL_WORDS)} {i}"
+            tools.append(tid)
+            yield (tid, name, fold(name).replace(" ", ""), f"bench-tool-{i}",
+                   CATEGORIES[i % len(CATEGORIES)], NOW, NOW)
+
+    copy_rows(conn, "ai_tools", ["id", "name", "name_key", "slug", "category", "created_at",
+                                 "updated_at"], tool_rows(), SIZES["tools"])
+    entries = conn.execute(
+        "SELECT ep.event_id, ep.project_id, pr.profile_id, pr.name FROM event_projects ep "
+        "JOIN events e ON e.id = ep.event_id JOIN projects pr ON pr.id = ep.project_id "
+        "WHERE e.status IN ('active', 'judging', 'complete') ORDER BY ep.id").fetchall()
+    chosen = entries[:SIZES["submissions"]]
+    subs = []
+
+    def submission_rows():
+        for event_id, project_id, owner, name in chosen:
+            sid = uuid.uuid4()
+            built = f"An agent that {rng.choice(WORDS)}s your {rng.choice(WORDS)} in minutes"
+            subs.append((sid, event_id, project_id))
+            at = NOW - timedelta(minutes=rng.randint(0, 200000))
+            yield (sid, event_id, project_id, owner, built, fold(f"{name} {built}"), rng.random(),
+                   at, at)
+
+    copy_rows(conn, "event_submissions", ["id", "event_id", "project_id", "submitted_by",
+                                          "what_built", "search_text", "queue_key",
+                                          "submitted_at", "updated_at"],
+              submission_rows(), len(chosen))
+    copy_rows(conn, "event_submission_tools", ["submission_id", "tool_id"],
+              ((sid, tid) for sid, _, _ in subs for tid in rng.sample(tools, 3)), 3 * len(subs))
+    by_event: dict = {}
+    for sid, event_id, project_id in subs:
+        by_event.setdefault(event_id, []).append(project_id)
+    events = list(by_event)
+    reviews, seen = [], set()
+    while len(reviews) < SIZES["reviews"]:
+        event_id = rng.choice(events)
+        project_id, reviewer = rng.choice(by_event[event_id]), rng.choice(profile_ids)
+        if (reviewer, event_id, project_id) in seen:
+            continue
+        seen.add((reviewer, event_id, project_id))
+        reviews.append((uuid.uuid4(), event_id, project_id, reviewer))
+    copy_rows(conn, "hackathon_reviews", ["id", "event_id", "project_id", "reviewer_profile_id",
+                                          "feedback"],
+              ((*r, "Clear demo, and the idea is useful.") for r in reviews), len(reviews))
+    highlights = [(uuid.uuid4(), r[0], c, "Stood out") for r in reviews if rng.random() < 0.5
+                  for c in rng.sample(HIGHLIGHTS, rng.randint(1, 3))]
+    copy_rows(conn, "hackathon_review_highlights", ["id", "review_id", "category", "text"],
+              iter(highlights), len(highlights))
+    conn.execute(
+        "UPDATE event_submissions s SET review_count = c.reviews, highlight_count = c.highlights "
+        "FROM (SELECT r.event_id, r.project_id, count(DISTINCT r.id) AS reviews, "
+        "count(h.id) AS highlights FROM hackathon_reviews r "
+        "LEFT JOIN hackathon_review_highlights h ON h.review_id = r.id "
+        "GROUP BY r.event_id, r.project_id) c "
+        "WHERE s.event_id = c.event_id AND s.project_id = c.project_id")
+    conn.execute("UPDATE ai_tools t SET usage_count = c.n FROM (SELECT tool_id, count(*) AS n "
+                 "FROM event_submission_tools GROUP BY tool_id) c WHERE t.id = c.tool_id")
 
 
 def seed_events(conn, rng):
@@ -289,64 +363,3 @@ def seed_audit(conn, rng, profile_ids):
     copy_rows(conn, "admin_audit_log", ["id", "actor_profile_id", "actor_name", "action",
                                         "target_profile_id", "target_name", "metadata",
                                         "created_at"], rows(), n)
-
-
-def seed_hackathon(conn, rng):
-    """The hackathon loop in proportion: every entry of an active, judging or complete
-    event submitted (2–3 tools each from the catalogue plus 200 bench tools), about three
-    peer reviews with a highlight per submission in judging and complete events; the
-    counters (review, highlight and usage counts) set as the services keep them."""
-    tool_rows = [(uuid.uuid4(), f"Bench Tool {i}", f"bench tool {i}", f"bench-tool-{i}",
-                  ["planning", "coding", "code_review", "models", "other"][i % 5])
-                 for i in range(200)]
-    copy_rows(conn, "ai_tools", ["id", "name", "name_key", "slug", "category"],
-              iter(tool_rows), len(tool_rows))
-    tools = [r[0] for r in conn.execute("SELECT id FROM ai_tools")]
-    entries = conn.execute(
-        "SELECT ep.event_id, ep.project_id, ep.entered_by, e.status::text, e.starts_at, p.name "
-        "FROM event_projects ep JOIN events e ON e.id = ep.event_id "
-        "JOIN projects p ON p.id = ep.project_id "
-        "WHERE e.status IN ('active', 'judging', 'complete')").fetchall()
-    subs = [(uuid.uuid4(), *row) for row in entries]
-    copy_rows(conn, "event_submissions",
-              ["id", "event_id", "project_id", "submitted_by", "what_built", "search_text",
-               "submitted_at", "updated_at"],
-              ((sid, e, p, by, f"{name}: an agent that ships. " * 3,
-                fold(f"{name} an agent that ships"), start + timedelta(hours=5),
-                start + timedelta(hours=5)) for sid, e, p, by, _st, start, name in subs),
-              len(subs))
-    pairs = [(sid, t) for sid, *_ in subs for t in rng.sample(tools, 2 + rng.randint(0, 1))]
-    copy_rows(conn, "event_submission_tools", ["submission_id", "tool_id"], iter(pairs),
-              len(pairs))
-    registrants: dict = {}
-    for event, profile in conn.execute("SELECT event_id, profile_id FROM event_registrations"):
-        registrants.setdefault(event, []).append(profile)
-    reviews, highlights, seen = [], [], set()
-    cats = ["creativity", "business_case", "technical_challenge", "impact", "design"]
-    for sid, event, project, owner, status, start, _name in subs:
-        if status == "active" or not registrants.get(event):
-            continue
-        for _ in range(SIZES["reviews_per_submission"]):
-            reviewer = rng.choice(registrants[event])
-            if reviewer == owner or (reviewer, event, project) in seen:
-                continue
-            seen.add((reviewer, event, project))
-            rid = uuid.uuid4()
-            when = start + timedelta(days=8, minutes=rng.randint(0, 5000))
-            reviews.append((rid, event, project, reviewer, "Clear demo; loved the flow. " * 4,
-                            when, when))
-            highlights.append((uuid.uuid4(), rid, rng.choice(cats), "Calm, readable screens"))
-    copy_rows(conn, "hackathon_reviews", ["id", "event_id", "project_id",
-                                          "reviewer_profile_id", "feedback", "created_at",
-                                          "updated_at"], iter(reviews), len(reviews))
-    copy_rows(conn, "hackathon_review_highlights", ["id", "review_id", "category", "text"],
-              iter(highlights), len(highlights))
-    conn.execute(
-        "UPDATE event_submissions s SET review_count = r.n, highlight_count = r.h FROM ("
-        " SELECT rv.event_id, rv.project_id, count(DISTINCT rv.id) AS n, count(hl.id) AS h"
-        " FROM hackathon_reviews rv LEFT JOIN hackathon_review_highlights hl"
-        " ON hl.review_id = rv.id GROUP BY rv.event_id, rv.project_id) r "
-        "WHERE s.event_id = r.event_id AND s.project_id = r.project_id")
-    conn.execute(
-        "UPDATE ai_tools t SET usage_count = u.n FROM (SELECT tool_id, count(*) AS n "
-        "FROM event_submission_tools GROUP BY tool_id) u WHERE t.id = u.tool_id")

@@ -1,4 +1,4 @@
-"""Command line: `flask seed-demo`, `flask users set-role`, `flask worker`."""
+"""Command line: `flask seed-demo`, `flask users set-role`, `flask worker`, `flask counters verify`."""
 from __future__ import annotations
 
 import click
@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from .counters_cli import counters_group
 from .db import db
 from .draws.cli import draws
 from .errors import DomainError
@@ -20,6 +21,7 @@ def init_cli(app) -> None:
     app.cli.add_command(draws)
     app.cli.add_command(worker_command)
     app.cli.add_command(mail)
+    app.cli.add_command(counters_group)
 
 
 @click.command("seed-demo")

@@ -173,6 +173,33 @@ class NotificationType(LabelledEnum):
     judge_assigned = "judge_assigned"
     results_published = "results_published"
     event_status = "event_status"
+    mention = "mention"
+    post_comment = "post_comment"
+
+
+class PostContextType(LabelledEnum):
+    """What a build-log post is about: a project (its team posts) or an AI tool."""
+
+    project = "project"
+    tool = "tool"
+
+
+class PostSource(LabelledEnum):
+    """Where a post came from; only ``manual`` (the web form) is written."""
+
+    manual = "manual"
+    cli = "cli"
+    webhook = "webhook"
+
+
+class ReactionEmoji(LabelledEnum):
+    """The five reactions on posts and comments (their button names are the labels)."""
+
+    fire = "fire"
+    rocket = "rocket"
+    lightbulb = "lightbulb"
+    clap = "clap"
+    wrench = "wrench"
 
 
 EXPERIENCE_LEVEL_LABELS = {
@@ -288,6 +315,24 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.judge_assigned: "Judging assignments",
     NotificationType.results_published: "Results",
     NotificationType.event_status: "Event updates",
+    NotificationType.mention: "Mentions",
+    NotificationType.post_comment: "Comments on your updates",
+}
+POST_CONTEXT_TYPE_LABELS = {
+    PostContextType.project: "Project",
+    PostContextType.tool: "AI tool",
+}
+POST_SOURCE_LABELS = {
+    PostSource.manual: "Web",
+    PostSource.cli: "Command line",
+    PostSource.webhook: "Webhook",
+}
+REACTION_EMOJI_LABELS = {
+    ReactionEmoji.fire: "Fire",
+    ReactionEmoji.rocket: "Shipped",
+    ReactionEmoji.lightbulb: "Insightful",
+    ReactionEmoji.clap: "Props",
+    ReactionEmoji.wrench: "Building",
 }
 
 LABELS: dict[type[LabelledEnum] | str, dict] = {}
@@ -309,6 +354,9 @@ for _cls, _labels, _names in (
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
+    (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
+    (PostSource, POST_SOURCE_LABELS, ("post_source",)),
+    (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -339,6 +387,9 @@ highlight_category_type = _pg_enum(HighlightCategory, "highlight_category")
 result_kind_type = _pg_enum(ResultKind, "result_kind")
 queue_kind_type = _pg_enum(QueueKind, "queue_kind")
 notification_type_type = _pg_enum(NotificationType, "notification_type")
+post_context_type_type = _pg_enum(PostContextType, "post_context_type")
+post_source_type = _pg_enum(PostSource, "post_source")
+reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -358,4 +409,7 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "result_kind": ResultKind,
     "queue_kind": QueueKind,
     "notification_type": NotificationType,
+    "post_context_type": PostContextType,
+    "post_source": PostSource,
+    "reaction_emoji": ReactionEmoji,
 }

@@ -1,6 +1,7 @@
 """Imports every feature's models so Alembic and `flask shell` see all tables."""
 from buildstory.applications.models import MentorApplication, SponsorshipInquiry
 from buildstory.audit import AuditLog
+from buildstory.buildlogs.models import Post, PostComment, PostImage, RateEvent, Reaction
 from buildstory.draws.models import PrizeDraw
 from buildstory.events.models import Event, EventRegistration
 from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventResult,
@@ -26,4 +27,5 @@ __all__ = [
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
+    "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
 ]

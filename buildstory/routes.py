@@ -16,6 +16,7 @@ def register_blueprints(app) -> None:
     """Register the public blueprints, then the admin ones under ``/admin``."""
     from .admin import views as admin
     from .applications import admin_views as applications_admin, views as applications
+    from .buildlogs import talk_views as talk, views as buildlogs
     from .draws import admin_views as draws_admin
     from .hackathon import submission_views as submissions
     from .events import admin_views as events_admin, onboarding_views, views as events
@@ -38,7 +39,7 @@ def register_blueprints(app) -> None:
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
-                   submissions, hackathon_queues, hackathon_results):
+                   submissions, hackathon_queues, hackathon_results, buildlogs, talk):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),

@@ -22,11 +22,13 @@ ALLOWED: dict[str, set[str]] = {
     "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
     #   the page's hackathon links; a submission blocks withdrawing a registration
-    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications"},
+    "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
+                 "buildlogs"},  # + the project page's Updates section
     #                 deleting moves counters and clears its notifications; project_created;
     #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
-    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications"},  # counters
+    "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
+                   "buildlogs"},  # counters
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
@@ -34,14 +36,17 @@ ALLOWED: dict[str, set[str]] = {
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
-    "tools": {"profiles", "events", "projects", "hackathon"},  # a tool page lists the
+    "tools": {"profiles", "events", "projects", "hackathon", "buildlogs"},  # a tool page lists the
     #                                        submissions using it; a merge moves them
     "hackathon": {"profiles", "events", "projects", "teams", "tools", "notifications",
                   "webhooks"},  # a new review notifies the team; publishing results emits
     #                             results_published
+    # build logs: posts name their author, project or tool; the team check; hiding a
+    # post removes the notifications about it.
+    "buildlogs": {"profiles", "projects", "tools", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon"},  # sitemap tool
-    #                                                   and submission pages
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs"},
+    #                          sitemap tool, submission pages and build-log posts
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},

@@ -25,6 +25,8 @@ from ..profiles.queries import visible
 from ..projects.models import EventProject, Project
 from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
+from ..buildlogs import queries as post_queries
+from ..buildlogs.models import Post
 from ..tools.models import AiTool
 from ..tools.queries import listed as listed_tool
 
@@ -133,6 +135,8 @@ class SitemapKind:
                     .where(visible_project(), Event.status.in_(SHOWCASE_STATUSES)))
         if self.name == "tools":  # visible tool pages: not hidden, not merged
             return select().select_from(AiTool).where(listed_tool())
+        if self.name == "posts":  # build-log posts anyone may see (their one filter)
+            return post_queries.visible_select()
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
     def start(self, value: str):
@@ -153,6 +157,7 @@ SITEMAP_KINDS = {
                                EventSubmission.updated_at, order=EventSubmission.id,
                                path=Event.slug + "/showcase/" + Project.slug),
     "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
+    "posts": SitemapKind("posts", cast(Post.id, String), Post.updated_at),
 }
 
 

@@ -20,7 +20,8 @@ from .views import bp
 PAGES = {"profiles": ("profiles.profile", "username"), "projects": ("projects.show", "slug"),
          "events": ("events.show", "slug"), "tools": ("tools.show", "slug"),
          # a submission's key is "<event slug>/showcase/<project slug>", after /events/
-         "submissions": ("events.show", "slug")}
+         "submissions": ("events.show", "slug"),
+         "posts": ("buildlogs.show", "post_id")}
 KEY_MAX = 120
 PLACEHOLDER = "sitemap-key-placeholder"
 
@@ -56,7 +57,8 @@ def _page_url(kind: str):
     return lambda key: f"{prefix}{key}{suffix}"
 
 
-@bp.get("/sitemap-<any(profiles, projects, events, tools, submissions):kind>-<int:number>.xml")
+@bp.get("/sitemap-<any(profiles, projects, events, tools, submissions, posts):kind>"
+        "-<int:number>.xml")
 def sitemap_chunk(kind, number):
     """One chunk: the pages of ``kind`` from the chunk's first key on, by key."""
     start = request.args.get("from") or None

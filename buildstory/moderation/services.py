@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from ..audit import AuditLog, record
 from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
+from ..buildlogs import counters as buildlog_counters
 from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
@@ -40,6 +41,7 @@ def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
         raise Conflict("User is already hidden")
     target.hidden_at, target.hidden_by = now, actor.id
     counters.builder_changed(session, target.id, touched=touched)
+    buildlog_counters.builder_changed(session, target.id)
     record(session, actor, "hide_user", target)
 
 
@@ -51,6 +53,7 @@ def unhide_profile(session, actor, target, *, admin_ids) -> None:
         raise Conflict("User is not hidden")
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
+    buildlog_counters.builder_changed(session, target.id)
     record(session, actor, "unhide_user", target)
 
 
@@ -105,6 +108,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
     reason = clean_reason(reason)
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
     counters.builder_changed(session, target.id, touched=touched)
+    buildlog_counters.builder_changed(session, target.id)
     record(session, actor, "ban_user", target, reason=reason)
 
 
@@ -117,6 +121,7 @@ def unban_user(session, actor, target, *, admin_ids) -> None:
     target.banned_at = target.banned_by = target.ban_reason = None
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
+    buildlog_counters.builder_changed(session, target.id)
     record(session, actor, "unban_user", target)
 
 
@@ -170,6 +175,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
     identity = target.clerk_id
     pending = counters.before_builder_deleted(session, target.id)
+    buildlog_pending = buildlog_counters.before_builder_deleted(session, target.id)
     meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
             "username": target.username, "clerkId": identity}
     row = record(session, actor, "delete_user", target, **meta)
@@ -183,4 +189,5 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     # Rows the database removed by cascade may still sit in the identity map.
     session.expire_all()
     pending.apply(session)  # their submissions' tools, their reviews' and scores' counts
+    buildlog_pending.apply(session)  # what their reactions and comments counted into
     return row

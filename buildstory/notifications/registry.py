@@ -65,6 +65,14 @@ def invites_page(s: Shown) -> Link:
     return "teams.invites", {}
 
 
+def post_page(s: Shown) -> Link:
+    return "buildlogs.post", {"post_id": s.subject_id}
+
+
+def feed_page(s: Shown) -> Link:
+    return "buildlogs.feed", {}
+
+
 STATUS_WORDS = {EventStatus.active: "{event} is live", EventStatus.judging: "{event} is in judging",
                 EventStatus.complete: "{event} is complete"}
 
@@ -106,6 +114,13 @@ KINDS: dict[T, Kind] = {
                               lambda s: ("hackathon_results.event_results", {"slug": s.event_slug}),
                               fallback=event_page, names_actor=False),
     T.event_status: Kind(_event_status_sentence, event_page, names_actor=False),
+    # Build logs: the subject is the post (comments and mentions are wired with them).
+    T.mention: Kind("{actor} mentioned you in {title}", post_page, fallback=feed_page),
+    T.post_comment: Kind("{actor} commented on your update in {title}", post_page,
+                         fallback=feed_page,
+                         grouped_one="{actor} and 1 other commented on your update in {title}",
+                         grouped_many="{actor} and {others} others commented on your update "
+                                      "in {title}"),
 }
 
 

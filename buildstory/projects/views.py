@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, make_response, request, url_for
 from sqlalchemy import select
 
+from ..buildlogs import views as buildlog_views
 from ..db import db
 from ..enums import STARTING_POINT_LABELS, EventStatus
 from ..errors import Conflict, Forbidden, ValidationFailed
@@ -97,8 +98,7 @@ def page_context(project, **extra) -> dict:
     invite_log, origins = [], {}
     if is_owner:
         history, history_more = queries.history(db.session, project, history_page)
-        invite_log = team_queries.invite_log(db.session, project)
-        origins = team_queries.member_origins(db.session, project)
+        invite_log, origins = team_queries.invite_history(db.session, project)
     can_moderate = access.is_moderator(role)
     # the hackathon block: submissions with awards and card versions, and the reviews
     # count the team and moderators see (one statement)
@@ -117,7 +117,8 @@ def page_context(project, **extra) -> dict:
         "invite_log": invite_log, "member_origins": origins, "now": utcnow(),
         "invite_state": team_queries.invite_state,
         "events_error": None, "event_field_error": None, "events_notice": None,
-        "remove_errors": {}, **_helpers(), **extra,
+        "remove_errors": {}, **_helpers(),
+        "updates_section": buildlog_views.section_context(project=project), **extra,
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..enums import InviteStatus, InviteType
@@ -193,27 +193,29 @@ def invite_state(invite: TeamInvite, now: datetime) -> str:
     return InviteStatus(invite.status).value
 
 
-def invite_log(session, project: Project) -> list[TeamInvite]:
-    """Return the project's invites in every state, direct and link (≤ 50, newest first),
-    with sender and recipient (a used link's joiner) loaded: the owner's team history."""
+def invite_history(session, project: Project) -> tuple[list[TeamInvite], dict]:
+    """Return the owner's team history of invites in one statement: the project's invites in
+    every state, direct and link (≤ 50, newest first), and ``{profile_id: invite}`` for the
+    members who joined through an invite (their stored ``invite_id``: which link or whose
+    invite), each with sender and recipient (a used link's joiner) loaded.
+
+    The statement reads the 50 newest invites and the members' invites together; sorted
+    newest first, the first 50 of that union are exactly the 50 newest (a member's invite
+    outside them is older than all of them)."""
     sender, recipient = aliased(Profile), aliased(Profile)
-    return list(session.scalars(
+    newest = (select(TeamInvite.id).where(TeamInvite.project_id == project.id)
+              .order_by(TeamInvite.created_at.desc(), TeamInvite.id).limit(LIST_LIMIT))
+    joined_through = select(ProjectMember.invite_id).where(
+        ProjectMember.project_id == project.id, ProjectMember.invite_id.is_not(None))
+    rows = list(session.scalars(
         select(TeamInvite).join(sender, TeamInvite.sender)
         .outerjoin(recipient, TeamInvite.recipient)
         .options(contains_eager(TeamInvite.sender.of_type(sender)),
                  contains_eager(TeamInvite.recipient.of_type(recipient)))
-        .where(TeamInvite.project_id == project.id)
-        .order_by(TeamInvite.created_at.desc(), TeamInvite.id).limit(LIST_LIMIT)))
-
-
-def member_origins(session, project: Project) -> dict:
-    """Return ``{profile_id: invite}`` for the members who joined through an invite (the
-    stored ``invite_id``), the invite's sender loaded: which link or whose invite."""
-    sender = aliased(Profile)
-    rows = session.execute(
-        select(ProjectMember.profile_id, TeamInvite)
-        .join(TeamInvite, TeamInvite.id == ProjectMember.invite_id)
-        .join(sender, TeamInvite.sender)
-        .options(contains_eager(TeamInvite.sender.of_type(sender)))
-        .where(ProjectMember.project_id == project.id)).all()
-    return {profile_id: invite for profile_id, invite in rows}
+        .where(or_(TeamInvite.id.in_(newest.scalar_subquery()),
+                   TeamInvite.id.in_(joined_through.scalar_subquery())))
+        .order_by(TeamInvite.created_at.desc(), TeamInvite.id)))
+    by_id = {invite.id: invite for invite in rows}
+    origins = {member.profile_id: by_id[member.invite_id] for member in project.members
+               if member.invite_id in by_id}
+    return rows[:LIST_LIMIT], origins

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import record
+from ..buildlogs.services import move_tool_posts
 from ..enums import AiToolCategory
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..hackathon import counters
@@ -212,7 +213,7 @@ def merge_tool(session, actor, source: AiTool, into: str | None) -> int:
     if target.merged_into_id is not None or target.hidden_at is not None:
         raise ValidationFailed({"into": MERGE_TARGET})
     moved = _move_usages(session, source.id, target.id)
-    # Build-log posts about a tool (community) move here too, once they exist.
+    move_tool_posts(session, source.id, target.id)
     session.execute(AiTool.__table__.update().where(AiTool.merged_into_id == source.id)
                     .values(merged_into_id=target.id))
     source.merged_into_id = target.id

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 
+from ..buildlogs import views as buildlog_views
 from ..clock import utcnow
 from ..db import db
 from ..enums import AiToolCategory
@@ -78,7 +79,8 @@ def _page_context(tool: AiTool, **extra) -> dict:
     ctx = {"tool": tool, "can_moderate": access.can_moderate(g.role),
            "categories": list(AiToolCategory), "values": {}, "errors": {}, "error": None,
            "done": None, "confirm_error": None, "confirm_for": None, "merge_values": {},
-           "merge_errors": {}}
+           "merge_errors": {},
+           "updates_section": buildlog_views.section_context(tool=tool)}
     ctx.update(extra)
     return ctx
 

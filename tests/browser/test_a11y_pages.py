@@ -104,6 +104,7 @@ EXCLUDED = {
     "applications_admin.mentors_csv": "CSV download",
     "admin.audit_csv": "CSV download",
     "showcase.card": "a share card (PNG)",
+    "buildlogs.image": "an image (WebP)",
     "submissions.demo_image": "an image (WebP)",
     "submissions.demo_thumb": "an image (WebP)",
     "hackathon_admin.scores_csv": "CSV download",
@@ -239,6 +240,14 @@ PAGES = [
     PageCase("tools-index", "tools.index", "anon", "/tools", shows="All Coding tools"),
     PageCase("tools-category", "tools.index", "anon", "/tools?category=coding",
              shows="Coding tools"),
+    PageCase("post-with-comments", "buildlogs.show", "builder", "/posts/{post_id}",
+             shows="Thanks @amara"),
+    PageCase("post-with-comments-anon", "buildlogs.show", "anon", "/posts/{post_id}",
+             shows="Sign in"),
+    PageCase("comment-edit", "talk.edit_comment", "builder", "/comments/{comment_id}/edit",
+             shows="Save comment"),
+    PageCase("comment-errors", None, "builder", "/posts/{post_id}", status=422,
+             post={"body": ""}, action="/posts/{post_id}/comments"),
     PageCase("tool-anon", "tools.show", "anon", "/tools/axe-tool", shows="Receipt Whisperer"),
     PageCase("tool-moderator", "tools.show", "moderator", "/tools/axe-tool", shows="Merge into"),
     PageCase("tool-hidden-moderator", "tools.show", "moderator", "/tools/axe-hidden-tool",
@@ -249,6 +258,20 @@ PAGES = [
     PageCase("tool-merge-confirm", None, "moderator", "/tools/axe-tool", status=422,
              shows="Tick the box to confirm", post={"into": "Claude"},
              action="/moderation/tools/{tool_id}/merge"),
+    PageCase("feed", "buildlogs.feed", "anon", "/feed", shows="Parsed my first receipt"),
+    PageCase("feed-moderator", "buildlogs.feed", "moderator", "/feed", shows="Hide update"),
+    PageCase("project-updates", "buildlogs.project_updates", "anon",
+             "/projects/receipt-whisperer/updates", shows="Parsed my first receipt"),
+    PageCase("tool-posts", "buildlogs.tool_posts", "anon", "/tools/axe-tool/posts",
+             shows="Axe Tool reads receipts well"),
+    PageCase("activity", "buildlogs.activity", "anon", "/profiles/amara/activity",
+             shows="Parsed my first receipt"),
+    PageCase("post", "buildlogs.show", "anon", "/posts/{post_id}", shows="Parsed my first receipt"),
+    PageCase("post-author", "buildlogs.show", "builder", "/posts/{post_id}", shows="Delete update"),
+    PageCase("post-edit", "buildlogs.edit", "builder", "/posts/{post_id}/edit", shows="Save update"),
+    PageCase("post-update-errors", None, "builder", "/projects/receipt-whisperer", status=422,
+             shows="Update is required", post={"body": ""},
+             action="/projects/receipt-whisperer/updates"),
     PageCase("moderation-confirm", None, "moderator", "/profiles/{builder_username}",
              status=422, shows="Tick the box to confirm", post={"reason": "Spam"},
              action="/moderation/profiles/{builder_id}/ban"),
@@ -267,6 +290,24 @@ class World:
     unsubscribe_token: str = "t"
     outbox_id: int = 1
     tool_id: str = ""
+    post_id: str = ""
+    comment_id: str = ""
+
+
+def _post_with_comment(profile) -> tuple[str, str]:
+    """An update on the builder's project with a fresh comment of theirs, reacted to."""
+    from buildstory.buildlogs.models import Post, PostComment
+    from buildstory.models import Project
+    project = db.session.scalar(db.select(Project).filter_by(slug="receipt-whisperer"))
+    post = Post(author_id=profile.id, context_type="project", project_id=project.id,
+                body="Receipts now **parse** in 2 seconds", fire_count=1)
+    db.session.add(post)
+    db.session.flush()
+    comment = PostComment(post_id=post.id, author_id=profile.id, body="Thanks @amara")
+    db.session.add(comment)
+    db.session.flush()
+    post.comment_count = 1
+    return str(post.id), str(comment.id)
 
 
 def make_world(app) -> World:
@@ -295,6 +336,7 @@ def make_world(app) -> World:
         tool = AiToolFactory(name="Axe Tool", slug="axe-tool", category=AiToolCategory.coding,
                              description="Reads receipts.")
         EventSubmissionFactory(entry=entry, tools=[tool])
+        post_id = _build_log_posts(builder.profile, project, tool)
         for i in range(13):
             AiToolFactory(name=f"Coder {i}", category=AiToolCategory.coding)
         AiToolFactory(name="Claude", category=AiToolCategory.models)
@@ -346,10 +388,34 @@ def make_world(app) -> World:
                       builder_id=str(builder.profile.id), builder_username="amara",
                       project_slug="receipt-whisperer", link_token="axe-pages-link",
                       reset_token=reset, email_token=email_token,
-                      unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id))
+                      unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id),
+                      post_id=post_id)
+        world.comment_id = _post_with_comment(builder.profile)[1]
         db.session.commit()
         db.session.remove()
     return world
+
+
+def _build_log_posts(author, project, tool) -> str:
+    """An update with an image on the project and a post about the tool (edit window open)."""
+    import io
+
+    from PIL import Image
+
+    from buildstory.buildlogs.models import Post, PostImage
+    post = Post(author_id=author.id, context_type="project", project_id=project.id,
+                body="Parsed my first receipt with **zero** errors, thanks @kenji",
+                link_url="https://receipts.example.com/changelog")
+    about = Post(author_id=author.id, context_type="tool", tool_id=tool.id,
+                 body="Axe Tool reads receipts well")
+    db.session.add_all([post, about])
+    db.session.flush()
+    out = io.BytesIO()
+    Image.new("RGB", (320, 180), (40, 90, 160)).save(out, "WEBP")
+    db.session.add(PostImage(post_id=post.id, data=out.getvalue(), hash="axeimage", width=320,
+                             height=180, description="The parsed receipt next to the photo"))
+    db.session.flush()
+    return str(post.id)
 
 
 def demo_png() -> bytes:
@@ -523,7 +589,7 @@ def test_every_case_path_is_the_route_it_claims(app):
 
     world = World(identities={}, builder_id=str(uuid.uuid4()), builder_username="amara",
                   project_slug="receipt-whisperer", link_token="t", reset_token="t",
-                  tool_id=str(uuid.uuid4()))
+                  tool_id=str(uuid.uuid4()), post_id=str(uuid.uuid4()))
     adapter = app.url_map.bind("localhost")
     for case in PAGES:
         if case.post is not None:
@@ -569,7 +635,15 @@ def test_excluded_routes_are_not_html_pages(app, db_session, login):
     ProfileFactory(username="kenji")
     card, image = _card_path(event, project)
     me = login(admin)
+    from buildstory.buildlogs.models import Post, PostImage
+    post = Post(author_id=admin.id, context_type="project", project_id=project.id, body="Hi")
+    db_session.add(post)
+    db_session.flush()
+    db_session.add(PostImage(post_id=post.id, data=b"RIFF0000WEBP", hash="h", width=1, height=1,
+                             description="An image"))
+    db_session.flush()
     urls = {
+        "buildlogs.image": f"/post-images/{post.id}/h",
         "pages.healthz": "/healthz", "pages.robots": "/robots.txt",
         "pages.sitemap_index": "/sitemap.xml", "pages.sitemap_chunk": "/sitemap-profiles-1.xml",
         "events.calendar": "/events/jam.ics",

@@ -62,12 +62,20 @@ def world():
         EventSubmissionFactory(entry=entry, tools=[tool],
                                what_built="An agent that reads receipts and files them. " * 5)
     judged = _judged(mine, me)
+    # a full feed page of 20 updates and the project's five latest (owner's composer shown)
+    from buildstory.buildlogs.models import Post
+    posts = [Post(author_id=me.id, context_type="project", project_id=mine.id,
+                  body=f"Day {i}: taught the **agent** to read faded receipts. " * 3,
+                  link_url="https://ledger.example.com/changelog") for i in range(25)]
+    db.session.add_all(posts)
+    db.session.flush()
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
                          "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
                          "results": f"/events/{judged}/results",
                          "reviews": f"/projects/{mine.slug}/reviews",
-                         "judging": f"/admin/events/{judged}/judging"}
+                         "judging": f"/admin/events/{judged}/judging",
+                         "feed": "/feed", "post": f"/posts/{posts[0].id}"}
 
 
 def _judged(mine, admin) -> str:
@@ -130,7 +138,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
-        "results"]
+        "results", "feed", "post"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
              "/settings/notifications", "/admin/outbox", "/notifications", "submission",
              "reviews", "judging"]

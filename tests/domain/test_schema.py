@@ -49,7 +49,10 @@ REFERENCE_ENUMS = {
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
-                          "results_published", "event_status"],
+                          "results_published", "event_status", "mention", "post_comment"],
+    "post_context_type": ["project", "tool"],
+    "post_source": ["manual", "cli", "webhook"],
+    "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
 }
 
 

@@ -380,6 +380,50 @@ _entries = {
                              "description": "Renamed."}, to="/tools/mx-tool")],
     "tools.merge_tool": [P("moderator", lambda w: f"/moderation/tools/{w.other_tool_id}/merge",
                            {**CONFIRM, "into": "mx-tool"}, to="/tools/mx-tool")],
+    # --- build logs -----------------------------------------------------------------------
+    "buildlogs.feed": [G("public", lambda w: "/feed"),
+                       G(frozenset(), lambda w: "/feed?before=junk", refused=404, login=False)],
+    "buildlogs.project_updates": [
+        G("public", lambda w: f"/projects/{w.project_slug}/updates")],
+    "buildlogs.post_update": [
+        P("team", lambda w: f"/projects/{w.project_slug}/updates", {"body": "Matrix update"},
+          to="/projects/mx-project")],
+    "buildlogs.tool_posts": [G("public", lambda w: f"/tools/{w.tool_slug}/posts")],
+    "buildlogs.post_about_tool": [P("signed_in", lambda w: f"/tools/{w.tool_slug}/posts",
+                               {"body": "Matrix post"}, to="/tools/mx-tool")],
+    "buildlogs.activity": [G("public", lambda w: f"/profiles/{w.builder_username}/activity")],
+    "buildlogs.show": [G("public", lambda w: f"/posts/{w.post_id}"),
+                       G(frozenset({"other"}) | MODERATORS, lambda w: f"/posts/{w.hidden_post_id}",
+                         refused=404, login=False)],
+    "buildlogs.edit": [G("member", lambda w: f"/posts/{w.member_post_id}/edit"),
+                       P("member", lambda w: f"/posts/{w.member_post_id}/edit",
+                         {"body": "Matrix edit"}, to=lambda w: f"/posts/{w.member_post_id}")],
+    "buildlogs.delete": [P("owner", lambda w: f"/posts/{w.post_id}/delete", CONFIRM,
+                           to="/projects/mx-project")],
+    "buildlogs.hide": [P("moderator", lambda w: f"/moderation/posts/{w.member_post_id}/hide",
+                         CONFIRM, to=lambda w: f"/posts/{w.member_post_id}")],
+    "buildlogs.unhide": [P("moderator", lambda w: f"/moderation/posts/{w.hidden_post_id}/unhide",
+                           to=lambda w: f"/posts/{w.hidden_post_id}")],
+    "buildlogs.image": [G("public", lambda w: f"/post-images/{w.post_id}/{w.post_image_hash}")],
+    # --- comments and reactions on build logs ---------------------------------------------
+    "talk.add_comment": [P("signed_in", lambda w: f"/posts/{w.post_id}/comments",
+                           {"body": "Nice work @mx-builder"}, to="/posts/"),
+                         P(frozenset(), lambda w: f"/posts/{UNKNOWN_ID}/comments",
+                           {"body": "x"}, refused=404)],
+    "talk.edit_comment": [G(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit"),
+                          P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/edit",
+                            {"body": "Edited"}, to="/posts/")],
+    "talk.delete_comment": [P(frozenset({"other"}), lambda w: f"/comments/{w.comment_id}/delete",
+                              CONFIRM, to="/posts/")],
+    "talk.hide_comment": [P("moderator", lambda w: f"/moderation/comments/{w.comment_id}/hide",
+                            CONFIRM, to="/posts/")],
+    "talk.unhide_comment": [P("moderator",
+                              lambda w: f"/moderation/comments/{w.hidden_comment_id}/unhide",
+                              to="/posts/")],
+    "talk.react_post": [P("signed_in", lambda w: f"/posts/{w.post_id}/reactions",
+                          {"emoji": "fire", "state": "on"}, to="/posts/")],
+    "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
+                             {"emoji": "rocket", "state": "on"}, to="/posts/")],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -683,6 +727,8 @@ def build_world(app, session):
     w.merged_tool_slug = AiToolFactory(name="Mx Merged Tool", slug="mx-merged-tool",
                                        merged_into_id=tool.id).slug
     _hackathon_world(w, session, people, project, victim, judging, judge)
+    _build_log_posts(session, w, people, project, tool)
+    w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -711,6 +757,43 @@ def build_world(app, session):
     tokens_by_actor = {actor: c.csrf() for actor, c in clients.items()}
     session.commit()
     return w, clients, tokens_by_actor
+
+
+def _build_log_posts(session, w, people, project, tool):
+    """A post by the owner with an image (deleted in its turn), a recent one by the member
+    (in its edit window, out of the 10-second gap), a hidden one by ``other``."""
+    from buildstory.buildlogs.models import Post, PostImage
+    now = identity.utcnow()
+    owners = Post(author_id=people["builder"].id, context_type="project", project_id=project.id,
+                  body="Matrix owner's update", created_at=now - timedelta(hours=1))
+    members = Post(author_id=people["member"].id, context_type="project", project_id=project.id,
+                   body="Matrix member's update", created_at=now - timedelta(seconds=20))
+    hidden = Post(author_id=people["other"].id, context_type="tool", tool_id=tool.id,
+                  body="Matrix hidden post", created_at=now - timedelta(hours=2),
+                  hidden_at=now, hidden_by=people["moderator"].id)
+    session.add_all([owners, members, hidden])
+    session.flush()
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, "WEBP")
+    session.add(PostImage(post_id=owners.id, data=buffer.getvalue(), hash="mxposthash",
+                          width=8, height=8, description="A tiny square"))
+    session.flush()
+    w.post_id, w.member_post_id, w.hidden_post_id = owners.id, members.id, hidden.id
+    w.post_image_hash = "mxposthash"
+
+
+def _build_log_comments(session, post_id, people, victim):
+    """On the owner's post: a fresh comment by ``other`` and a hidden one by the victim."""
+    from buildstory.buildlogs.models import Post, PostComment
+    post = session.get(Post, post_id)
+    comment = PostComment(post_id=post.id, author_id=people["other"].id, body="Matrix comment",
+                          created_at=now_utc() - timedelta(minutes=1))
+    hidden = PostComment(post_id=post.id, author_id=victim.id, body="Hidden comment",
+                         hidden_at=now_utc())
+    session.add_all([comment, hidden])
+    session.flush()
+    post.comment_count = 1
+    return comment.id, hidden.id
 
 
 def _showcased(session, event, project):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from tests.web.matrix import ROUTES
 
 # Content-addressed avatars of visible builders, share cards and demo images of visible
-# submissions, and the sitemap: nothing personal.
-SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk", "showcase.card", ".demo_image",
-                     ".demo_thumb")
+# submissions, images of visible posts, and the sitemap: nothing personal.
+SAME_FOR_EVERYONE = (".avatar", ".sitemap_index", ".sitemap_chunk", "showcase.card",
+                     ".demo_image", ".demo_thumb", "buildlogs.image")
 ACTORS = ("anonymous", "builder", "moderator", "admin")
 GETS = sorted((endpoint, i) for (endpoint, method), cases in ROUTES.items() if method == "GET"
               for i in range(len(cases)))

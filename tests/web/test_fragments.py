@@ -158,7 +158,7 @@ TARGETED = list({(e.module, e.function, e.template, e.target, e.block): e
 # "Load more" targets: the row is replaced by the next rows, ending with a new "Load more"
 # row while more remain, so the id is on the block's last root element (or on none).
 LOAD_MORE = {"audit-more", "tool-submissions-more", "notifications-more",
-             "showcase-more"}  # rows, then a more-row
+             "showcase-more", "older-posts"}  # rows, then a more-row
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
 

@@ -124,7 +124,15 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
+    "buildlogs.feed": ("builder", "/feed", None),
+    "buildlogs.project_updates": ("anon", "/projects/counted-bot/updates", None),
+    "buildlogs.tool_posts": ("anon", "/tools/counted-tool/posts", None),
+    "buildlogs.activity": ("anon", "/profiles/counted-owner/activity", None),
+    "buildlogs.show": ("admin", "/posts/{post_id}", None),
+    "buildlogs.edit": ("builder", "/posts/{post_id}/edit", "post-{post_id}"),
+    "buildlogs.image": ("anon", "/post-images/{post_id}/{post_image}", None),
     "queues.review_page": ("builder", "/events/counted-judging/review", None),
     "queues.review_form": ("builder", "/events/counted-judging/reviews/counted-entry", None),
     "queues.judge_page": ("other", "/events/counted-judging/judge", None),
@@ -203,6 +211,7 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
+        _posts(builder, theirs, project)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
@@ -240,6 +249,26 @@ def _webhook_rows(i: int):
         "('maintenance', 'maintenance.clean_up', '{}', 'failed'), ('mail', 'x', '{}', 'todo')"))
     db.session.flush()
     return hook
+
+
+def _posts(author, own_project, counted_project):
+    """Posts everywhere the feeds read: on the author's project (with an image), about
+    the counted tool, and on the counted project by its owner."""
+    from buildstory.buildlogs.models import Post, PostImage
+    from tests.factories import utcnow
+    now = utcnow() - timedelta(hours=1)
+    posts = [Post(author_id=author.id, context_type="project", project_id=own_project.id,
+                  body="Grown update", created_at=now),
+             Post(author_id=author.id, context_type="tool", tool_id=counted_tool().id,
+                  body="Grown tool post", created_at=now),
+             Post(author_id=counted_project.profile_id, context_type="project",
+                  project_id=counted_project.id, body="Grown owner update", created_at=now)]
+    db.session.add_all(posts)
+    db.session.flush()
+    db.session.add(PostImage(post_id=posts[0].id, data=b"RIFF0000WEBP", hash="h", width=1,
+                             height=1, description="Grown image"))
+    db.session.flush()
+    return posts
 
 
 def counted_tool():
@@ -284,6 +313,14 @@ def world(app, db_session, login, client):
     shown = sub
     card_inputs = reads.current_card_inputs(db_session, shown.id)
     webhook = _webhook_rows(-1)
+    from buildstory.buildlogs.models import Post, PostImage
+    post = Post(author_id=owner.id, context_type="project", project_id=project.id,
+                body="Counted update", created_at=services.utcnow() - timedelta(minutes=1))
+    db_session.add(post)
+    db_session.flush()
+    db_session.add(PostImage(post_id=post.id, data=b"RIFF0000WEBP", hash="counted", width=1,
+                             height=1, description="Counted image"))
+    db_session.flush()
     with app.test_request_context():
         reset = tokens.encode_reset(account, app.config["SECRET_KEY"], now=services.utcnow(),
                                     ttl=timedelta(hours=1))
@@ -298,12 +335,18 @@ def world(app, db_session, login, client):
     db_session.add(sent)
     db_session.flush()
     assert avatar_path
+    from buildstory.buildlogs.models import PostComment
+    comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
+    db_session.add(comment)
+    db_session.flush()
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "demo": demo_path,
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
+                   "comment_id": comment.id,
+                   "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
                     "other": login(other),
@@ -319,7 +362,8 @@ def measure(app, world) -> dict[str, int]:
         url = path.format(**world["fields"])
 
         def fetch():  # the body is read too: CSV exports stream their rows
-            r = c.hx_get(url, target=target) if target else c.get(url)
+            r = c.hx_get(url, target=target.format(**world["fields"])) if target \
+                else c.get(url)
             r.get_data()
             return r
 
