@@ -105,9 +105,31 @@ def run_jobs(app, *, queues=None, tasks=None):
     """
     from buildstory.jobs import run_worker
 
-    run_worker(app, queues=queues, concurrency=1, wait=False, install_signal_handlers=False,
-               listen_notify=False)
+    without_event_loop(lambda: run_worker(app, queues=queues, concurrency=1, wait=False,
+                                          install_signal_handlers=False, listen_notify=False))
     return job_statuses(app, tasks)
+
+
+def without_event_loop(fn):
+    """Call ``fn()`` on a thread of its own and return its result (re-raising its error).
+
+    The worker runs on ``asyncio.run``, which refuses to start inside a running event loop;
+    a test process that ran a browser test holds one (Playwright's sync API) on its main
+    thread for the rest of the session, so worker runs get a thread without one."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="worker-run")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def job_statuses(app, tasks=None) -> dict[str, list[int]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
+from sqlalchemy import exists, text
 
 from .reactions import EMOJI
 
@@ -72,9 +72,19 @@ def _commented_on(session, profile_id) -> list:
         "SELECT DISTINCT post_id FROM post_comments WHERE author_id = :p"), {"p": profile_id}))
 
 
-def builder_changed(session, profile_id) -> None:
-    """Recount every post the builder commented on (after hiding, banning or restoring)."""
-    recount_posts(session, _commented_on(session, profile_id))
+def has_commented():
+    """A condition on ``profiles`` (for ``hackathon.counters.lock_builder``'s ``also``): the
+    builder wrote a comment, so hiding, banning or restoring them moves comment counts."""
+    from ..profiles.models import Profile
+    from .models import PostComment
+    return exists().where(PostComment.author_id == Profile.id)
+
+
+def builder_changed(session, profile_id, *, commented: bool = True) -> None:
+    """Recount every post the builder commented on (after hiding, banning or restoring);
+    ``commented`` False (from ``has_commented``): none, nothing to do."""
+    if commented:
+        recount_posts(session, _commented_on(session, profile_id))
 
 
 @dataclass

@@ -190,21 +190,27 @@ def _lock_touched(session, profile_id) -> tuple[list, list]:
     return tools_of_submissions(session, owned), reviewed
 
 
-def lock_builder(session, profile: Profile) -> bool:
+def lock_builder(session, profile: Profile, *, also=None):
     """Re-read ``profile`` under its row lock (like ``locking.lock_row``) and return whether
     any counter depends on them (a submission of their projects, a review or a score), in
-    the same one statement; NotFound when the row is gone."""
+    the same one statement; NotFound when the row is gone.
+
+    ``also``: another feature's condition on ``Profile`` (e.g. "has commented"), read in the
+    same statement; then ``(touched, also_value)`` is returned, so a moderation action pays
+    one statement for every feature's "does anything count this builder?"."""
     owned = exists().where(EventSubmission.project_id == Project.id,
                            Project.profile_id == Profile.id)
     reviewed = exists().where(HackathonReview.reviewer_profile_id == Profile.id)
     scored = exists().where(JudgeScore.judge_profile_id == Profile.id)
+    columns = [Profile, (owned | reviewed | scored).label("touched")]
+    if also is not None:
+        columns.append(also.label("also"))
     row = session.execute(
-        select(Profile, (owned | reviewed | scored).label("touched"))
-        .where(Profile.id == profile.id).with_for_update(of=Profile),
+        select(*columns).where(Profile.id == profile.id).with_for_update(of=Profile),
         execution_options={"populate_existing": True}).first()
     if row is None:
         raise NotFound()
-    return bool(row.touched)
+    return bool(row.touched) if also is None else (bool(row.touched), bool(row.also))
 
 
 def builder_changed(session, profile_id, *, touched: bool = True) -> None:

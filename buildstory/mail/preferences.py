@@ -43,8 +43,8 @@ for _name, _label, _default in (
         ("judge_assigned", "Judging assignments", True),
         ("results_published", "Results", True),
         ("event_status", "Event updates", False),
-        ("post_comment", "Comments on your updates", False),
-        ("mention", "Mentions", False)):
+        ("mention", "Mentions", False),
+        ("post_comment", "Comments on your updates", False)):
     register(_name, _label, default=_default)
 
 # Mail that is not a notification: sent whatever the preferences, without unsubscribe.

@@ -9,7 +9,8 @@ more than running them).
 
 A transaction that only read (every statement it sent was a SELECT) ends the same with
 COMMIT as with ROLLBACK. So after a request that raised nothing, whose session has no
-unflushed changes and whose transaction sent nothing but SELECTs, the session commits;
+unflushed changes and whose transaction sent nothing but SELECTs (plain, or WITH queries
+naming no INSERT, UPDATE, DELETE or MERGE), the session commits;
 everything else (a write, an error, a pending change) is left to the usual rollback.
 """
 from __future__ import annotations
@@ -22,6 +23,9 @@ from sqlalchemy import event
 from ..db import db
 
 READ = re.compile(r"\s*SELECT\b", re.I)
+# A WITH query reads too, unless one of its parts writes (a data-modifying CTE).
+READ_WITH = re.compile(r"\s*WITH\b", re.I)
+WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.I)
 WROTE = "buildstory_wrote"
 
 
@@ -30,7 +34,8 @@ def _begin(conn) -> None:
 
 
 def _statement(conn, cursor, statement, parameters, context, executemany) -> None:
-    if not READ.match(statement):
+    if not (READ.match(statement)
+            or (READ_WITH.match(statement) and not WRITES.search(statement))):
         conn.info[WROTE] = True
 
 

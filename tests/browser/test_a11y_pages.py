@@ -240,14 +240,14 @@ PAGES = [
     PageCase("tools-index", "tools.index", "anon", "/tools", shows="All Coding tools"),
     PageCase("tools-category", "tools.index", "anon", "/tools?category=coding",
              shows="Coding tools"),
-    PageCase("post-with-comments", "buildlogs.show", "builder", "/posts/{post_id}",
+    PageCase("post-with-comments", "buildlogs.show", "builder", "/posts/{commented_post_id}",
              shows="Thanks @amara"),
-    PageCase("post-with-comments-anon", "buildlogs.show", "anon", "/posts/{post_id}",
+    PageCase("post-with-comments-anon", "buildlogs.show", "anon", "/posts/{commented_post_id}",
              shows="Sign in"),
     PageCase("comment-edit", "talk.edit_comment", "builder", "/comments/{comment_id}/edit",
              shows="Save comment"),
-    PageCase("comment-errors", None, "builder", "/posts/{post_id}", status=422,
-             post={"body": ""}, action="/posts/{post_id}/comments"),
+    PageCase("comment-errors", None, "builder", "/posts/{commented_post_id}", status=422,
+             post={"body": ""}, action="/posts/{commented_post_id}/comments"),
     PageCase("tool-anon", "tools.show", "anon", "/tools/axe-tool", shows="Receipt Whisperer"),
     PageCase("tool-moderator", "tools.show", "moderator", "/tools/axe-tool", shows="Merge into"),
     PageCase("tool-hidden-moderator", "tools.show", "moderator", "/tools/axe-hidden-tool",
@@ -291,6 +291,7 @@ class World:
     outbox_id: int = 1
     tool_id: str = ""
     post_id: str = ""
+    commented_post_id: str = ""
     comment_id: str = ""
 
 
@@ -390,7 +391,7 @@ def make_world(app) -> World:
                       reset_token=reset, email_token=email_token,
                       unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id),
                       post_id=post_id)
-        world.comment_id = _post_with_comment(builder.profile)[1]
+        world.commented_post_id, world.comment_id = _post_with_comment(builder.profile)
         db.session.commit()
         db.session.remove()
     return world
@@ -589,7 +590,8 @@ def test_every_case_path_is_the_route_it_claims(app):
 
     world = World(identities={}, builder_id=str(uuid.uuid4()), builder_username="amara",
                   project_slug="receipt-whisperer", link_token="t", reset_token="t",
-                  tool_id=str(uuid.uuid4()), post_id=str(uuid.uuid4()))
+                  tool_id=str(uuid.uuid4()), post_id=str(uuid.uuid4()),
+                  commented_post_id=str(uuid.uuid4()), comment_id=str(uuid.uuid4()))
     adapter = app.url_map.bind("localhost")
     for case in PAGES:
         if case.post is not None:

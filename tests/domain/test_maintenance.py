@@ -14,7 +14,7 @@ from buildstory.db import db
 from buildstory.errors import Conflict, NotFound
 from buildstory.maintenance import queries, rules, services
 from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.helpers import run_jobs
+from tests.helpers import run_jobs, without_event_loop
 from tests.querycount import count_queries
 
 DONE: list[str] = []
@@ -184,7 +184,7 @@ def test_each_periodic_task_is_deferred_once_per_period_whatever_the_workers(com
                 deferrer = PeriodicDeferrer(papp.periodic_registry)
                 await deferrer.defer_jobs(deferrer.get_previous_tasks(at=at))
 
-    asyncio.run(workers(3))
+    without_event_loop(lambda: asyncio.run(workers(3)))
     with committed.app_context():
         rows = db.session.execute(sa.text(
             "SELECT task_name, (args->>'timestamp')::bigint FROM procrastinate_jobs "

@@ -11,7 +11,7 @@ from tests.factories import ProfileFactory
 LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
-          "Event updates"]
+          "Event updates", "Mentions", "Comments on your updates"]
 
 
 def checked(html: str) -> set[str]:
