@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import enums
+
 
 @dataclass(frozen=True)
 class NotificationType:
@@ -29,23 +31,11 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
     return TYPES[name]
 
 
-for _name, _label, _default in (
-        ("team_invite", "Team invites", True),
-        ("invite_accepted", "Invites accepted", False),
-        ("invite_declined", "Invites declined", False),
-        ("member_joined", "New members", False),
-        ("member_left", "Members leaving", False),
-        ("member_removed", "Removed from a team", False),
-        ("project_hidden", "Project hidden", False),
-        ("project_unhidden", "Project unhidden", False),
-        ("submission_made", "Team submissions", False),
-        ("review_received", "Reviews received", True),
-        ("judge_assigned", "Judging assignments", True),
-        ("results_published", "Results", True),
-        ("event_status", "Event updates", False),
-        ("mention", "Mentions", False),
-        ("post_comment", "Comments on your updates", False)):
-    register(_name, _label, default=_default)
+# Every type's label is its enum label (``enums.NOTIFICATION_TYPE_LABELS``); only the
+# defaults are chosen here: on for team invites, reviews received, judging and results.
+EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published"}
+for _type in enums.NotificationType:
+    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT)
 
 # Mail that is not a notification: sent whatever the preferences, without unsubscribe.
 TRANSACTIONAL = {
