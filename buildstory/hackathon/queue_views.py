@@ -70,25 +70,20 @@ def review_page(slug):
     return htmx.page(REVIEW_TEMPLATE, None, **_review_context(event))
 
 
-def _queue_answer(page, event, status=200, **state):
-    """After a queue action on the review or judge page: the panel plus progress and the
-    person's own list out of band (htmx), else 303 to the page (422: the page again)."""
-    template, endpoint, context, (panel, progress, own) = PAGES[page]
+def _review_answer(event, status=200, **state):
+    """After a queue action: the panel plus progress and list out of band (htmx), else 303."""
     if status == 200 and not htmx.is_htmx():
-        return htmx.redirect(url_for(endpoint, slug=event.slug))
-    ctx = context(event, focus=status == 200, **state)
+        return htmx.redirect(url_for("queues.review_page", slug=event.slug))
+    ctx = _review_context(event, focus=status == 200, **state)
     if not htmx.is_htmx():
-        return htmx.page(template, None, status, **ctx)
+        return htmx.page(REVIEW_TEMPLATE, None, status, **ctx)
     oob = {**ctx, "oob": True}
-    response = htmx.fragments((template, panel, ctx), (template, progress, oob),
-                              (template, own, oob), status=status)
-    response.headers["HX-Retarget"] = "#" + panel.replace("_", "-")
+    response = htmx.fragments((REVIEW_TEMPLATE, "review_panel", ctx),
+                              (REVIEW_TEMPLATE, "review_progress", oob),
+                              (REVIEW_TEMPLATE, "own_reviews", oob), status=status)
+    response.headers["HX-Retarget"] = "#review-panel"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
-
-
-def _review_answer(event, status=200, **state):
-    return _queue_answer("review", event, status, **state)
 
 
 def _review_action(slug, action):
@@ -203,16 +198,18 @@ def judge_page(slug):
 
 
 def _judge_answer(event, status=200, **state):
-    return _queue_answer("judge", event, status, **state)
-
-
-# page → (template, endpoint, context builder, (panel, progress, own list) blocks)
-PAGES = {
-    "review": (REVIEW_TEMPLATE, "queues.review_page", _review_context,
-               ("review_panel", "review_progress", "own_reviews")),
-    "judge": (JUDGE_TEMPLATE, "queues.judge_page", _judge_context,
-              ("judge_panel", "judge_progress", "own_scores")),
-}
+    if status == 200 and not htmx.is_htmx():
+        return htmx.redirect(url_for("queues.judge_page", slug=event.slug))
+    ctx = _judge_context(event, focus=status == 200, **state)
+    if not htmx.is_htmx():
+        return htmx.page(JUDGE_TEMPLATE, None, status, **ctx)
+    oob = {**ctx, "oob": True}
+    response = htmx.fragments((JUDGE_TEMPLATE, "judge_panel", ctx),
+                              (JUDGE_TEMPLATE, "judge_progress", oob),
+                              (JUDGE_TEMPLATE, "own_scores", oob), status=status)
+    response.headers["HX-Retarget"] = "#judge-panel"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _judge_action(slug, action):
