@@ -24,7 +24,8 @@ def team(db_session):
     """A project with one member; the owner, member and a stranger."""
     project = ProjectFactory(slug="receipts", owner__display_name="Amara Okafor")
     member = ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Mo Member")).profile
-    return project, project.owner, member, ProfileFactory()
+    # Fixed names: a random Faker name ("Kenneth …") would match the invitee searches below.
+    return project, project.owner, member, ProfileFactory(display_name="Sam Stranger")
 
 
 def state(db_session):
