@@ -267,6 +267,10 @@ def _posts(author, own_project, counted_project):
     db.session.flush()
     db.session.add(PostImage(post_id=posts[0].id, data=b"RIFF0000WEBP", hash="h", width=1,
                              height=1, description="Grown image"))
+    # the counted owner (the "builder" viewer) reacts to each: the feeds show their own
+    from buildstory.buildlogs.models import Reaction
+    db.session.add_all(Reaction(profile_id=counted_project.profile_id, post_id=p.id,
+                                emoji=emoji) for p in posts for emoji in ("fire", "clap"))
     db.session.flush()
     return posts
 
