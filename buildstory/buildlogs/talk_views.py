@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, g, get_template_attribute, request, url_for
+from markupsafe import Markup
 
 from ..clock import utcnow
 from ..db import db
@@ -242,6 +243,19 @@ def _reactions_answer(kind, target_id, counts, mine, status: int = 200, error=No
         "kind": kind, "obj": {"id": target_id, **counts}, "mine": mine,
         "emoji_list": EMOJI_LIST, "signed_in": True, "error": error, "focus": focus,
         "back": safe_next(request.form.get("next"), "") or None}), status=status)
+
+
+_ICONS: dict = {}
+
+
+@bp.app_template_global("reaction_icons")
+def reaction_icons() -> dict:
+    """The five icons, drawn once by the ``reaction_icon`` macro and reused on every
+    button (a feed page draws a hundred)."""
+    if not _ICONS:
+        draw = get_template_attribute("buildlogs/_talk.html", "reaction_icon")
+        _ICONS.update({emoji: Markup(draw(emoji)) for emoji in reactions.EMOJI})
+    return _ICONS
 
 
 @bp.app_template_global("reaction_back")
