@@ -271,6 +271,14 @@ def _posts(author, own_project, counted_project):
     from buildstory.buildlogs.models import Reaction
     db.session.add_all(Reaction(profile_id=counted_project.profile_id, post_id=p.id,
                                 emoji=emoji) for p in posts for emoji in ("fire", "clap"))
+    # a comment on the counted post, with a reaction: the post page's comments grow too
+    from buildstory.buildlogs.models import PostComment
+    counted = db.session.scalar(select(Post).where(Post.body == "Counted update"))
+    comment = PostComment(post_id=counted.id, author_id=author.id, body="Grown comment")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(Reaction(profile_id=counted_project.profile_id, comment_id=comment.id,
+                            emoji="rocket"))
     db.session.flush()
     return posts
 
