@@ -63,3 +63,33 @@ def test_react_on_a_feed_without_javascript(browser, site, app):
         expect(props).to_contain_text("1")
     finally:
         context.close()
+
+
+def test_post_about_a_tool_and_react_to_it_by_keyboard_only(browser, site, app):
+    from tests.hackathon_factories import AiToolFactory
+    identity, _ = world(app)
+    with app.app_context():
+        AiToolFactory(name="Keyboard Claude", slug="keyboard-claude")
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context()
+    context.add_cookies(session_cookies(app, identity, site))
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/tools/keyboard-claude")
+        tab_to(page, "#updates textarea#body")
+        page.keyboard.type("Renamed 40 files with **one** prompt")
+        tab_to(page, "#updates button[type=submit]")
+        page.keyboard.press("Enter")
+        card = page.locator("#updates article.post-card").first
+        expect(card).to_contain_text("Renamed 40 files with one prompt")
+        expect(page.locator("#updates [role=status]")).to_have_text("Posted.")
+        tab_to(page, "#updates article.post-card input[value=lightbulb] ~ button")
+        page.keyboard.press("Enter")
+        insightful = card.get_by_role("button", name="Insightful")
+        expect(insightful).to_have_attribute("aria-pressed", "true")
+        expect(insightful).to_contain_text("1")
+        expect(insightful).to_be_focused()
+        assert page.url == f"{site}/tools/keyboard-claude"
+    finally:
+        context.close()
