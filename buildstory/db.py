@@ -1,8 +1,14 @@
-"""Database handles: the declarative base with a constraint naming convention."""
+"""Database handles: the declarative base with a constraint naming convention, and the
+session that may send a public page's reads to a read replica (``web/replica.py``)."""
+import re
+
+from flask import g, has_request_context
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import TextClause
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -12,6 +18,36 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The request's replica engine, set by ``web/replica.py`` for the public read-only pages
+# only (never when a replica is not configured, so the default is the primary alone).
+REPLICA = "buildstory_replica_engine"
+_TEXT_READ = re.compile(r"\s*(SELECT|WITH)\b", re.I)
+_TEXT_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE)\b",
+                          re.I)
+
+
+def plain_read(clause) -> bool:
+    """True for a statement that only reads and locks nothing: a SELECT without FOR
+    UPDATE/SHARE, or a textual SELECT/WITH naming no write."""
+    if clause is None:
+        return False
+    if isinstance(clause, TextClause):
+        return bool(_TEXT_READ.match(clause.text)) and not _TEXT_WRITES.search(clause.text)
+    return bool(getattr(clause, "is_select", False)) \
+        and getattr(clause, "_for_update_arg", None) is None
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session; on a request that ``web/replica.py`` marked as a public
+    read, plain reads go to the replica. Flushes, writes and locking reads never do."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and has_request_context():
+            replica = g.get(REPLICA)
+            if replica is not None and not self._flushing and plain_read(clause):
+                return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
 
 class Base(DeclarativeBase):
     """Declarative base whose metadata names every constraint predictably."""
@@ -19,5 +55,5 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate(compare_type=True)
