@@ -89,3 +89,156 @@ def test_the_username_check_limit_is_shared_by_both_servers(balancer, fresh, ser
     assert refused[0].getheader("Retry-After")
     assert served[-1] != served[-2]
     alternating(served)
+
+
+# --- Background jobs on two workers -------------------------------------------------------
+
+@pytest.fixture
+def two_workers(app, scale_dir, procs, pgbouncer, redis_server, cluster):
+    """``start()`` two ``flask worker`` processes, each delivering to its own SMTP server
+    on loopback, so every email tells which worker ran its job; ``stop()`` sends them
+    SIGTERM (running jobs finish) and waits. Yields (start, stop, servers, arrived)."""
+    import subprocess
+    import sys
+    import threading
+
+    from tests.mailserver import MailServer
+
+    from .conftest import ROOT, app_env
+
+    arrived = threading.Semaphore(0)
+    servers = [MailServer(), MailServer()]
+    for server in servers:
+        def counted(*args, _deliver=server.handler.handle_DATA):
+            async def run():
+                answer = await _deliver(*args)
+                arrived.release()
+                return answer
+            return run()
+        server.handler.handle_DATA = counted
+    started = []
+
+    def start():
+        for server in servers:
+            env = app_env(app, scale_dir, pgbouncer=pgbouncer, redis_port=redis_server,
+                          MAIL_URL=server.url(), MAIL_FROM="Buildstory <no-reply@example.com>",
+                          JOBS_DATABASE_URL=cluster.url("buildstory_test"))
+            started.append(procs.start([sys.executable, "-m", "flask", "worker",
+                                        "--concurrency", "2", "--queue", "mail"],
+                                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                       stderr=open(scale_dir / "worker.log", "a")))
+
+    def stop():
+        for proc in started:
+            procs.stop(proc)
+
+    yield start, stop, servers, arrived
+    stop()
+    for server in servers:
+        server.stop()
+
+
+def test_jobs_run_on_two_workers_and_none_runs_twice(fresh, two_workers):
+    from buildstory.mail import services as mail
+    from buildstory.mail.models import EmailOutbox
+
+    start, stop, servers, arrived = two_workers
+    count = 40
+    with fresh.app_context():
+        emails = [AccountFactory(email=f"worker{n}@example.com").email for n in range(count)]
+        for email in emails:
+            mail.queue_email(db.session, kind="password_reset", dedupe_key=f"reset:{email}",
+                             to_address=email)
+        db.session.commit()
+    start()
+    for n in range(count):
+        assert arrived.acquire(timeout=60), f"only {n} of {count} emails were delivered"
+    stop()
+    # Both workers took jobs; every job ran once: each address got exactly one email,
+    # none more arrived before the workers stopped, and every outbox row was sent once.
+    two_workers_ran = [sorted(r for m in server.messages for r in m.rcpt_tos)
+                       for server in servers]
+    assert all(two_workers_ran), [len(r) for r in two_workers_ran]
+    with fresh.app_context():
+        statuses = db.session.execute(sa.select(EmailOutbox.status, EmailOutbox.attempts)
+                                      ).all()
+    assert sorted(two_workers_ran[0] + two_workers_ran[1]) == sorted(emails)
+    assert len(statuses) == count
+    assert {(status.value, attempts) for status, attempts in statuses} == {("sent", 1)}
+
+
+# --- The read replica ---------------------------------------------------------------------
+
+def _builder(app, replica, username: str = "ada") -> str:
+    """A builder with a bio, committed on the primary and replayed by the replica."""
+    with app.app_context():
+        account = AccountFactory(email=f"{username}@example.com", profile__username=username,
+                                 profile__display_name="Ada Lovelace",
+                                 profile__bio="Old bio from the primary")
+        db.session.commit()
+        email = account.email
+    replica.wait_caught_up()
+    return email
+
+
+def _second_builder(app) -> str:
+    """A builder committed on the primary only (the replica is held back meanwhile)."""
+    with app.app_context():
+        account = AccountFactory(email="grace@example.com", profile__username="grace")
+        db.session.commit()
+        return account.email
+
+
+def _sign_in(visitor: Visitor, email: str) -> None:
+    r = visitor.post("/sign-in", {"email": email, "password": TEST_PASSWORD})
+    assert r.status == 303, r.text[:500]
+
+
+def test_public_pages_read_the_replica_while_the_writer_reads_their_own_writes(
+        balancer, fresh, replica, served):
+    email = _builder(fresh, replica)
+    writer, visitor = Visitor(balancer, served), Visitor(balancer, served)
+    _sign_in(writer, email)
+    replica.set_apply_delay("1h")  # the replica receives, but applies nothing new
+    r = writer.post("/settings", {"display_name": "Ada King", "username": "ada",
+                                  "bio": "New bio, just saved"})
+    assert r.status in (200, 303), r.text[:500]
+    assert "bs_wrote" in writer.cookies
+    for _ in range(2):  # whichever server answers
+        mine = writer.get("/profiles/ada")
+        assert "New bio, just saved" in mine.text
+        theirs = visitor.get("/profiles/ada")
+        assert theirs.status == 200
+        assert "Old bio from the primary" in theirs.text and "New bio" not in theirs.text
+        directory = visitor.get("/members?q=ada")
+        assert "Ada Lovelace" in directory.text and "Ada King" not in directory.text
+        assert "Ada King" in writer.get("/members?q=ada").text
+    # A signed-in builder who has not written lately reads the replica like anyone.
+    other = Visitor(balancer, served)
+    _sign_in(other, _second_builder(fresh))
+    other.cookies.pop("bs_wrote")
+    assert "Old bio from the primary" in other.get("/profiles/ada").text
+    replica.set_apply_delay("0")
+    replica.wait_caught_up()
+    assert "New bio, just saved" in visitor.get("/profiles/ada").text
+    alternating(served)
+
+
+def test_reads_fall_back_to_the_primary_when_the_replica_is_down(
+        balancer, fresh, replica, served):
+    _builder(fresh, replica)
+    replica.set_apply_delay("1h")
+    with fresh.app_context():
+        db.session.execute(sa.text("UPDATE profiles SET bio = 'Changed on the primary' "
+                                   "WHERE username = 'ada'"))
+        db.session.commit()
+    visitor = Visitor(balancer, served)
+    assert "Old bio from the primary" in visitor.get("/profiles/ada").text  # the replica
+    replica.stop()
+    try:
+        for _ in range(2):  # both servers notice on their own
+            page = visitor.get("/profiles/ada")
+            assert page.status == 200 and "Changed on the primary" in page.text
+            assert visitor.get("/members?q=ada").status == 200
+    finally:
+        replica.start()
