@@ -159,11 +159,12 @@ class Replica:
         self.sql("SELECT pg_reload_conf()")
 
     def caught_up(self) -> bool:
-        """True once the replica has replayed everything the primary has written."""
+        """True once the replica has replayed everything the primary has written (the
+        insert position: with synchronous_commit off a commit may not be flushed yet)."""
         import psycopg
         with psycopg.connect(host=str(self.primary.socket_dir), user=SUPERUSER, dbname=DB,
                              autocommit=True) as conn:
-            lsn = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+            lsn = conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
         return bool(self.sql("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,))[0])
 
     def wait_caught_up(self) -> None:

@@ -91,6 +91,31 @@ def test_the_username_check_limit_is_shared_by_both_servers(balancer, fresh, ser
     alternating(served)
 
 
+
+def participants(page) -> int:
+    match = re.search(r"<dt>Participants</dt><dd>(\d+)</dd>", page.text)
+    assert match, page.text[:500]
+    return int(match.group(1))
+
+
+def test_cached_counts_are_shared_and_a_registrant_sees_theirs_on_both_servers(
+        balancer, fresh, served):
+    """The event's counts are cached for 30 s; registering forgets them for every server
+    (in Redis), not only in the process that took the registration."""
+    from tests.factories import EventFactory
+    with fresh.app_context():
+        EventFactory(slug="build-week")
+        email = AccountFactory(email="ada@example.com").email
+        db.session.commit()
+    visitor, builder = Visitor(balancer, served), Visitor(balancer, served)
+    assert [participants(visitor.get("/events/build-week")) for _ in range(2)] == [0, 0]
+    _sign_in(builder, email)
+    r = builder.post("/events/build-week/register", {"team_preference": "solo"})
+    assert r.status == 303, r.text[:500]
+    assert [participants(builder.get("/events/build-week")) for _ in range(2)] == [1, 1]
+    assert [participants(visitor.get("/events/build-week")) for _ in range(2)] == [1, 1]
+    alternating(served)
+
 # --- Background jobs on two workers -------------------------------------------------------
 
 @pytest.fixture
@@ -233,7 +258,8 @@ def test_reads_fall_back_to_the_primary_when_the_replica_is_down(
                                    "WHERE username = 'ada'"))
         db.session.commit()
     visitor = Visitor(balancer, served)
-    assert "Old bio from the primary" in visitor.get("/profiles/ada").text  # the replica
+    page = visitor.get("/profiles/ada")
+    assert "Old bio from the primary" in page.text  # the replica
     replica.stop()
     try:
         for _ in range(2):  # both servers notice on their own
