@@ -77,15 +77,26 @@ def _need(program: str, package: str) -> None:
         pytest.fail(f"{program} not found: `make test` installs it (apt-get install {package})")
 
 
-class Procs:
-    """The processes this module started, stopped in reverse order by their own pids."""
+MARK = "BUILDSTORY_SCALE_RUN"
 
-    def __init__(self):
+
+class Procs:
+    """The processes this run started, stopped in reverse order by their own pids. Each
+    carries ``BUILDSTORY_SCALE_RUN=<its run directory>`` in its environment and its pid is
+    listed in that directory, so a later run can stop what a killed run left behind."""
+
+    def __init__(self, base: Path):
+        self.base = base
         self.started: list[subprocess.Popen] = []
 
-    def start(self, cmd, **kw) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, start_new_session=True, **kw)
+    def env(self, env: dict | None = None) -> dict:
+        return {**(os.environ if env is None else env), MARK: str(self.base)}
+
+    def start(self, cmd, env: dict | None = None, **kw) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, start_new_session=True, env=self.env(env), **kw)
         self.started.append(proc)
+        with open(self.base / "pids", "a") as pids:
+            pids.write(f"{proc.pid}\n")
         return proc
 
     def stop(self, proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
@@ -102,9 +113,41 @@ class Procs:
             self.stop(proc)
 
 
+def _ours(pid: int, base: Path) -> bool:
+    """True when process ``pid`` was started by the run that owned ``base``."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"{MARK}={base}".encode() in environ
+
+
+def _stop_orphans() -> None:
+    """Stop what runs killed before their teardown left behind — by the pids and data
+    directory they recorded (each checked to be theirs), never by process name."""
+    for base in SHM.glob("bss-*"):
+        owner = base.name.split("-")[-1]
+        if not owner.isdigit() or Path(f"/proc/{owner}").exists():
+            continue
+        pidfiles = [base / "nginx" / "nginx.pid"]
+        pids = [int(p) for p in (base / "pids").read_text().split()] \
+            if (base / "pids").exists() else []
+        pids += [int(f.read_text()) for f in pidfiles if f.exists()]
+        for pid in pids:
+            if _ours(pid, base):
+                try:
+                    os.killpg(pid, signal.SIGTERM)
+                except OSError:
+                    os.kill(pid, signal.SIGTERM)
+        if (base / "replica").exists():
+            Cluster(base=base / "replica", socket_dir=base / "replica").stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def scale_dir():
     """A directory every server can read (the postgres user too), removed at the end."""
+    _stop_orphans()
     base = SHM / f"bss-{os.getpid()}"
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir()
@@ -114,8 +157,8 @@ def scale_dir():
 
 
 @pytest.fixture(scope="session")
-def procs():
-    p = Procs()
+def procs(scale_dir):
+    p = Procs(scale_dir)
     yield p
     p.stop_all()
 
@@ -272,7 +315,7 @@ def _healthy(port: int) -> bool:
 
 
 @pytest.fixture(scope="session")
-def balancer(app_servers, scale_dir):
+def balancer(app_servers, scale_dir, procs):
     """nginx from deploy/nginx.conf with both app servers in its upstream (round robin,
     the default: no ip_hash, no sticky cookie) and an ``X-Upstream`` header naming the
     server that answered; yields its port."""
@@ -300,7 +343,7 @@ def balancer(app_servers, scale_dir):
         f"    include {base}/site.conf;\n}}\n")
     cmd = [NGINX, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
     # nginx daemonises once its listening socket is open: when this returns, it accepts.
-    started = subprocess.run(cmd, capture_output=True, text=True)
+    started = subprocess.run(cmd, capture_output=True, text=True, env=procs.env())
     assert started.returncode == 0, started.stderr
     pid = int((base / "nginx.pid").read_text())
     try:

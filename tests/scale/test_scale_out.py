@@ -168,7 +168,7 @@ def test_jobs_run_on_two_workers_and_none_runs_twice(fresh, two_workers):
     from buildstory.mail.models import EmailOutbox
 
     start, stop, servers, arrived = two_workers
-    count = 40
+    count = 24
     with fresh.app_context():
         emails = [AccountFactory(email=f"worker{n}@example.com").email for n in range(count)]
         for email in emails:
