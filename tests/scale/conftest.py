@@ -114,12 +114,18 @@ class Procs:
 
 
 def _ours(pid: int, base: Path) -> bool:
-    """True when process ``pid`` was started by the run that owned ``base``."""
+    """True when process ``pid`` was started by the run that owned ``base``: its
+    environment carries the mark, or (nginx and Redis write their title over it) its
+    command line names the run directory or it runs in it."""
+    proc = Path(f"/proc/{pid}")
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        if f"{MARK}={base}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+            return True
+        if str(base).encode() in (proc / "cmdline").read_bytes():
+            return True
+        return Path(os.readlink(proc / "cwd")) == base
     except OSError:
         return False
-    return f"{MARK}={base}".encode() in environ
 
 
 def _stop_orphans() -> None:
