@@ -17,7 +17,7 @@ from buildstory.db import db
 from tests.conftest import TEST_PASSWORD
 from tests.factories import AccountFactory, ProfileFactory
 
-from .conftest import Visitor
+from .conftest import Visitor, wait_until
 
 pytestmark = pytest.mark.scale
 
@@ -163,19 +163,27 @@ def two_workers(app, scale_dir, procs, pgbouncer, redis_server, cluster):
         server.stop()
 
 
+def _workers(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.text("SELECT count(*) FROM procrastinate_workers"))
+
+
 def test_jobs_run_on_two_workers_and_none_runs_twice(fresh, two_workers):
     from buildstory.mail import services as mail
     from buildstory.mail.models import EmailOutbox
 
     start, stop, servers, arrived = two_workers
     count = 24
+    start()
+    # Both workers are up (each registers itself when it starts) before any job exists,
+    # so neither can drain the queue alone while the other is still starting.
+    wait_until(lambda: _workers(fresh) >= 2, "two flask workers", deadline=60)
     with fresh.app_context():
         emails = [AccountFactory(email=f"worker{n}@example.com").email for n in range(count)]
         for email in emails:
             mail.queue_email(db.session, kind="password_reset", dedupe_key=f"reset:{email}",
                              to_address=email)
         db.session.commit()
-    start()
     for n in range(count):
         assert arrived.acquire(timeout=60), f"only {n} of {count} emails were delivered"
     stop()
