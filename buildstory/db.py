@@ -9,6 +9,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.functions import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -22,19 +23,33 @@ NAMING_CONVENTION = {
 # only (never when a replica is not configured, so the default is the primary alone).
 REPLICA = "buildstory_replica_engine"
 _TEXT_READ = re.compile(r"\s*(SELECT|WITH)\b", re.I)
-_TEXT_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE|FOR\s+(KEY\s+)?SHARE)\b",
-                          re.I)
+# Statements that write or lock although they read as a SELECT: the job queue's defer
+# function, notifications, sequences and advisory locks (a lock only means something on the
+# primary, where the writes it guards happen).
+_WRITING_FUNCTIONS = ("procrastinate_", "pg_notify", "nextval", "setval", "pg_advisory")
+_TEXT_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|FOR\s+(NO\s+KEY\s+)?UPDATE"
+                          r"|FOR\s+(KEY\s+)?SHARE|" + "|".join(_WRITING_FUNCTIONS) + r")", re.I)
+
+
+def writes_or_locks(sql: str) -> bool:
+    """True when SQL text names a write, a row lock or a writing or locking function."""
+    return bool(_TEXT_WRITES.search(sql))
 
 
 def plain_read(clause) -> bool:
     """True for a statement that only reads and locks nothing: a SELECT without FOR
-    UPDATE/SHARE, or a textual SELECT/WITH naming no write."""
+    UPDATE/SHARE that selects no writing or locking function, or a textual SELECT/WITH
+    naming no write."""
     if clause is None:
         return False
     if isinstance(clause, TextClause):
         return bool(_TEXT_READ.match(clause.text)) and not _TEXT_WRITES.search(clause.text)
-    return bool(getattr(clause, "is_select", False)) \
-        and getattr(clause, "_for_update_arg", None) is None
+    if not getattr(clause, "is_select", False) \
+            or getattr(clause, "_for_update_arg", None) is not None:
+        return False
+    return not any(isinstance(column, FunctionElement)
+                   and str(getattr(column, "name", "")).lower().startswith(_WRITING_FUNCTIONS)
+                   for column in getattr(clause, "selected_columns", ()))
 
 
 class Session(FlaskSession):

@@ -24,10 +24,10 @@ import threading
 import time
 
 import sqlalchemy as sa
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event, exc
 
-from ..db import REPLICA, db
+from ..db import REPLICA, db, writes_or_locks
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +86,11 @@ def _mark_writer(response):
 
 
 def _wrote(conn, cursor, statement, parameters, context, executemany) -> None:
-    """A statement on the primary that is not a plain read ends the request's replica use."""
-    from flask import has_request_context
+    """A statement on the primary that writes or locks ends the request's replica use: the
+    request is in a write transaction now, and reads what it wrote."""
     if has_request_context() and g.get(REPLICA) is not None \
-            and not statement.lstrip()[:6].upper().startswith(_READ):
+            and (not statement.lstrip()[:6].upper().startswith(_READ)
+                 or writes_or_locks(statement)):
         g.pop(REPLICA, None)
 
 

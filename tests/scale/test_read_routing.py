@@ -3,7 +3,7 @@ asked of the real replica and primary: ``pg_is_in_recovery()`` is true only on t
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from buildstory import create_app
 from buildstory.db import db
@@ -49,15 +49,32 @@ def test_public_page_reads_go_to_the_replica_and_nothing_else_does(routed_app):
     assert on_replica(routed_app, "/members", cookies="bs_wrote=1") is False
 
 
-def test_writes_locks_and_reads_after_a_write_stay_on_the_primary(routed_app):
+@pytest.mark.parametrize("statement", [
+    text("SELECT pg_is_in_recovery() FROM alembic_version FOR UPDATE"),  # a row lock
+    select(func.pg_is_in_recovery(), func.pg_advisory_xact_lock(7)),  # an advisory lock
+    text("SELECT pg_is_in_recovery() FROM (SELECT pg_notify('routed', '')) AS n"),
+    text("WITH t AS (SELECT 1) SELECT pg_is_in_recovery() FROM t "
+         "WHERE txid_current() IS NOT NULL AND NOT EXISTS (SELECT 1 FROM alembic_version "
+         "WHERE false FOR SHARE)"),
+], ids=["for-update", "advisory-lock", "notify", "for-share"])
+def test_locks_and_writes_stay_on_the_primary_and_end_the_replica_for_the_request(
+        routed_app, statement):
+    with routed_app.test_request_context("/members"):
+        routed_app.preprocess_request()
+        try:
+            session = db.session
+            assert session.execute(statement).first()[0] is False  # ran on the primary
+            assert session.scalar(ON_REPLICA) is False  # and so does the rest of the request
+        finally:
+            db.session.remove()
+
+
+def test_reads_after_a_write_stay_on_the_primary(routed_app):
     with routed_app.test_request_context("/members"):
         routed_app.preprocess_request()
         try:
             session = db.session
             assert session.scalar(ON_REPLICA) is True
-            locked = session.scalar(text(
-                "SELECT pg_is_in_recovery() FROM alembic_version FOR UPDATE"))
-            assert locked is False  # a locking read is a write's first step
             session.execute(text("CREATE TEMP TABLE routed (x int)"))  # a write …
             assert session.scalar(ON_REPLICA) is False  # … ends the replica for this request
         finally:
