@@ -8,16 +8,22 @@ limits and the stats cache in Redis and the public pages reading a streaming rep
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import threading
 
 import pytest
 import redis
 import sqlalchemy as sa
 
 from buildstory.db import db
+from buildstory.mail import services as mail
+from buildstory.mail.models import EmailOutbox
 from tests.conftest import TEST_PASSWORD
-from tests.factories import AccountFactory, ProfileFactory
+from tests.factories import AccountFactory, EventFactory
+from tests.mailserver import MailServer
 
-from .conftest import Visitor, wait_until
+from .conftest import ROOT, Visitor, app_env, wait_until
 
 pytestmark = pytest.mark.scale
 
@@ -102,7 +108,6 @@ def test_cached_counts_are_shared_and_a_registrant_sees_theirs_on_both_servers(
         balancer, fresh, served):
     """The event's counts are cached for 30 s; registering forgets them for every server
     (in Redis), not only in the process that took the registration."""
-    from tests.factories import EventFactory
     with fresh.app_context():
         EventFactory(slug="build-week")
         email = AccountFactory(email="ada@example.com").email
@@ -123,14 +128,6 @@ def two_workers(app, scale_dir, procs, pgbouncer, redis_server, cluster):
     """``start()`` two ``flask worker`` processes, each delivering to its own SMTP server
     on loopback, so every email tells which worker ran its job; ``stop()`` sends them
     SIGTERM (running jobs finish) and waits. Yields (start, stop, servers, arrived)."""
-    import subprocess
-    import sys
-    import threading
-
-    from tests.mailserver import MailServer
-
-    from .conftest import ROOT, app_env
-
     arrived = threading.Semaphore(0)
     servers = [MailServer(), MailServer()]
     for server in servers:
@@ -169,9 +166,6 @@ def _workers(app) -> int:
 
 
 def test_jobs_run_on_two_workers_and_none_runs_twice(fresh, two_workers):
-    from buildstory.mail import services as mail
-    from buildstory.mail.models import EmailOutbox
-
     start, stop, servers, arrived = two_workers
     count = 24
     start()
