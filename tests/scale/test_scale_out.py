@@ -79,7 +79,7 @@ def test_a_builder_signs_up_edits_settings_and_joins_a_team_across_both_servers(
     [invite_id] = re.findall(r'action="/invites/([0-9a-f-]+)/accept"', inbox.text)
     r = joiner.post(f"/invites/{invite_id}/accept", {})
     assert r.status in (200, 303), r.text[:500]
-    team = owner.get("/projects/difference-engine")
+    team = joiner.get("/projects/difference-engine")  # who just wrote: the primary
     assert "Grace Hopper" in team.text
     alternating(served)
 
