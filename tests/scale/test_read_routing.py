@@ -40,9 +40,9 @@ def on_replica(app, path="/members", method="GET", cookies=None) -> bool:
 
 
 def test_public_page_reads_go_to_the_replica_and_nothing_else_does(routed_app):
-    assert on_replica(routed_app, "/members") is True
-    assert on_replica(routed_app, "/profiles/ada") is True
-    assert on_replica(routed_app, "/feed") is True
+    for page in ("/members", "/profiles/ada", "/projects", "/projects/difference-engine",
+                 "/events/build-week/showcase", "/feed"):
+        assert on_replica(routed_app, page) is True, page
     # Not a listed page, not a GET, or a browser that has just written: the primary.
     assert on_replica(routed_app, "/dashboard") is False
     assert on_replica(routed_app, "/settings", method="POST") is False
