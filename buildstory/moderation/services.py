@@ -20,6 +20,7 @@ from ..audit import AuditLog, record
 from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..buildlogs import counters as buildlog_counters
+from ..roadmap import counters as roadmap_counters
 from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
@@ -43,6 +44,7 @@ def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
     target.hidden_at, target.hidden_by = now, actor.id
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id)
     record(session, actor, "hide_user", target)
 
 
@@ -56,6 +58,7 @@ def unhide_profile(session, actor, target, *, admin_ids) -> None:
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id)
     record(session, actor, "unhide_user", target)
 
 
@@ -112,6 +115,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id)
     record(session, actor, "ban_user", target, reason=reason)
 
 
@@ -126,6 +130,7 @@ def unban_user(session, actor, target, *, admin_ids) -> None:
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id)
     record(session, actor, "unban_user", target)
 
 
@@ -180,6 +185,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     identity = target.clerk_id
     pending = counters.before_builder_deleted(session, target.id)
     buildlog_pending = buildlog_counters.before_builder_deleted(session, target.id)
+    roadmap_pending = roadmap_counters.before_builder_deleted(session, target.id)
     meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
             "username": target.username, "clerkId": identity}
     row = record(session, actor, "delete_user", target, **meta)
@@ -194,4 +200,5 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     session.expire_all()
     pending.apply(session)  # their submissions' tools, their reviews' and scores' counts
     buildlog_pending.apply(session)  # what their reactions and comments counted into
+    roadmap_pending.apply(session)  # what their upvotes and roadmap comments counted into
     return row
