@@ -194,3 +194,7 @@ FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the dem
 from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars
+
+from .roadmap import demo as _roadmap_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_roadmap_demo.seed)  # after builders: ideas, upvotes and comments
