@@ -73,6 +73,8 @@ def index():
     view = request.args.get("view") or "board"
     if view not in VIEWS:
         view = "board"
+    if htmx.is_htmx() and htmx.target() in INDEX_BLOCKS:  # the list's search results
+        view = "list"
     triager, viewer_id = _triager(), _viewer_id()
     ctx = {"view": view, "triager": triager, "signed_in": viewer_id is not None,
            "labels": {s.value: s.label for s in S}}
