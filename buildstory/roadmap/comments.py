@@ -43,6 +43,31 @@ def _move_count(session, comment, step: int) -> None:
         {"item_id": comment.item_id, "author_id": comment.author_id})
 
 
+_INSERT = text("""
+    WITH added AS (
+        INSERT INTO feature_board_comments (item_id, author_id, parent_comment_id, body,
+                                            created_at, updated_at)
+        VALUES (:item_id, :author_id, :parent_id, :body, :now, :now)
+        RETURNING id),
+    moved AS (
+        UPDATE feature_board_items SET comment_count = comment_count + 1
+        WHERE id = :item_id AND EXISTS (SELECT 1 FROM profiles a WHERE a.id = :author_id
+                                        AND a.hidden_at IS NULL AND a.banned_at IS NULL))
+    SELECT id FROM added""")
+
+
+def _insert_counted(session, item_id, author_id, body, parent_id, now):
+    """Insert the comment and move the idea's count (when its author is visible) in one
+    statement; return the new comment (loaded from what was written, no second read)."""
+    session.flush()
+    comment_id = session.execute(_INSERT, {"item_id": item_id, "author_id": author_id,
+                                           "parent_id": parent_id, "body": body,
+                                           "now": now}).scalar_one()
+    return FeatureBoardComment(id=comment_id, item_id=item_id, author_id=author_id,
+                               parent_comment_id=parent_id, body=body, created_at=now,
+                               updated_at=now)
+
+
 def parent_of(session, item, raw_parent):
     """The comment a reply answers: NotFound (404) when it is not a live comment of this
     idea, Conflict (409) when it is itself a reply."""
@@ -68,11 +93,8 @@ def add_comment(session, item, author, raw_body: str | None, raw_parent=None, *,
                        profile_id=author.id, created_at=FeatureBoardComment.created_at,
                        where=FeatureBoardComment.author_id == author.id, now=now,
                        enabled=limit_enabled)
-    comment = FeatureBoardComment(item_id=item.id, author_id=author.id, body=body,
-                                  parent_comment_id=parent.id if parent else None,
-                                  created_at=now, updated_at=now)
-    session.add(comment)
-    _move_count(session, comment, +1)
+    comment = _insert_counted(session, item.id, author.id, body,
+                              parent.id if parent else None, now)
     notices.commented(session, item, comment, author, parent.author_id if parent else None,
                       now=now)
     return comment

@@ -258,10 +258,14 @@ def add_comment(slug):
         return _comments_answer(found, refused.status, values=request.form,
                                 errors=refused.errors, error=refused.message,
                                 reply_to=parent or None)
-    db.session.commit()
     if not htmx.is_htmx(boosted=True):
+        db.session.commit()
         return htmx.redirect(url_for("roadmap.idea", slug=slug) + "#idea-comments")
-    return _comments_answer(found)
+    # Rendered inside the transaction (it sees the new comment), then committed: the
+    # answer reads nothing twice.
+    answer = _comments_answer(found)
+    db.session.commit()
+    return answer
 
 
 def _comment_or_404(comment_id):

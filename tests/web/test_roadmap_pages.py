@@ -258,3 +258,94 @@ def test_admin_adds_and_deletes_categories(db_session, login):
     actions = set(db_session.scalars(select(AuditLog.action)))
     assert {"create_roadmap_category", "delete_roadmap_category"} <= actions
     assert login(ProfileFactory(moderator=True)).get("/admin/roadmap").status_code == 403
+
+
+def _grow(db_session, n, idea, voters):
+    from buildstory.roadmap import leaderboard
+    from tests.factories import utcnow
+    for i in range(n):
+        who = ProfileFactory()
+        for status in (S.now, S.next, S.exploring, S.shipped, S.inbox):
+            other = make_idea(db_session, who, status=status)
+            make_comment(db_session, other, who)
+        make_comment(db_session, idea, who, body=f"Grown {i}")
+        make_category(db_session, name=f"Grown {who.id.hex[:8]}")
+    leaderboard.refresh(db_session, now=utcnow())
+    db_session.commit()
+
+
+def test_roadmap_pages_budgets_equal_at_ten_times_the_data(app, db_session, login, client):
+    author = ProfileFactory()
+    idea = make_idea(db_session, author, title="Counted", status=S.now)
+    top = make_comment(db_session, idea, author)
+    make_comment(db_session, idea, ProfileFactory(), parent=top)
+    db_session.commit()
+    viewer, mod = login(ProfileFactory()), login(ProfileFactory(moderator=True))
+    pages = [(viewer, "/roadmap"), (mod, "/roadmap"), (client, "/roadmap"),
+             (viewer, "/roadmap?view=list&sort=top"), (viewer, "/roadmap?view=list&sort=new&q=co"),
+             (viewer, "/roadmap?view=list&q=counted"), (viewer, "/roadmap?view=contributors"),
+             (viewer, "/roadmap?view=contributors&period=month"), (viewer, f"/roadmap/{idea.slug}"),
+             (mod, f"/roadmap/{idea.slug}")]
+
+    def measure():
+        counts = []
+        for c, url in pages:
+            c.get(url)
+            with count_queries(app) as q:
+                assert c.get(url).status_code == 200
+            counts.append(q.count)
+        return counts
+    _grow(db_session, 2, idea, [])
+    small = measure()
+    _grow(db_session, 18, idea, [])
+    large = measure()
+    assert small == large and max(small) <= 8, list(zip([u for _, u in pages], small, large))
+
+
+def test_upvote_toggle_and_comment_budgets(app, db_session, login):
+    author = ProfileFactory()
+    idea = make_idea(db_session, author, title="Toggle budget")
+    db_session.commit()
+    slug, item_id = idea.slug, idea.id
+    c = login(ProfileFactory())
+    c.get("/roadmap")
+    token = c.csrf()
+    for state in ("on", "off"):
+        with count_queries(app) as q:
+            r = c.raw.post(f"/roadmap/{slug}/upvote", data={"state": state},
+                           headers={"HX-Request": "true", "HX-Target": f"upvote-{item_id}",
+                                    "X-CSRF-Token": token})
+        assert r.status_code == 200 and q.count <= 6, (state, q.count)
+    with count_queries(app) as q:
+        r = c.raw.post(f"/roadmap/{slug}/comments", data={"body": "Budget"},
+                       headers={"HX-Request": "true", "HX-Target": "idea-comments",
+                                "X-CSRF-Token": token})
+    assert r.status_code == 200
+    # the write, the counter, the notification and its email, and the section re-rendered
+    assert q.count <= 8, q.count
+
+
+def test_sitemap_lists_public_ideas_only(db_session, client):
+    public = make_idea(db_session, ProfileFactory(), status=S.next, title="Public idea")
+    waiting = make_idea(db_session, ProfileFactory(), status=S.inbox, title="Waiting idea")
+    db_session.commit()
+    index = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/sitemap-ideas-1.xml" in index
+    chunk = client.get("/sitemap-ideas-1.xml").get_data(as_text=True)
+    assert f"/roadmap/{public.slug}</loc>" in chunk and waiting.slug not in chunk
+
+
+def test_notification_links_and_sentences_for_the_roadmap(db_session, login):
+    author = ProfileFactory()
+    idea = make_idea(db_session, author, title="Linked idea")
+    db_session.commit()
+    login(ProfileFactory(display_name="Cy Commenter")).post(
+        f"/roadmap/{idea.slug}/comments", {"body": "First"})
+    login(ProfileFactory(display_name="Di Commenter")).post(
+        f"/roadmap/{idea.slug}/comments", {"body": "Second"})
+    c = login(author)
+    html = c.get("/notifications").get_data(as_text=True)
+    assert "Di Commenter and 1 other commented on Linked idea" in html
+    note = db_session.scalar(select(Notification).where(Notification.recipient_id == author.id))
+    r = c.post(f"/notifications/{note.id}/open")
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/roadmap/{idea.slug}")
