@@ -25,6 +25,8 @@ def make_idea(session, author, *, title=None, status=S.exploring, age=timedelta(
     if status == S.shipped:
         item.shipped_at = shipped_at or now
     for p in upvoters:
+        if p.id == author.id:  # the author's upvote is there already
+            continue
         session.add(FeatureBoardUpvote(item_id=item.id, profile_id=p.id, created_at=now))
         item.upvote_count += 1
     session.flush()
