@@ -172,12 +172,9 @@ def upgrade():
 
 
 def downgrade():
-    # notification_type keeps the two values: PostgreSQL cannot drop enum values, no row
-    # uses them once these are deleted, and upgrading adds them with IF NOT EXISTS.
-    op.execute("DELETE FROM notifications WHERE type IN ('comment_reply', 'roadmap_shipped')")
-    op.execute("DELETE FROM notification_fanouts "
-               "WHERE type IN ('comment_reply', 'roadmap_shipped')")
-    op.execute("DELETE FROM rate_events WHERE kind = 'upvote_add'")
+    # notification_type keeps the two values (PostgreSQL cannot drop enum values; upgrading
+    # adds them with IF NOT EXISTS), so the notifications about ideas stay as they are, and
+    # rate_events already allowed upvote adds: a downgrade loses no row outside its tables.
     op.drop_table("roadmap_leaderboard")
     op.drop_table("feature_board_comments")
     op.drop_table("feature_board_upvotes")
