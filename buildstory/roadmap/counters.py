@@ -35,8 +35,20 @@ def recount_items(session, item_ids) -> None:
     session.expire_all()
 
 
-def builder_changed(session, profile_id) -> None:
-    """Recount every idea the builder commented on (after hiding, banning or restoring)."""
+def has_commented():
+    """A condition on ``profiles`` (for ``hackathon.counters.lock_builder``'s ``also``): the
+    builder wrote a roadmap comment, so hiding, banning or restoring them moves counts."""
+    from sqlalchemy import exists
+    from ..profiles.models import Profile
+    from .models import FeatureBoardComment
+    return exists().where(FeatureBoardComment.author_id == Profile.id)
+
+
+def builder_changed(session, profile_id, *, commented: bool = True) -> None:
+    """Recount every idea the builder commented on (after hiding, banning or restoring);
+    ``commented`` False (from ``has_commented``): nothing to do."""
+    if not commented:
+        return
     recount_items(session, list(session.scalars(text(
         "SELECT DISTINCT item_id FROM feature_board_comments WHERE author_id = :p"),
         {"p": profile_id})))

@@ -312,7 +312,18 @@ def delete_comment(comment_id):
     if not htmx.confirmed():
         return _comments_answer(found, 422, confirm_for=comment.id,
                                 confirm_error=htmx.CONFIRM_REQUIRED)
+    comment_id, top_level = comment.id, comment.parent_comment_id is None
     comments.delete_comment(db.session, found.item, comment, g.profile, moderator=_triager(),
                             now=utcnow())
+    if not htmx.is_htmx(boosted=True):
+        db.session.commit()
+        return htmx.redirect(url_for("roadmap.idea", slug=found.slug) + "#idea-comments")
+    # The comment's own region: a top-level comment with replies stays as a placeholder
+    # (with them); anything else leaves the page.
+    talk = _comments_context(found)["talk"]
+    thread = next((t for t in talk["threads"] if t["comment"]["id"] == comment_id),
+                  None) if top_level else None
+    answer = htmx.fragments((IDEA, "idea_comment", {"talk": talk, "thread": thread,
+                                                    "comment_id": comment_id}))
     db.session.commit()
-    return _comments_answer(found)
+    return answer

@@ -349,3 +349,22 @@ def test_notification_links_and_sentences_for_the_roadmap(db_session, login):
     note = db_session.scalar(select(Notification).where(Notification.recipient_id == author.id))
     r = c.post(f"/notifications/{note.id}/open")
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/roadmap/{idea.slug}")
+
+
+def test_htmx_delete_swaps_the_comments_own_region(db_session, login):
+    author = ProfileFactory()
+    item = make_idea(db_session, author, title="Regions")
+    top = make_comment(db_session, item, author, body="Top words")
+    reply = make_comment(db_session, item, ProfileFactory(), body="Reply words", parent=top)
+    lonely = make_comment(db_session, item, author, body="Lonely words")
+    db_session.commit()
+    c = login(author)
+    r = c.post(f"/roadmap/comments/{top.id}/delete", htmx=True,
+               headers={"HX-Target": f"idea-comment-{top.id}"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.lstrip().startswith(f'<li class="comment" id="idea-comment-{top.id}"')
+    assert "This comment was deleted" in html and "Reply words" in html and "Top words" not in html
+    r = c.post(f"/roadmap/comments/{lonely.id}/delete", htmx=True,
+               headers={"HX-Target": f"idea-comment-{lonely.id}"})
+    assert r.get_data(as_text=True).strip() == f'<li id="idea-comment-{lonely.id}" hidden></li>'
+    assert _item(db_session, item.slug).comment_count == 1
