@@ -244,3 +244,48 @@ def test_demo_seeds_ideas_in_every_status(db_session):
     assert counters.mismatches(db_session) == []
     seed_demo(db_session, hasher=HASHER)  # idempotent
     assert db_session.scalar(select(func.count()).select_from(FeatureBoardItem)) == 9
+
+
+def test_five_simultaneous_ideas_by_one_builder_make_one(app, committed):
+    pid = setup(app, lambda: ProfileFactory().id)
+
+    def go(session, i):
+        return services.submit_idea(session, session.get(Profile, pid), {"title": f"Rush {i}"},
+                                    now=now()).slug
+    oks, errors = outcomes(run_concurrently(app, go, n=5))
+    assert len(oks) == 1 and len(errors) == 4
+    assert all(isinstance(e, RateLimited) for e in errors)
+
+
+def test_concurrent_comments_and_deletes_keep_comment_count_exact(app, committed):
+    def make():
+        item = make_idea(db.session, ProfileFactory())
+        return item.id, [ProfileFactory().id for _ in range(20)]
+    item_id, ids = setup(app, make)
+
+    def add(session, i):
+        item = session.get(FeatureBoardItem, item_id)
+        return comments.add_comment(session, item, session.get(Profile, ids[i]), f"c{i}",
+                                    now=now(), limit_enabled=False).id
+    oks, errors = outcomes(run_concurrently(app, add, n=20))
+    assert errors == [] and _read(app, counters.mismatches) == []
+    assert _read(app, lambda s: s.get(FeatureBoardItem, item_id).comment_count) == 20
+
+    def remove(session, i):
+        from buildstory.roadmap.models import FeatureBoardComment
+        item = session.get(FeatureBoardItem, item_id)
+        comment = session.get(FeatureBoardComment, oks[i // 2])
+        comments.delete_comment(session, item, comment, session.get(Profile, comment.author_id),
+                                moderator=False, now=now())
+    _, errors = outcomes(run_concurrently(app, remove, n=20))  # each comment deleted twice at once
+    assert len(errors) == 10 and _read(app, counters.mismatches) == []
+    assert _read(app, lambda s: s.get(FeatureBoardItem, item_id).comment_count) == 10
+
+
+def test_counters_verify_reports_a_drifted_idea(db_session):
+    item = make_idea(db_session, ProfileFactory())
+    assert counters.mismatches(db_session) == []
+    db_session.execute(text("UPDATE feature_board_items SET upvote_count = 7 WHERE id = :i"),
+                       {"i": item.id})
+    assert counters.mismatches(db_session) == [
+        f"feature_board_items {item.id} upvote_count: stored 7, counted 1"]

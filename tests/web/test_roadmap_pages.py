@@ -368,3 +368,15 @@ def test_htmx_delete_swaps_the_comments_own_region(db_session, login):
                headers={"HX-Target": f"idea-comment-{lonely.id}"})
     assert r.get_data(as_text=True).strip() == f'<li id="idea-comment-{lonely.id}" hidden></li>'
     assert _item(db_session, item.slug).comment_count == 1
+
+
+def test_a_mention_in_a_roadmap_comment_notifies_and_links_to_the_idea(db_session, login):
+    named = ProfileFactory(username="rm-named")
+    item = make_idea(db_session, ProfileFactory(), title="Mention me")
+    db_session.commit()
+    login(ProfileFactory(display_name="Ed Mentioner")).post(
+        f"/roadmap/{item.slug}/comments", {"body": "What do you think, @RM-named?"})
+    c = login(named)
+    assert "Ed Mentioner mentioned you in Mention me" in c.get("/notifications").get_data(as_text=True)
+    note = db_session.scalar(select(Notification).where(Notification.recipient_id == named.id))
+    assert c.post(f"/notifications/{note.id}/open").headers["Location"].endswith(f"/roadmap/{item.slug}")
