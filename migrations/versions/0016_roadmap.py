@@ -1,7 +1,7 @@
 """The roadmap: categories, ideas, upvotes, comments and the precomputed leaderboard.
 
 Revision ID: 0016_roadmap
-Revises: 0015_build_logs
+Revises: 0015b_submission_visible
 Create Date: 2026-12-06
 
 The community proposes and upvotes ideas for Buildstory; moderators triage them. Adds the
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0016_roadmap"
-down_revision = "0015_build_logs"
+down_revision = "0015b_submission_visible"
 branch_labels = None
 depends_on = None
 
