@@ -289,3 +289,21 @@ def test_counters_verify_reports_a_drifted_idea(db_session):
                        {"i": item.id})
     assert counters.mismatches(db_session) == [
         f"feature_board_items {item.id} upvote_count: stored 7, counted 1"]
+
+
+def test_the_shipped_webhook_is_skipped_once_the_idea_is_no_longer_public(db_session):
+    from buildstory.webhooks import delivery
+    from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+    db_session.add(WebhookEndpoint(name="Ship hook", url="http://127.0.0.1:9/", format="discord",
+                                   events=["roadmap_shipped"]))
+    item = make_idea(db_session, ProfileFactory(), status=S.now, title="Going out")
+    services.edit_idea(db_session, item, ProfileFactory(moderator=True),
+                       {"title": item.title, "status": "shipped"}, triager=True, now=now())
+    [sent] = db_session.scalars(select(WebhookDelivery)).all()
+    assert sent.payload == {"slug": item.slug, "title": "Going out"}
+    item.status = S.archived
+    db_session.flush()
+    assert delivery.prepare(db_session, sent.id, now=now()) is None
+    db_session.flush()
+    db_session.expire_all()
+    assert db_session.get(WebhookDelivery, sent.id).status == "skipped"
