@@ -299,6 +299,7 @@ def test_roadmap_pages_budgets_equal_at_ten_times_the_data(app, db_session, logi
     small = measure()
     _grow(db_session, 18, idea, [])
     large = measure()
+    print("\n" + "\n".join(f"  {n} statements  {u}" for (_, u), n in zip(pages, large)))
     assert small == large and max(small) <= 8, list(zip([u for _, u in pages], small, large))
 
 
@@ -315,6 +316,7 @@ def test_upvote_toggle_and_comment_budgets(app, db_session, login):
             r = c.raw.post(f"/roadmap/{slug}/upvote", data={"state": state},
                            headers={"HX-Request": "true", "HX-Target": f"upvote-{item_id}",
                                     "X-CSRF-Token": token})
+        print(f"\n  {q.count} statements  upvote {state}")
         assert r.status_code == 200 and q.count <= 6, (state, q.count)
     with count_queries(app) as q:
         r = c.raw.post(f"/roadmap/{slug}/comments", data={"body": "Budget"},
@@ -322,6 +324,7 @@ def test_upvote_toggle_and_comment_budgets(app, db_session, login):
                                 "X-CSRF-Token": token})
     assert r.status_code == 200
     # the write, the counter, the notification and its email, and the section re-rendered
+    print(f"\n  {q.count} statements  comment")
     assert q.count <= 8, q.count
 
 
