@@ -33,26 +33,35 @@ def clean_body(raw: str | None, *, reply: bool = False) -> str:
     return body
 
 
+# The author's row is read FOR SHARE: a hide, ban or restore of the author holds it FOR
+# UPDATE while it recounts, so this statement waits for it and then sees the author's new
+# state (a hidden author's comment is not counted, a restored one's is).
+# The row is locked whatever its state (a condition on it would skip the wait when the
+# snapshot shows the author hidden), and its state read from the locked version.
+_VISIBLE_AUTHOR = """author AS (SELECT a.hidden_at IS NULL AND a.banned_at IS NULL AS visible
+                                  FROM profiles a WHERE a.id = :author_id FOR SHARE)"""
+
+
 def _move_count(session, comment, step: int) -> None:
     """Move the idea's comment_count by ``step`` when the comment's author is visible."""
     session.flush()
     session.execute(text(f"""
+        WITH {_VISIBLE_AUTHOR}
         UPDATE feature_board_items SET comment_count = comment_count + ({step})
-        WHERE id = :item_id AND EXISTS (SELECT 1 FROM profiles a WHERE a.id = :author_id
-                                        AND a.hidden_at IS NULL AND a.banned_at IS NULL)"""),
+        WHERE id = :item_id AND EXISTS (SELECT 1 FROM author WHERE visible)"""),
         {"item_id": comment.item_id, "author_id": comment.author_id})
 
 
-_INSERT = text("""
-    WITH added AS (
+_INSERT = text(f"""
+    WITH {_VISIBLE_AUTHOR},
+    added AS (
         INSERT INTO feature_board_comments (item_id, author_id, parent_comment_id, body,
                                             created_at, updated_at)
         VALUES (:item_id, :author_id, :parent_id, :body, :now, :now)
         RETURNING id),
     moved AS (
         UPDATE feature_board_items SET comment_count = comment_count + 1
-        WHERE id = :item_id AND EXISTS (SELECT 1 FROM profiles a WHERE a.id = :author_id
-                                        AND a.hidden_at IS NULL AND a.banned_at IS NULL))
+        WHERE id = :item_id AND EXISTS (SELECT 1 FROM author WHERE visible))
     SELECT id FROM added""")
 
 

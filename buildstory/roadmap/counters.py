@@ -6,7 +6,10 @@ When a builder is hidden, unhidden, banned or unbanned, ``builder_changed`` reco
 ideas they commented on; deleting a builder goes through ``before_builder_deleted`` (lock
 what their upvotes and comments count into) and ``Pending.apply`` (recount after the
 cascade). A recount locks the idea rows (by id) first and counts in the next statement,
-which in READ COMMITTED sees whatever the previous lock holder committed.
+which in READ COMMITTED sees whatever the previous lock holder committed. The locks are
+FOR NO KEY UPDATE (what the UPDATE of a counter takes anyway): a comment being inserted
+holds a key-share lock on its idea (its foreign key) while it may wait for the author's
+row, which the moderation action holds; FOR UPDATE would deadlock with it.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def recount_items(session, item_ids) -> None:
         return
     session.flush()
     session.execute(text("SELECT id FROM feature_board_items WHERE id = ANY(:ids) "
-                         "ORDER BY id FOR UPDATE"), {"ids": ids})
+                         "ORDER BY id FOR NO KEY UPDATE"), {"ids": ids})
     session.execute(text(f"UPDATE feature_board_items SET comment_count = ({VISIBLE_COMMENTS}), "
                          f"upvote_count = ({UPVOTES}) WHERE id = ANY(:ids)"), {"ids": ids})
     session.expire_all()
@@ -72,7 +75,7 @@ def before_builder_deleted(session, profile_id) -> Pending:
         {"p": profile_id}))
     if ids:
         session.execute(text("SELECT id FROM feature_board_items WHERE id = ANY(:ids) "
-                             "ORDER BY id FOR UPDATE"), {"ids": ids})
+                             "ORDER BY id FOR NO KEY UPDATE"), {"ids": ids})
     return Pending(ids)
 
 

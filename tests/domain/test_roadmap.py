@@ -307,3 +307,43 @@ def test_the_shipped_webhook_is_skipped_once_the_idea_is_no_longer_public(db_ses
     db_session.flush()
     db_session.expire_all()
     assert db_session.get(WebhookDelivery, sent.id).status == "skipped"
+
+
+def test_comment_counts_stay_exact_while_authors_are_hidden_and_restored_at_once(app, committed):
+    def make():
+        item = make_idea(db.session, ProfileFactory())
+        writers = [ProfileFactory() for _ in range(8)]
+        for w in writers:  # each has commented already: hiding them moves the count
+            comments.add_comment(db.session, item, w, "before", now=now() - timedelta(hours=1),
+                                 limit_enabled=False)
+        for w in writers[4:]:
+            w.hidden_at = now()
+        db.session.flush()
+        counters.recount_items(db.session, [item.id])
+        return item.id, [w.id for w in writers], ProfileFactory(admin=True).id
+    item_id, writers, admin_id = setup(app, make)
+
+    def go(session, i):
+        admin = session.get(Profile, admin_id)
+        if i < 8:  # every writer comments again
+            item = session.get(FeatureBoardItem, item_id)
+            comments.add_comment(session, item, session.get(Profile, writers[i]), "again",
+                                 now=now(), limit_enabled=False)
+        elif i < 12:  # the first four are hidden meanwhile
+            moderation.hide_profile(session, admin, session.get(Profile, writers[i - 8]),
+                                    admin_ids=set(), now=now())
+        else:  # the last four are restored
+            moderation.unhide_profile(session, admin, session.get(Profile, writers[i - 8]),
+                                      admin_ids=set())
+    for _ in range(3):
+        oks, errors = outcomes(run_concurrently(app, go, n=16))
+        assert errors == [] or all(type(e).__name__ == "Conflict" for e in errors)
+        assert _read(app, counters.mismatches) == []
+        # swap back for the next round: hidden ↔ visible
+        with app.app_context():
+            for pid in writers:
+                p = db.session.get(Profile, pid)
+                p.hidden_at = now() if p.hidden_at is None else None
+            counters.recount_items(db.session, [item_id])
+            db.session.commit()
+            db.session.remove()
