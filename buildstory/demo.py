@@ -198,3 +198,7 @@ FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders
 from .buildlogs import demo as _buildlogs_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_buildlogs_demo.seed)  # after moderation: posts by visible builders only
+
+from .roadmap import demo as _roadmap_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_roadmap_demo.seed)  # after builders: ideas, upvotes and comments

@@ -175,6 +175,8 @@ class NotificationType(LabelledEnum):
     event_status = "event_status"
     mention = "mention"
     post_comment = "post_comment"
+    comment_reply = "comment_reply"
+    roadmap_shipped = "roadmap_shipped"
 
 
 class PostContextType(LabelledEnum):
@@ -190,6 +192,18 @@ class PostSource(LabelledEnum):
     manual = "manual"
     cli = "cli"
     webhook = "webhook"
+
+
+class FeatureBoardStatus(LabelledEnum):
+    """Where a roadmap idea stands; inbox, closed and archived are for triagers only."""
+
+    inbox = "inbox"
+    exploring = "exploring"
+    next = "next"
+    now = "now"
+    shipped = "shipped"
+    closed = "closed"
+    archived = "archived"
 
 
 class ReactionEmoji(LabelledEnum):
@@ -317,6 +331,17 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.event_status: "Event updates",
     NotificationType.mention: "Mentions",
     NotificationType.post_comment: "Comments on your updates",
+    NotificationType.comment_reply: "Replies on the roadmap",
+    NotificationType.roadmap_shipped: "Shipped ideas",
+}
+FEATURE_BOARD_STATUS_LABELS = {
+    FeatureBoardStatus.inbox: "Inbox",
+    FeatureBoardStatus.exploring: "Exploring",
+    FeatureBoardStatus.next: "Next",
+    FeatureBoardStatus.now: "Now",
+    FeatureBoardStatus.shipped: "Shipped",
+    FeatureBoardStatus.closed: "Closed",
+    FeatureBoardStatus.archived: "Archived",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -357,6 +382,7 @@ for _cls, _labels, _names in (
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
+    (FeatureBoardStatus, FEATURE_BOARD_STATUS_LABELS, ("feature_board_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -390,6 +416,7 @@ notification_type_type = _pg_enum(NotificationType, "notification_type")
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
+feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -412,4 +439,5 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,
+    "feature_board_status": FeatureBoardStatus,
 }

@@ -13,6 +13,8 @@ from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
+                                      FeatureBoardItem, FeatureBoardUpvote, RoadmapLeaderboard)
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
@@ -28,4 +30,6 @@ __all__ = [
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
     "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "FeatureBoardCategory", "FeatureBoardComment", "FeatureBoardItem", "FeatureBoardUpvote",
+    "RoadmapLeaderboard",
 ]

@@ -90,6 +90,12 @@ ELSEWHERE = {
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
     "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
     "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
+    "roadmap.index": ("test_roadmap_browser.py", '"/roadmap?view=contributors"'),
+    "roadmap.new": ("test_roadmap_browser.py", '"/roadmap/new"'),
+    "roadmap.idea": ("test_roadmap_browser.py", 'f"/roadmap/{slug}"'),
+    "roadmap.edit": ("test_roadmap_browser.py", 'f"/roadmap/{slug}/edit"'),
+    "roadmap.edit_comment": ("test_roadmap_browser.py", 'f"/roadmap/comments/{comment_id}/edit"'),
+    "roadmap_admin.categories": ("test_roadmap_browser.py", '"/admin/roadmap"'),
 }
 
 EXCLUDED = {

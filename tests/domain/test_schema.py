@@ -49,10 +49,13 @@ REFERENCE_ENUMS = {
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
-                          "results_published", "event_status", "mention", "post_comment"],
+                          "results_published", "event_status", "mention", "post_comment",
+                          "comment_reply", "roadmap_shipped"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
+    "feature_board_status": ["inbox", "exploring", "next", "now", "shipped", "closed",
+                             "archived"],
 }
 
 

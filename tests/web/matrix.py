@@ -424,6 +424,53 @@ _entries = {
                           {"emoji": "fire", "state": "on"}, to="/posts/")],
     "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
                              {"emoji": "rocket", "state": "on"}, to="/posts/")],
+    # --- the roadmap ----------------------------------------------------------------------
+    "roadmap.index": [G("public", lambda w: "/roadmap"),
+                      G("public", lambda w: "/roadmap?view=list&sort=new&q=mx"),
+                      G("public", lambda w: "/roadmap?view=contributors&period=month")],
+    "roadmap.new": [G("signed_in", lambda w: "/roadmap/new"),
+                    P("signed_in", lambda w: "/roadmap/new", {"title": "Matrix idea"},
+                      to="/roadmap/matrix-idea")],
+    "roadmap.idea": [G("public", lambda w: f"/roadmap/{w.idea_slug}"),
+                     # the builder's idea waiting in the inbox: its author and triagers only
+                     G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404, login=False),
+                     G(MODERATORS, lambda w: f"/roadmap/{w.closed_idea_slug}", refused=404,
+                       login=False)],
+    "roadmap.edit": [G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit", refused=404),
+                     P(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit",
+                       {"title": "Matrix idea, edited", "status": "inbox"},
+                       to=lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404),
+                     # other's public idea, past its author's 15 minutes
+                     G(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/edit",
+                       expect={"other": 409})],
+    "roadmap.delete": [P(frozenset({"builder"}) | MODERATORS,
+                         lambda w: f"/roadmap/{w.inbox_idea_slug}/delete", CONFIRM,
+                         to="/roadmap", refused=404),
+                       P(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/delete", CONFIRM,
+                         to="/roadmap", expect={"other": 409})],
+    "roadmap.upvote": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/upvote",
+                         {"state": "on"}, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.add_comment": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/comments",
+                              {"body": "Matrix comment @mx-builder"},
+                              to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.edit_comment": [G(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit"),
+                             P(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit",
+                               {"body": "Matrix comment, edited"},
+                               to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.delete_comment": [P(frozenset({"other"}) | MODERATORS,
+                                 lambda w: f"/roadmap/comments/{w.idea_comment_id}/delete",
+                                 CONFIRM, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap_admin.categories": [G("admin", lambda w: "/admin/roadmap"),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   {"name": "Matrix category", "colour": "red"}, status=200),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   lambda w: {"delete": str(w.roadmap_category_id), **CONFIRM},
+                                   status=200)],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -729,6 +776,7 @@ def build_world(app, session):
     _hackathon_world(w, session, people, project, victim, judging, judge)
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
+    _roadmap_world(session, w, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -794,6 +842,37 @@ def _build_log_comments(session, post_id, people, victim):
     session.flush()
     post.comment_count = 1
     return comment.id, hidden.id
+
+
+def _roadmap_world(session, w, people, victim):
+    """A public idea by ``other`` (past its 15 minutes) with a fresh comment by ``other``,
+    the builder's fresh idea waiting in the inbox, the victim's closed idea, a category."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
+                                           FeatureBoardItem, FeatureBoardUpvote)
+    now = identity.utcnow()
+    category = FeatureBoardCategory(name="Matrix", colour="blue", sort_order=1)
+    session.add(category)
+    items = []
+    for slug, author, status, age in (
+            ("mx-idea", people["other"], FeatureBoardStatus.next, timedelta(hours=2)),
+            ("mx-inbox-idea", people["builder"], FeatureBoardStatus.inbox, timedelta(minutes=1)),
+            ("mx-closed-idea", victim, FeatureBoardStatus.closed, timedelta(hours=3))):
+        item = FeatureBoardItem(title=slug.replace("-", " ").title(), slug=slug,
+                                author_id=author.id, status=status, upvote_count=1,
+                                created_at=now - age)
+        session.add(item)
+        items.append(item)
+    session.flush()
+    for item in items:
+        session.add(FeatureBoardUpvote(item_id=item.id, profile_id=item.author_id))
+    comment = FeatureBoardComment(item_id=items[0].id, author_id=people["other"].id,
+                                  body="Matrix idea comment", created_at=now - timedelta(minutes=1))
+    session.add(comment)
+    items[0].comment_count = 1
+    session.flush()
+    w.idea_slug, w.inbox_idea_slug, w.closed_idea_slug = (i.slug for i in items)
+    w.idea_comment_id, w.roadmap_category_id = comment.id, category.id
 
 
 def _showcased(session, event, project):

@@ -11,7 +11,8 @@ from tests.factories import ProfileFactory
 LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
-          "Event updates", "Mentions", "Comments on your updates"]
+          "Event updates", "Mentions", "Comments on your updates", "Replies on the roadmap",
+          "Shipped ideas"]
 
 
 def checked(html: str) -> set[str]:

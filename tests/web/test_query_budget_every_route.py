@@ -124,6 +124,12 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "roadmap.index": ("builder", "/roadmap", None),
+    "roadmap.new": ("builder", "/roadmap/new", None),
+    "roadmap.idea": ("builder", "/roadmap/counted-idea", None),
+    "roadmap.edit": ("builder", "/roadmap/counted-idea/edit", None),
+    "roadmap.edit_comment": ("builder", "/roadmap/comments/{idea_comment_id}/edit", None),
+    "roadmap_admin.categories": ("admin", "/admin/roadmap", None),
     "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
     "buildlogs.feed": ("builder", "/feed", None),
@@ -212,6 +218,7 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
         _posts(builder, theirs, project)
+        _ideas(builder)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
@@ -283,6 +290,21 @@ def _posts(author, own_project, counted_project):
     return posts
 
 
+def _ideas(builder):
+    """An idea in every public status by ``builder``, upvoted and commented on the counted
+    idea, and a category: what the roadmap's pages read."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import FeatureBoardItem
+    from tests.roadmap_helpers import make_category, make_comment, make_idea
+    counted = db.session.scalar(select(FeatureBoardItem).where(FeatureBoardItem.slug == "counted-idea"))
+    for status in (FeatureBoardStatus.now, FeatureBoardStatus.next, FeatureBoardStatus.exploring,
+                   FeatureBoardStatus.shipped):
+        idea = make_idea(db.session, builder, status=status)
+        make_comment(db.session, idea, builder)
+    make_comment(db.session, counted, builder)
+    make_category(db.session, name=f"Category {builder.id.hex[:8]}", order=2)
+
+
 def counted_tool():
     """The tool whose page is counted (every grown project's submission uses it)."""
     return db.session.scalar(select(AiTool).where(AiTool.slug == "counted-tool"))
@@ -351,13 +373,17 @@ def world(app, db_session, login, client):
     comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
     db_session.add(comment)
     db_session.flush()
+    from tests.roadmap_helpers import make_comment, make_idea
+    counted_idea = make_idea(db_session, owner, title="Counted idea", age=timedelta(minutes=1),
+                             status="inbox")
+    idea_comment = make_comment(db_session, counted_idea, owner)
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "demo": demo_path,
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
-                   "comment_id": comment.id,
+                   "comment_id": comment.id, "idea_comment_id": idea_comment.id,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
