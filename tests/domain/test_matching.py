@@ -64,15 +64,15 @@ def example(db_session):
 
 def ranked(event, viewer, filters=None, **kw):
     context = queries.viewer_context(db.session, event.id, viewer.id, kw.pop("project", None))
-    rows, total = queries.rank_builders(db.session, event.id, context, filters, **kw)
+    rows, more = queries.rank_builders(db.session, event.id, context, filters, **kw)
     names = {p.id: p.username.removesuffix("-m") for p in db.session.scalars(
         select(queries.Profile).where(queries.Profile.id.in_([r.profile_id for r in rows])))}
-    return context, [(names[r.profile_id], r) for r in rows], total
+    return context, [(names[r.profile_id], r) for r in rows], more
 
 
 def test_the_worked_example_scores_orders_and_explains_exactly(example):
     event, viewer, _ = example
-    context, rows, total = ranked(event, viewer)
+    context, rows, more = ranked(event, viewer)
     assert [(name, (r.k, r.r, r.z, r.m, r.x), r.score) for name, r in rows] == [
         ("ana", (40, 10, 15, 10, 10), 85),
         ("fay", (10, 10, 15, 10, 10), 55),
@@ -81,7 +81,11 @@ def test_the_worked_example_scores_orders_and_explains_exactly(example):
         ("bo", (10, 0, 15, 5, 5), 35),
         ("ed", (0, 0, 15, 10, 0), 25),
     ]
-    assert total == 6
+    assert more is False
+    _, first, more = ranked(event, viewer, per_page=4)
+    _, second, _ = ranked(event, viewer, per_page=4, page=2)
+    assert more is True and [n for n, _ in first + second] == ["ana", "fay", "cy", "di", "bo",
+                                                                 "ed"]
     assert queries.builder_chips(rows[0][1], context) == [
         "Brings React, TypeScript +2", "Can fill Frontend +1", "Adjacent time zone",
         "Same commitment", "Experience mix"]
