@@ -183,6 +183,11 @@ def all_zones() -> tuple[str, ...]:
     return tuple(sorted(zones))
 
 
+def country_zones(country: str | None) -> list[str]:
+    """The country's zones in ``zone1970.tab`` (may be empty)."""
+    return list(_zones_by_country().get(country or "", []))
+
+
 def zone_choices(country: str | None) -> list[str]:
     """The time zone options: the country's zones (``zone1970.tab``) first, then the rest."""
     first = _zones_by_country().get(country or "", [])
