@@ -281,6 +281,11 @@ def decline(request_id):
 @bp.post("/join-requests/<uuid:request_id>/withdraw")
 @login_required
 def withdraw(request_id):
-    """The requester withdraws."""
+    """The requester withdraws (hx-confirm, or the Confirm box without JavaScript)."""
+    found = _request_or_404(request_id)
+    if found.requester_id != g.profile.id:
+        raise NotFound()
+    if not htmx.confirmed():  # a plain form without the box ticked: the inbox, box focused
+        return _inbox(422, join_confirm_errors={str(request_id): htmx.CONFIRM_REQUIRED})
     return _answer(request_id, lambda r: join_requests.withdraw(db.session, r, g.profile,
                                                                 now=utcnow()))

@@ -346,7 +346,7 @@ _entries = {
                            G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"
                              "?role=backend&skill=python&commitment=daily&near=1&page=2")],
     "matching.open_roles": [P("owner", lambda w: f"/projects/{w.project_slug}/open-roles",
-                              {"open_roles": "backend"}, to="/projects/mx-project"),
+                              {"open_roles": ["backend", "data"]}, to="/projects/mx-project"),
                             P(frozenset(), lambda w: f"/projects/{w.hidden_project_slug}/open-roles",
                               {"open_roles": "backend"}, refused=404,
                               expect={a: 403 for a in MODERATORS})],
@@ -359,7 +359,7 @@ _entries = {
     "matching.decline": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/decline",
                            refused=404, to="/invites")],
     "matching.withdraw": [P(frozenset({"other"}),
-                            lambda w: f"/join-requests/{w.join_request_id}/withdraw",
+                            lambda w: f"/join-requests/{w.join_request_id}/withdraw", CONFIRM,
                             refused=404, to="/invites")],
     # --- notifications ----------------------------------------------------------------------
     "notifications.index": [G("signed_in", lambda w: "/notifications"),

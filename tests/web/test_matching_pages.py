@@ -188,6 +188,8 @@ def test_open_roles_and_ask_to_join_and_accept_on_invites(login):
                 headers={"HX-Target": f"join-request-{request.id}"})
     assert r.status_code == 409 and "This request is no longer pending" in text(r)
     r = vc.post(f"/join-requests/{request.id}/withdraw", {})
+    assert r.status_code == 422  # nothing happens without the Confirm box
+    r = vc.post(f"/join-requests/{request.id}/withdraw", {"confirm": "yes"})
     assert r.status_code == 409 and "This request is no longer pending" in text(r)
 
 
