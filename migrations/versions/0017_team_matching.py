@@ -1,7 +1,7 @@
 """Team matching: skills, roles and time zones; open roles; join requests.
 
 Revision ID: 0017_team_matching
-Revises: 0015_build_logs
+Revises: 0015b_submission_visible
 Create Date: 2026-12-06
 
 Profiles gain curated skills and roles (arrays with bit strings kept beside them for fast
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0017_team_matching"
-down_revision = "0015_build_logs"
+down_revision = "0015b_submission_visible"
 branch_labels = None
 depends_on = None
 
