@@ -41,14 +41,15 @@ def _received_by(recipient_id, now, owner) -> list:
 # cost several times more than running them).
 
 def _pending_count(recipient_id, now):
-    """SELECT the number of pending invites ``recipient_id`` may answer plus the pending
-    join requests to the projects they own (from visible builders)."""
+    """The number of pending invites ``recipient_id`` may answer plus the pending join
+    requests to the projects they own (from visible builders), as one column expression:
+    two scalar subqueries that correlate straight to the statement using them."""
     owner = aliased(Profile)
     invites = (select(func.count(TeamInvite.id))
                .join(Project, Project.id == TeamInvite.project_id)
                .join(owner, owner.id == Project.profile_id)
                .where(*_received_by(recipient_id, now, owner))).scalar_subquery()
-    return select(invites + _requests_to_count(recipient_id, now))
+    return invites + _requests_to_count(recipient_id, now)
 
 
 def _requests_to(owner_id, now, requester) -> list:
@@ -69,14 +70,14 @@ def _requests_to_count(owner_id, now):
 
 @cache
 def _pending_count_statement():
-    return _pending_count(bindparam("recipient_id"), bindparam("now"))
+    return select(_pending_count(bindparam("recipient_id"), bindparam("now")))
 
 
 def pending_count_column(recipient_id, now):
     """The pending invite count of ``recipient_id`` (a column or bind parameter) as a
     scalar subquery: the session lookup of signed-in page views carries the header badge's
     count this way, saving a round trip per page."""
-    return _pending_count(recipient_id, now).scalar_subquery()
+    return _pending_count(recipient_id, now)
 
 
 @cache

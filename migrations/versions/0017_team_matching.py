@@ -163,13 +163,9 @@ def upgrade():
 
 
 def downgrade():
-    # The enum values stay (PostgreSQL cannot drop them); no row uses them once these go,
-    # and upgrading adds them with IF NOT EXISTS.
-    types = ", ".join(f"'{t}'" for t in NEW_NOTIFICATION_TYPES)
-    kinds = ", ".join(f"'{k}'" for k in NEW_HISTORY_KINDS)
-    op.execute(f"DELETE FROM notifications WHERE type::text IN ({types})")
-    op.execute(f"DELETE FROM notification_fanouts WHERE type::text IN ({types})")
-    op.execute(f"DELETE FROM project_events WHERE kind::text IN ({kinds})")
+    # The enum values stay (PostgreSQL cannot drop them), so notifications and history
+    # lines of join requests stay valid and are kept; upgrading adds the values with IF NOT
+    # EXISTS.
     op.drop_table("join_requests")
     sa.Enum(name="join_request_status").drop(op.get_bind(), checkfirst=True)
     op.drop_constraint(op.f("ck_projects_open_roles_bits"), "projects", type_="check")
