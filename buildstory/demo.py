@@ -189,6 +189,10 @@ FEATURE_SEEDERS.append(_draws_demo.seed)  # after registrations: the past event'
 
 from .moderation import demo as _moderation_demo  # noqa: E402
 
+from .matching import demo as _matching_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_matching_demo.seed)  # after teams: skills, open roles, a join request
+
 FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the demo's builders
 
 from .profiles import demo as _profiles_demo  # noqa: E402

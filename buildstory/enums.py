@@ -119,6 +119,10 @@ class ProjectEventKind(LabelledEnum):
     submitted = "submitted"
     submission_updated = "submission_updated"
     submission_withdrawn = "submission_withdrawn"
+    join_requested = "join_requested"
+    join_request_withdrawn = "join_request_withdrawn"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
 
 
 class AiToolCategory(LabelledEnum):
@@ -177,6 +181,18 @@ class NotificationType(LabelledEnum):
     post_comment = "post_comment"
     comment_reply = "comment_reply"
     roadmap_shipped = "roadmap_shipped"
+    join_request_received = "join_request_received"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
+
+
+class JoinRequestStatus(LabelledEnum):
+    """A request to join a project's team; "expired" is derived from ``expires_at``."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
 
 
 class PostContextType(LabelledEnum):
@@ -287,6 +303,10 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.submitted: "Submitted",
     ProjectEventKind.submission_updated: "Submission updated",
     ProjectEventKind.submission_withdrawn: "Submission withdrawn",
+    ProjectEventKind.join_requested: "Asked to join",
+    ProjectEventKind.join_request_withdrawn: "Join request withdrawn",
+    ProjectEventKind.join_request_accepted: "Join request accepted",
+    ProjectEventKind.join_request_declined: "Join request declined",
 }
 AI_TOOL_CATEGORY_LABELS = {
     AiToolCategory.planning: "Planning",
@@ -333,6 +353,9 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.post_comment: "Comments on your updates",
     NotificationType.comment_reply: "Replies on the roadmap",
     NotificationType.roadmap_shipped: "Shipped ideas",
+    NotificationType.join_request_received: "Requests to join your projects",
+    NotificationType.join_request_accepted: "Your requests accepted",
+    NotificationType.join_request_declined: "Your requests declined",
 }
 FEATURE_BOARD_STATUS_LABELS = {
     FeatureBoardStatus.inbox: "Inbox",
@@ -342,6 +365,12 @@ FEATURE_BOARD_STATUS_LABELS = {
     FeatureBoardStatus.shipped: "Shipped",
     FeatureBoardStatus.closed: "Closed",
     FeatureBoardStatus.archived: "Archived",
+}
+JOIN_REQUEST_STATUS_LABELS = {
+    JoinRequestStatus.pending: "Pending",
+    JoinRequestStatus.accepted: "Accepted",
+    JoinRequestStatus.declined: "Declined",
+    JoinRequestStatus.withdrawn: "Withdrawn",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -379,6 +408,7 @@ for _cls, _labels, _names in (
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
+    (JoinRequestStatus, JOIN_REQUEST_STATUS_LABELS, ("join_request_status",)),
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
@@ -417,6 +447,7 @@ post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
 feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
+join_request_status_type = _pg_enum(JoinRequestStatus, "join_request_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -440,4 +471,5 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,
     "feature_board_status": FeatureBoardStatus,
+    "join_request_status": JoinRequestStatus,
 }

@@ -44,6 +44,9 @@ ALLOWED: dict[str, set[str]] = {
     # build logs: posts name their author, project or tool; the team check; hiding a
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},
+    # matching: skills on profiles, registrations and projects; inviting and join requests
+    # go through the teams services
+    "matching": {"profiles", "events", "projects", "teams", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
     "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs",
              "roadmap"},

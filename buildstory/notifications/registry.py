@@ -147,6 +147,11 @@ KINDS: dict[T, Kind] = {
                               fallback=event_page, names_actor=False),
     T.event_status: Kind(_event_status_sentence, event_page, names_actor=False),
     # Build logs: the subject is the post (comments and mentions are wired with them).
+    T.join_request_received: Kind("{actor} asked to join {title}", invites_page),
+    T.join_request_accepted: Kind("{actor} accepted your request to join {title}",
+                                  project_page),
+    T.join_request_declined: Kind("Your request to join {title} was declined", invites_page,
+                                  names_actor=False),
     T.mention: Kind("{actor} mentioned you in {title}", _mention_link, fallback=feed_page),
     T.post_comment: Kind("{actor} commented on your update in {title}", post_page,
                          fallback=feed_page,

@@ -57,6 +57,8 @@ ELSEWHERE = {
     "pages.dashboard": ("test_dashboard.py", '"/dashboard"'),
     "identity.account": ("test_a11y_foundation.py", '"/settings/account"'),
     "profiles.settings": ("test_settings.py", '"/settings"'),
+    "matching.settings": ("test_matching.py", '"/settings/skills"'),
+    "matching.teammates": ("test_matching.py", '"/events/pair-week/teammates"'),
     "profiles.profile": ("test_moderation_inline.py", '"/profiles/ada"'),
     "profiles.members": ("test_moderation_inline.py", '"/members?q=ada"'),
     "events.index": ("test_events_browser.py", '"/events"'),

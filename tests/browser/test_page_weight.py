@@ -78,6 +78,7 @@ def world():
                        for p in posts for e in ("fire", "rocket"))
     db.session.flush()
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
+                         "teammates": f"/events/{event.slug}/teammates",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
                          "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
                          "results": f"/events/{judged}/results",
@@ -152,7 +153,7 @@ BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/too
         "results", "feed", "post", "updates", "activity", "tool posts"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
              "/settings/notifications", "/admin/outbox", "/notifications", "submission",
-             "reviews", "judging"]
+             "reviews", "judging", "/settings/skills", "teammates"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

@@ -44,7 +44,7 @@ from buildstory.hackathon.models import EventSubmission, QueueAssignment, Submis
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
-from buildstory.models import Notification
+from buildstory.models import JoinRequest, Notification
 from buildstory.notifications import services as notifications
 from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
@@ -337,6 +337,30 @@ _entries = {
                               to="/projects/mx-project#team")],
     "teams.leave": [P("member", lambda w: f"/projects/{w.project_slug}/leave", CONFIRM,
                       to="/projects/mx-project")],  # the owner: "Owners cannot leave…" (403)
+    # --- matching -------------------------------------------------------------------------
+    "matching.settings": [G("signed_in", lambda w: "/settings/skills"),
+                          P("signed_in", lambda w: "/settings/skills",
+                            {"skills": "python", "roles": "backend"}, status=200)],
+    # every signed-in builder gets 200: non-registrants see "Register for this event first"
+    "matching.teammates": [G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"),
+                           G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"
+                             "?role=backend&skill=python&commitment=daily&near=1&page=2")],
+    "matching.open_roles": [P("owner", lambda w: f"/projects/{w.project_slug}/open-roles",
+                              {"open_roles": ["backend", "data"]}, to="/projects/mx-project"),
+                            P(frozenset(), lambda w: f"/projects/{w.hidden_project_slug}/open-roles",
+                              {"open_roles": "backend"}, refused=404,
+                              expect={a: 403 for a in MODERATORS})],
+    # ``other`` has a pending request already; the owner and the member are on the team
+    "matching.ask": [P("signed_in", lambda w: f"/projects/{w.project_slug}/join-requests",
+                       {"role": "backend", "event": "mx-event"}, to="/events/mx-event/teammates",
+                       expect={"builder": 409, "member": 409, "other": 409, "hidden": 403})],
+    "matching.accept": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/accept",
+                          refused=404, to="/invites")],
+    "matching.decline": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/decline",
+                           refused=404, to="/invites")],
+    "matching.withdraw": [P(frozenset({"other"}),
+                            lambda w: f"/join-requests/{w.join_request_id}/withdraw", CONFIRM,
+                            refused=404, to="/invites")],
     # --- notifications ----------------------------------------------------------------------
     "notifications.index": [G("signed_in", lambda w: "/notifications"),
                             G("signed_in", lambda w: f"/notifications?before={w.notification_cursor}"),
@@ -758,6 +782,13 @@ def build_world(app, session):
     w.draft_slug = draft.slug
     w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
+    project.open_roles, project.open_role_bits = ["backend"], "01" + "0" * 14
+    session.flush()
+    w.join_request_id = JoinRequest(project_id=project.id, requester_id=people["other"].id,
+                                    role="backend", expires_at=noticed + timedelta(days=7))
+    session.add(w.join_request_id)
+    session.flush()
+    w.join_request_id = w.join_request_id.id
     w.notification_id = notification_id
     w.notification_cursor = encode_cursor(
         session.get(Notification, notification_id).created_at, notification_id)

@@ -83,6 +83,8 @@ CASES = {
     "projects.edit": ("builder", "/projects/counted-bot/edit", None),
     "projects.slug_check": ("builder", "/project-slug-check?slug=counted-bot", None),
     "teams.invites": ("builder", "/invites", None),
+    "matching.settings": ("builder", "/settings/skills", None),
+    "matching.teammates": ("builder", "/events/counted-live/teammates", None),
     "teams.invite_link": ("other", "/invite/{link}", None),
     "teams.invitee_search": ("builder", "/projects/counted-bot/invitee-search?q=builder",
                              "invitee-options"),
@@ -220,6 +222,11 @@ def grow(n: int, event, project) -> None:
         _posts(builder, theirs, project)
         _ideas(builder)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        # the teammates page: builders looking for a team, projects with an open role
+        project.owner.roles, project.owner.role_bits = ["backend"], "01" + "0" * 14
+        theirs.open_roles, theirs.open_role_bits = ["backend"], "01" + "0" * 14
+        EventRegistrationFactory(event=live, profile=ProfileFactory(),
+                                 team_preference="looking_for_team")
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
         HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
