@@ -40,7 +40,8 @@ REFERENCE_ENUMS = {
     "sponsorship_inquiry_status": ["pending", "contacted", "accepted", "declined"],
     "project_event_kind": ["invite_sent", "invite_revoked", "joined", "left", "removed",
                            "entered_event", "left_event", "submitted", "submission_updated",
-                           "submission_withdrawn"],
+                           "submission_withdrawn", "join_requested", "join_request_withdrawn",
+                           "join_request_accepted", "join_request_declined"],
     "ai_tool_category": ["planning", "coding", "code_review", "models", "other"],
     "highlight_category": ["creativity", "business_case", "technical_challenge", "impact",
                            "design"],
@@ -50,12 +51,14 @@ REFERENCE_ENUMS = {
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
                           "results_published", "event_status", "mention", "post_comment",
-                          "comment_reply", "roadmap_shipped"],
+                          "comment_reply", "roadmap_shipped", "join_request_received",
+                          "join_request_accepted", "join_request_declined"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
     "feature_board_status": ["inbox", "exploring", "next", "now", "shipped", "closed",
                              "archived"],
+    "join_request_status": ["pending", "accepted", "declined", "withdrawn"],
 }
 
 
