@@ -13,6 +13,7 @@ from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.reports.models import Report
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
@@ -28,4 +29,5 @@ __all__ = [
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
     "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "Report",
 ]

@@ -53,6 +53,10 @@ REFERENCE_ENUMS = {
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
+    "report_target_kind": ["profile", "project", "post", "post_comment", "review",
+                           "roadmap_item", "roadmap_comment", "help_request"],
+    "report_reason": ["spam", "abuse", "off_topic", "other"],
+    "report_status": ["open", "resolved", "dismissed"],
 }
 
 
