@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text, Uuid, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Identity, DateTime, ForeignKey, Index, Text, Uuid, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from buildstory.db import db
@@ -34,8 +34,9 @@ class Report(db.Model):
         Index("ix_reports_reporter_id_created_at", "reporter_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
-                                          server_default=func.gen_random_uuid())
+    # A number, not a uuid: the queue carries two buttons per report, and short ids
+    # keep its page light.
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     reporter_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("profiles.id", ondelete="CASCADE"))
     target_kind: Mapped[ReportTargetKind] = mapped_column(report_target_kind_type)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Integer, bindparam, case, func, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
 from sqlalchemy.orm import aliased
 
 from ..enums import ReportReason, ReportStatus, ReportTargetKind
@@ -23,6 +23,7 @@ from . import registry
 from .models import Report
 
 PAGE_SIZE = 50
+SHOWN = 5  # reports shown per target: open ones first, the rest wait their turn
 
 Reporter = aliased(Profile, name="reporter")
 Reported = aliased(Profile, name="reported")
@@ -32,7 +33,7 @@ Reported = aliased(Profile, name="reported")
 class Entry:
     """One report of a group."""
 
-    id: uuid.UUID
+    id: int
     reason: ReportReason
     details: str | None
     status: ReportStatus
@@ -52,6 +53,7 @@ class Group:
     kind: ReportTargetKind
     target_id: uuid.UUID
     open_count: int
+    total: int
     reports: list[Entry]
     exists: bool
     label: str | None
@@ -72,7 +74,8 @@ def _statement(one: bool = False):
     grouped = (select(Report.target_kind, Report.target_id,
                       func.count().filter(open_).label("open_count"),
                       func.min(Report.created_at).filter(open_).label("first_open"),
-                      func.max(Report.created_at).label("latest"))
+                      func.max(Report.created_at).label("latest"),
+                      func.count().label("total"))
                .group_by(Report.target_kind, Report.target_id)
                .order_by(case((func.count().filter(open_) > 0, 0), else_=1),
                          func.min(Report.created_at).filter(open_).asc().nulls_last(),
@@ -89,9 +92,9 @@ def _statement(one: bool = False):
         "id", Report.id, "reason", Report.reason, "details", Report.details,
         "status", Report.status, "created_at", Report.created_at,
         "reporter_name", Reporter.display_name, "reporter_username", Reporter.username)
-    entries = (select(func.json_agg(aggregate_order_by(
-                   item, case((open_, 0), else_=1), Report.created_at, Report.id))
-                   .label("reports"))
+    order = (case((open_, 0), else_=1), Report.created_at, Report.id)
+    listed = func.array_agg(aggregate_order_by(item, *order), type_=ARRAY(JSON))
+    entries = (select(func.array_to_json(listed[1:SHOWN]).label("reports"))
                .select_from(Report).join(Reporter, Reporter.id == Report.reporter_id)
                .where(Report.target_kind == grouped.c.target_kind,
                       Report.target_id == grouped.c.target_id)
@@ -99,6 +102,7 @@ def _statement(one: bool = False):
     summary = registry.summaries(grouped.c.target_kind, grouped.c.target_id) \
         .subquery().lateral("summary")
     return (select(grouped.c.target_kind, grouped.c.target_id, grouped.c.open_count,
+                   grouped.c.total,
                    entries.c.reports, summary.c.label, summary.c.ref, summary.c.hidden,
                    summary.c.author_id, Reported.display_name, Reported.username)
             .select_from(grouped)
@@ -111,13 +115,13 @@ def _statement(one: bool = False):
 
 
 def _entry(raw: dict) -> Entry:
-    return Entry(uuid.UUID(raw["id"]), ReportReason(raw["reason"]), raw["details"],
+    return Entry(int(raw["id"]), ReportReason(raw["reason"]), raw["details"],
                  ReportStatus(raw["status"]), datetime.fromisoformat(raw["created_at"]),
                  raw["reporter_name"], raw["reporter_username"])
 
 
 def _group(r) -> Group:
-    return Group(ReportTargetKind(r.target_kind), r.target_id, r.open_count,
+    return Group(ReportTargetKind(r.target_kind), r.target_id, r.open_count, r.total,
                  [_entry(e) for e in r.reports or []], r.author_id is not None, r.label,
                  r.ref, bool(r.hidden), r.display_name, r.username)
 

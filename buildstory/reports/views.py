@@ -130,14 +130,14 @@ def _close(report_id, action, done: str):
     return htmx.redirect(back)
 
 
-@bp.post("/moderation/reports/<uuid:report_id>/resolve")
+@bp.post("/moderation/reports/<int:report_id>/resolve")
 @role_required("moderator")
 def resolve(report_id):
     """Close a report as acted upon (audited ``resolve_report``)."""
     return _close(report_id, services.resolve, "Report resolved.")
 
 
-@bp.post("/moderation/reports/<uuid:report_id>/dismiss")
+@bp.post("/moderation/reports/<int:report_id>/dismiss")
 @role_required("moderator")
 def dismiss(report_id):
     """Close a report as needing nothing (audited ``dismiss_report``)."""

@@ -32,7 +32,7 @@ def upgrade():
         enum.create(bind, checkfirst=True)
     op.create_table(
         "reports",
-        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("reporter_id", sa.Uuid(), nullable=False),
         sa.Column("target_kind", kind, nullable=False),
         sa.Column("target_id", sa.Uuid(), nullable=False),

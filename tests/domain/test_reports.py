@@ -166,7 +166,7 @@ def test_resolve_and_dismiss_are_audited_against_the_reported_builder(db_session
         assert row.target_profile_id == post.author_id
         assert row.actor_profile_id == moderator.id
         assert row.meta["target_kind"] == "post" and row.meta["target_id"] == str(post.id)
-    assert {r.meta["report_id"] for r in rows} == {str(first.id), str(second.id)}
+    assert {r.meta["report_id"] for r in rows} == {first.id, second.id}
     assert (first.status, second.status) == (ReportStatus.resolved, ReportStatus.dismissed)
     assert first.resolved_by == moderator.id and first.resolved_at is not None
     with pytest.raises(Conflict, match="This report is no longer open"):
@@ -184,9 +184,8 @@ def test_closing_a_report_of_vanished_content_audits_no_target(db_session):
 
 
 def test_an_unknown_report_is_not_found(db_session):
-    from uuid import uuid4
     with pytest.raises(NotFound):
-        services.resolve(db_session, ProfileFactory(moderator=True), uuid4(), now=now())
+        services.resolve(db_session, ProfileFactory(moderator=True), 987654321, now=now())
 
 
 # --- the queue ---------------------------------------------------------------------------------

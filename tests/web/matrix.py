@@ -600,12 +600,12 @@ _entries = {
     "reports.resolve": [
         P("moderator", lambda w: f"/moderation/reports/{w.report_id}/resolve",
           to="/moderation/reports"),
-        P(frozenset(), lambda w: f"/moderation/reports/{UNKNOWN_ID}/resolve",
+        P(frozenset(), lambda w: "/moderation/reports/987654321/resolve",
           expect={a: 404 for a in MODERATORS})],
     "reports.dismiss": [
         P("moderator", lambda w: f"/moderation/reports/{w.report_id}/dismiss",
           to="/moderation/reports"),
-        P(frozenset(), lambda w: f"/moderation/reports/{UNKNOWN_ID}/dismiss",
+        P(frozenset(), lambda w: "/moderation/reports/987654321/dismiss",
           expect={a: 404 for a in MODERATORS})],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
