@@ -79,6 +79,8 @@ def send(session, reporter, target: registry.Target, form, *, now: datetime,
 
 def _close(session, actor, report_id, status: ReportStatus, action: str, *,
            now: datetime) -> Report:
+    if not 0 < report_id <= 2**63 - 1:  # beyond any id: not found, never a database error
+        raise NotFound()
     report = session.scalars(select(Report).where(Report.id == report_id).with_for_update(),
                              execution_options={"populate_existing": True}).first()
     if report is None:

@@ -109,8 +109,11 @@ def queue():
                      next=request.full_path.rstrip("?"))
 
 
+BIGINT_MAX = 2**63 - 1  # a larger number in the URL names no report
+
+
 def _close(report_id, action, done: str):
-    report = db.session.get(Report, report_id)
+    report = db.session.get(Report, report_id) if report_id <= BIGINT_MAX else None
     if report is None:
         abort(404)
     kind, target_id = report.target_kind, report.target_id
