@@ -62,7 +62,7 @@ def test_the_report_form_and_the_queue_pass_axe(browser, site, app):
 
 
 def test_report_a_post_and_resolve_it_by_keyboard(browser, site, app):
-    builder, moderator, post_id, _ = world(app)
+    builder, moderator, post_id, other_id = world(app)
     context = browser.new_context()
     context.add_cookies(session_cookies(app, builder, site))
     page = context.new_page()
@@ -108,6 +108,17 @@ def test_report_a_post_and_resolve_it_by_keyboard(browser, site, app):
     expect(group).to_be_focused()
     expect(group.get_by_role("button", name="Resolve report")).to_have_count(0)
     expect(group.locator('[data-status="resolved"]')).to_have_text("Resolved")
+
+    # Hide, from the queue, is the update's own hide: confirmed, then its card in place.
+    page.on("dialog", lambda d: d.accept())
+    other = page.locator(f"#report-group-post-{other_id}")
+    other.get_by_role("button", name="Hide", exact=True).focus()
+    page.keyboard.press("Enter")
+    card = other.locator(f"#post-{other_id}")
+    expect(card).to_contain_text("Update hidden.")
+    expect(card.locator('[data-status="hidden"]')).to_have_text("Hidden")
+    expect(other.get_by_role("button", name="Hide", exact=True)).to_have_count(0)
+    expect(card.get_by_role("button", name="Unhide update")).to_be_visible()
     context.close()
 
 

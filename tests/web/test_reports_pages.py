@@ -199,9 +199,10 @@ def test_resolve_and_dismiss_answer_the_group_and_audit(login, db_session):
 def test_hide_from_the_queue_is_the_kinds_own_hide(login, db_session):
     post, _ = _queue_world(db_session)
     moderator = login(ProfileFactory(moderator=True))
-    target = f"report-hide-post-{post.id}"
+    page = moderator.get("/moderation/reports").get_data(as_text=True)
+    assert 'hx-target="closest .report-hide"' in page
     r = moderator.post(f"/moderation/posts/{post.id}/hide", {"next": "/moderation/reports"},
-                       htmx=True, headers={"HX-Target": target})
+                       htmx=True)
     assert r.status_code == 200 and "Update hidden." in r.get_data(as_text=True)
     assert db_session.scalar(select(AuditLog.action)) == "hide_post"
     html = moderator.get("/moderation/reports").get_data(as_text=True)
