@@ -16,6 +16,7 @@ from ..errors import DomainError, NotFound
 from ..web import htmx
 from ..web.auth import login_required, role_required
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from ..profiles.models import Profile
 from . import comments, reactions
 from .models import Post
@@ -192,6 +193,9 @@ def _moderate(comment_id, action, *, ask: bool):
             raise refused.error
         return _comments_answer(post, refused.status, error=refused.message)
     db.session.commit()
+    back = safe_next(request.form.get("next"), "")
+    if back and not htmx.is_htmx(boosted=True):  # e.g. hidden from the reports queue
+        return htmx.redirect(back)
     return _comments_answer(post)
 
 

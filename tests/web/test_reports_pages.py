@@ -249,3 +249,26 @@ def test_the_reporter_never_appears_to_the_reported_builder(login, db_session):
         assert "quentin" not in html and str(reporter.id) not in html, path
     assert me.get("/moderation/reports").status_code == 403
     assert me.get(f"/reports/new?kind=post&id={post.id}").status_code == 403
+
+
+def test_without_javascript_hiding_from_the_queue_comes_back_to_it(login, db_session):
+    post = make_post(db_session)
+    comment = PostComment(post_id=post.id, author_id=ProfileFactory().id, body="Spammy")
+    db_session.add(comment)
+    post.comment_count = 1
+    db_session.flush()
+    for kind, target_id in (("post", post.id), ("post_comment", comment.id)):
+        db_session.add(Report(reporter_id=ProfileFactory().id, target_kind=kind,
+                              target_id=target_id, reason="spam"))
+    db_session.flush()
+    moderator = login(ProfileFactory(moderator=True))
+    html = moderator.get("/moderation/reports").get_data(as_text=True)
+    assert '<input type="hidden" name="next" value="/moderation/reports">' in html
+    for url in (f"/moderation/comments/{comment.id}/hide", f"/moderation/posts/{post.id}/hide"):
+        assert f'action="{url}"' in html
+        r = moderator.post(url, {"next": "/moderation/reports", "confirm": "yes"})
+        assert r.status_code == 303 and r.headers["Location"] == "/moderation/reports", url
+    assert sorted(db_session.scalars(select(AuditLog.action))) == ["hide_comment", "hide_post"]
+    # an outside address is never followed
+    r = moderator.post(f"/moderation/posts/{post.id}/unhide", {"next": "https://evil.example/"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/posts/{post.id}")
