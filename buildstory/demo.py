@@ -198,3 +198,7 @@ FEATURE_SEEDERS.append(_reports_demo.seed)  # after moderation: reports of visib
 from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars
+
+from .buildlogs import demo as _buildlogs_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_buildlogs_demo.seed)  # after moderation: posts by visible builders only

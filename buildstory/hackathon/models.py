@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, Double, ForeignKey,
+from sqlalchemy import (Boolean, CheckConstraint, DateTime, Double, FetchedValue, ForeignKey,
                         ForeignKeyConstraint, Index, Integer, LargeBinary, Numeric,
                         PrimaryKeyConstraint, SmallInteger, Text, UniqueConstraint, Uuid, func,
                         text)
@@ -123,12 +123,16 @@ class EventSubmissionTool(db.Model):
     """A tool a submission says it used."""
 
     __tablename__ = "event_submission_tools"
-    __table_args__ = (Index("ix_event_submission_tools_tool_id", "tool_id", "submission_id"),)
+    __table_args__ = (Index("ix_event_submission_tools_tool_id", "tool_id", "submission_id"),
+                      # the tools used in an event (the showcase's filter), index-only
+                      Index("ix_event_submission_tools_event_id", "event_id", "tool_id"))
 
     submission_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("event_submissions.id", ondelete="CASCADE"), primary_key=True)
     tool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ai_tools.id", ondelete="RESTRICT"),
                                                primary_key=True)
+    # the submission's event, copied by a trigger on insert (migration 0015b)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, server_default=FetchedValue())
 
 
 class HackathonReview(db.Model):

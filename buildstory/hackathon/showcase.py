@@ -259,8 +259,7 @@ def add_extras(session, event, cards) -> None:
 @cache
 def _tool_options_statement():
     used = (select(EventSubmissionTool.tool_id)
-            .join(EventSubmission, EventSubmission.id == EventSubmissionTool.submission_id)
-            .where(EventSubmission.event_id == bindparam("event_id")))
+            .where(EventSubmissionTool.event_id == bindparam("event_id")))
     return (select(AiTool.id, AiTool.name, AiTool.slug)
             .where(AiTool.hidden_at.is_(None), AiTool.merged_into_id.is_(None),
                    or_(AiTool.id.in_(used), AiTool.slug == bindparam("selected")))

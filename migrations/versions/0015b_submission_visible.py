@@ -15,7 +15,9 @@ its owner (hiding, banning, restoring, handing the project to another owner); th
 The showcase cards show each submission's visible reviews and highlights per category;
 ``visible_review_count`` and ``highlight_counts`` store them beside ``highlight_count``,
 recounted by the same code at the same moments (docs/rules.md "Peer review"), so a page of
-cards no longer aggregates every review of every card.
+cards no longer aggregates every review of every card. ``event_submission_tools.event_id``
+(copied from the submission by a trigger) lets the showcase's AI-tool filter list the
+tools used in an event from one index.
 """
 from alembic import op
 
@@ -54,6 +56,23 @@ def upgrade():
               GROUP BY h.category) c), '{}'::jsonb)""")
     op.execute("CREATE INDEX ix_event_submissions_visible ON event_submissions "
                "(event_id, judge_score_count, project_id) WHERE visible")
+    op.execute("ALTER TABLE event_submission_tools ADD COLUMN event_id uuid")
+    op.execute("UPDATE event_submission_tools t SET event_id = s.event_id "
+               "FROM event_submissions s WHERE s.id = t.submission_id")
+    op.execute("ALTER TABLE event_submission_tools ALTER COLUMN event_id SET NOT NULL")
+    op.execute("CREATE INDEX ix_event_submission_tools_event_id ON event_submission_tools "
+               "(event_id, tool_id)")
+    op.execute("""
+        CREATE FUNCTION event_submission_tools_set_event() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.event_id := (SELECT event_id FROM event_submissions WHERE id = NEW.submission_id);
+            RETURN NEW;
+        END $$""")
+    op.execute("""
+        CREATE TRIGGER event_submission_tools_event BEFORE INSERT OR UPDATE OF submission_id
+        ON event_submission_tools FOR EACH ROW
+        EXECUTE FUNCTION event_submission_tools_set_event()""")
     op.execute(f"""
         CREATE FUNCTION event_submissions_set_visible() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -98,6 +117,10 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DROP TRIGGER event_submission_tools_event ON event_submission_tools")
+    op.execute("DROP FUNCTION event_submission_tools_set_event()")
+    op.execute("DROP INDEX ix_event_submission_tools_event_id")
+    op.execute("ALTER TABLE event_submission_tools DROP COLUMN event_id")
     op.execute("DROP TRIGGER profiles_submissions_visible ON profiles")
     op.execute("DROP FUNCTION profiles_submissions_visible()")
     op.execute("DROP TRIGGER projects_submissions_visible ON projects")
