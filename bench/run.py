@@ -104,6 +104,11 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
                      "SELECT %s, 'member_left', 'Bench project', %s - g * interval '1 minute' "
                      "FROM generate_series(1, 150 - (SELECT count(*) FROM notifications "
                      "WHERE recipient_id = %s AND read_at IS NULL)) g", (row[0], now, row[0]))
+        if not admin:  # the teammates page ranks the featured event's builders for this one
+            conn.execute("INSERT INTO event_registrations (event_id, profile_id, team_preference, "
+                         "commitment_level) SELECT id, %s, 'looking_for_team', 'daily' "
+                         "FROM events WHERE featured ON CONFLICT (event_id, profile_id) DO NOTHING",
+                         (row[0],))
         review_event = hold_a_submission(conn, row[0]) if not admin else None
         project = conn.execute("SELECT slug FROM projects pr JOIN profiles p ON p.id = pr.profile_id "
                                "WHERE p.hidden_at IS NULL AND p.banned_at IS NULL "
@@ -308,6 +313,9 @@ def main() -> int:
                                          f"/events/{names['showcase']}/showcase?sort=highlighted",
                                          f"/events/{names['showcase']}/showcase?q=agent"], None),
             ("/events/<slug>/review", [f"/events/{names['review_event']}/review"],
+             builder_cookie),
+            ("/events/<slug>/teammates", [f"/events/{names['event']}/teammates",
+                                          f"/events/{names['event']}/teammates?role=backend"],
              builder_cookie),
             ("/tools", ["/tools"], None),
             ("/notifications/bell", ["/notifications/bell?have=150"], builder_cookie),

@@ -142,6 +142,7 @@ def _community_settings(env):
     return {
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
+        "JOIN_REQUEST_TTL_DAYS": int(env.get("JOIN_REQUEST_TTL_DAYS", "7")),
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
     }
 

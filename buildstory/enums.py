@@ -119,6 +119,10 @@ class ProjectEventKind(LabelledEnum):
     submitted = "submitted"
     submission_updated = "submission_updated"
     submission_withdrawn = "submission_withdrawn"
+    join_requested = "join_requested"
+    join_request_withdrawn = "join_request_withdrawn"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
 
 
 class AiToolCategory(LabelledEnum):
@@ -175,6 +179,20 @@ class NotificationType(LabelledEnum):
     event_status = "event_status"
     mention = "mention"
     post_comment = "post_comment"
+    comment_reply = "comment_reply"
+    roadmap_shipped = "roadmap_shipped"
+    join_request_received = "join_request_received"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
+
+
+class JoinRequestStatus(LabelledEnum):
+    """A request to join a project's team; "expired" is derived from ``expires_at``."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
 
 
 class PostContextType(LabelledEnum):
@@ -190,6 +208,18 @@ class PostSource(LabelledEnum):
     manual = "manual"
     cli = "cli"
     webhook = "webhook"
+
+
+class FeatureBoardStatus(LabelledEnum):
+    """Where a roadmap idea stands; inbox, closed and archived are for triagers only."""
+
+    inbox = "inbox"
+    exploring = "exploring"
+    next = "next"
+    now = "now"
+    shipped = "shipped"
+    closed = "closed"
+    archived = "archived"
 
 
 class ReactionEmoji(LabelledEnum):
@@ -303,6 +333,10 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.submitted: "Submitted",
     ProjectEventKind.submission_updated: "Submission updated",
     ProjectEventKind.submission_withdrawn: "Submission withdrawn",
+    ProjectEventKind.join_requested: "Asked to join",
+    ProjectEventKind.join_request_withdrawn: "Join request withdrawn",
+    ProjectEventKind.join_request_accepted: "Join request accepted",
+    ProjectEventKind.join_request_declined: "Join request declined",
 }
 AI_TOOL_CATEGORY_LABELS = {
     AiToolCategory.planning: "Planning",
@@ -347,6 +381,26 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.event_status: "Event updates",
     NotificationType.mention: "Mentions",
     NotificationType.post_comment: "Comments on your updates",
+    NotificationType.comment_reply: "Replies on the roadmap",
+    NotificationType.roadmap_shipped: "Shipped ideas",
+    NotificationType.join_request_received: "Requests to join your projects",
+    NotificationType.join_request_accepted: "Your requests accepted",
+    NotificationType.join_request_declined: "Your requests declined",
+}
+FEATURE_BOARD_STATUS_LABELS = {
+    FeatureBoardStatus.inbox: "Inbox",
+    FeatureBoardStatus.exploring: "Exploring",
+    FeatureBoardStatus.next: "Next",
+    FeatureBoardStatus.now: "Now",
+    FeatureBoardStatus.shipped: "Shipped",
+    FeatureBoardStatus.closed: "Closed",
+    FeatureBoardStatus.archived: "Archived",
+}
+JOIN_REQUEST_STATUS_LABELS = {
+    JoinRequestStatus.pending: "Pending",
+    JoinRequestStatus.accepted: "Accepted",
+    JoinRequestStatus.declined: "Declined",
+    JoinRequestStatus.withdrawn: "Withdrawn",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -405,12 +459,14 @@ for _cls, _labels, _names in (
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
+    (JoinRequestStatus, JOIN_REQUEST_STATUS_LABELS, ("join_request_status",)),
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
     (ReportTargetKind, REPORT_TARGET_KIND_LABELS, ("report_target_kind",)),
     (ReportReason, REPORT_REASON_LABELS, ("report_reason",)),
     (ReportStatus, REPORT_STATUS_LABELS, ("report_status",)),
+    (FeatureBoardStatus, FEATURE_BOARD_STATUS_LABELS, ("feature_board_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -447,6 +503,8 @@ reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
 report_target_kind_type = _pg_enum(ReportTargetKind, "report_target_kind")
 report_reason_type = _pg_enum(ReportReason, "report_reason")
 report_status_type = _pg_enum(ReportStatus, "report_status")
+feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
+join_request_status_type = _pg_enum(JoinRequestStatus, "join_request_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -472,4 +530,6 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "report_target_kind": ReportTargetKind,
     "report_reason": ReportReason,
     "report_status": ReportStatus,
+    "feature_board_status": FeatureBoardStatus,
+    "join_request_status": JoinRequestStatus,
 }

@@ -33,9 +33,14 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
 
 # Every type's label is its enum label (``enums.NOTIFICATION_TYPE_LABELS``); only the
 # defaults are chosen here: on for team invites, reviews received, judging and results.
-EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published"}
+EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published",
+                       "join_request_received"}
+# Types shown together under one legend on the settings page.
+LEGENDS = {"join_request_received": "Join requests", "join_request_accepted": "Join requests",
+           "join_request_declined": "Join requests"}
 for _type in enums.NotificationType:
-    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT)
+    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT,
+             legend=LEGENDS.get(_type.value))
 
 # Mail that is not a notification: sent whatever the preferences, without unsubscribe.
 TRANSACTIONAL = {

@@ -1,7 +1,7 @@
 """Reports: builders report content to moderators.
 
 Revision ID: 0020_reports
-Revises: 0015b_submission_visible
+Revises: 0017_team_matching
 Create Date: 2026-12-06
 
 ``report_target_kind`` already holds every kind reports will cover (roadmap ideas and
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0020_reports"
-down_revision = "0015b_submission_visible"
+down_revision = "0017_team_matching"
 branch_labels = None
 depends_on = None
 

@@ -57,6 +57,8 @@ ELSEWHERE = {
     "pages.dashboard": ("test_dashboard.py", '"/dashboard"'),
     "identity.account": ("test_a11y_foundation.py", '"/settings/account"'),
     "profiles.settings": ("test_settings.py", '"/settings"'),
+    "matching.settings": ("test_matching.py", '"/settings/skills"'),
+    "matching.teammates": ("test_matching.py", '"/events/pair-week/teammates"'),
     "profiles.profile": ("test_moderation_inline.py", '"/profiles/ada"'),
     "profiles.members": ("test_moderation_inline.py", '"/members?q=ada"'),
     "events.index": ("test_events_browser.py", '"/events"'),
@@ -92,6 +94,12 @@ ELSEWHERE = {
     "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
     "reports.new": ("test_reports_browser.py", '"{site}/reports/new?kind=post&id={post_id}"'),
     "reports.queue": ("test_reports_browser.py", '"{site}/moderation/reports"'),
+    "roadmap.index": ("test_roadmap_browser.py", '"/roadmap?view=contributors"'),
+    "roadmap.new": ("test_roadmap_browser.py", '"/roadmap/new"'),
+    "roadmap.idea": ("test_roadmap_browser.py", 'f"/roadmap/{slug}"'),
+    "roadmap.edit": ("test_roadmap_browser.py", 'f"/roadmap/{slug}/edit"'),
+    "roadmap.edit_comment": ("test_roadmap_browser.py", 'f"/roadmap/comments/{comment_id}/edit"'),
+    "roadmap_admin.categories": ("test_roadmap_browser.py", '"/admin/roadmap"'),
 }
 
 EXCLUDED = {

@@ -81,6 +81,7 @@ def world():
     return me.clerk_id, {"report": f"/reports/new?kind=profile&id={reported}",
                          "reports": "/moderation/reports",
                          "event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
+                         "teammates": f"/events/{event.slug}/teammates",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
                          "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
                          "results": f"/events/{judged}/results",
@@ -170,7 +171,7 @@ BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/too
         "results", "feed", "post", "updates", "activity", "tool posts"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
              "/settings/notifications", "/admin/outbox", "/notifications", "submission",
-             "reviews", "judging", "report", "reports"]
+             "reviews", "judging", "/settings/skills", "teammates", "report", "reports"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

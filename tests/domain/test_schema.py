@@ -49,7 +49,8 @@ REFERENCE_ENUMS = {
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
-                          "results_published", "event_status", "mention", "post_comment"],
+                          "results_published", "event_status", "mention", "post_comment",
+                          "comment_reply", "roadmap_shipped"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
@@ -57,6 +58,8 @@ REFERENCE_ENUMS = {
                            "roadmap_item", "roadmap_comment", "help_request"],
     "report_reason": ["spam", "abuse", "off_topic", "other"],
     "report_status": ["open", "resolved", "dismissed"],
+    "feature_board_status": ["inbox", "exploring", "next", "now", "shipped", "closed",
+                             "archived"],
 }
 
 

@@ -44,7 +44,7 @@ from buildstory.hackathon.models import EventSubmission, QueueAssignment, Submis
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
-from buildstory.models import Notification
+from buildstory.models import JoinRequest, Notification
 from buildstory.notifications import services as notifications
 from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
@@ -337,6 +337,30 @@ _entries = {
                               to="/projects/mx-project#team")],
     "teams.leave": [P("member", lambda w: f"/projects/{w.project_slug}/leave", CONFIRM,
                       to="/projects/mx-project")],  # the owner: "Owners cannot leave…" (403)
+    # --- matching -------------------------------------------------------------------------
+    "matching.settings": [G("signed_in", lambda w: "/settings/skills"),
+                          P("signed_in", lambda w: "/settings/skills",
+                            {"skills": "python", "roles": "backend"}, status=200)],
+    # every signed-in builder gets 200: non-registrants see "Register for this event first"
+    "matching.teammates": [G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"),
+                           G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"
+                             "?role=backend&skill=python&commitment=daily&near=1&page=2")],
+    "matching.open_roles": [P("owner", lambda w: f"/projects/{w.project_slug}/open-roles",
+                              {"open_roles": ["backend", "data"]}, to="/projects/mx-project"),
+                            P(frozenset(), lambda w: f"/projects/{w.hidden_project_slug}/open-roles",
+                              {"open_roles": "backend"}, refused=404,
+                              expect={a: 403 for a in MODERATORS})],
+    # ``other`` has a pending request already; the owner and the member are on the team
+    "matching.ask": [P("signed_in", lambda w: f"/projects/{w.project_slug}/join-requests",
+                       {"role": "backend", "event": "mx-event"}, to="/events/mx-event/teammates",
+                       expect={"builder": 409, "member": 409, "other": 409, "hidden": 403})],
+    "matching.accept": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/accept",
+                          refused=404, to="/invites")],
+    "matching.decline": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/decline",
+                           refused=404, to="/invites")],
+    "matching.withdraw": [P(frozenset({"other"}),
+                            lambda w: f"/join-requests/{w.join_request_id}/withdraw", CONFIRM,
+                            refused=404, to="/invites")],
     # --- notifications ----------------------------------------------------------------------
     "notifications.index": [G("signed_in", lambda w: "/notifications"),
                             G("signed_in", lambda w: f"/notifications?before={w.notification_cursor}"),
@@ -424,6 +448,53 @@ _entries = {
                           {"emoji": "fire", "state": "on"}, to="/posts/")],
     "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
                              {"emoji": "rocket", "state": "on"}, to="/posts/")],
+    # --- the roadmap ----------------------------------------------------------------------
+    "roadmap.index": [G("public", lambda w: "/roadmap"),
+                      G("public", lambda w: "/roadmap?view=list&sort=new&q=mx"),
+                      G("public", lambda w: "/roadmap?view=contributors&period=month")],
+    "roadmap.new": [G("signed_in", lambda w: "/roadmap/new"),
+                    P("signed_in", lambda w: "/roadmap/new", {"title": "Matrix idea"},
+                      to="/roadmap/matrix-idea")],
+    "roadmap.idea": [G("public", lambda w: f"/roadmap/{w.idea_slug}"),
+                     # the builder's idea waiting in the inbox: its author and triagers only
+                     G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404, login=False),
+                     G(MODERATORS, lambda w: f"/roadmap/{w.closed_idea_slug}", refused=404,
+                       login=False)],
+    "roadmap.edit": [G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit", refused=404),
+                     P(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit",
+                       {"title": "Matrix idea, edited", "status": "inbox"},
+                       to=lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404),
+                     # other's public idea, past its author's 15 minutes
+                     G(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/edit",
+                       expect={"other": 409})],
+    "roadmap.delete": [P(frozenset({"builder"}) | MODERATORS,
+                         lambda w: f"/roadmap/{w.inbox_idea_slug}/delete", CONFIRM,
+                         to="/roadmap", refused=404),
+                       P(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/delete", CONFIRM,
+                         to="/roadmap", expect={"other": 409})],
+    "roadmap.upvote": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/upvote",
+                         {"state": "on"}, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.add_comment": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/comments",
+                              {"body": "Matrix comment @mx-builder"},
+                              to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.edit_comment": [G(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit"),
+                             P(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit",
+                               {"body": "Matrix comment, edited"},
+                               to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.delete_comment": [P(frozenset({"other"}) | MODERATORS,
+                                 lambda w: f"/roadmap/comments/{w.idea_comment_id}/delete",
+                                 CONFIRM, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap_admin.categories": [G("admin", lambda w: "/admin/roadmap"),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   {"name": "Matrix category", "colour": "red"}, status=200),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   lambda w: {"delete": str(w.roadmap_category_id), **CONFIRM},
+                                   status=200)],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -750,6 +821,13 @@ def build_world(app, session):
     w.draft_slug = draft.slug
     w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
+    project.open_roles, project.open_role_bits = ["backend"], "01" + "0" * 14
+    session.flush()
+    w.join_request_id = JoinRequest(project_id=project.id, requester_id=people["other"].id,
+                                    role="backend", expires_at=noticed + timedelta(days=7))
+    session.add(w.join_request_id)
+    session.flush()
+    w.join_request_id = w.join_request_id.id
     w.notification_id = notification_id
     w.notification_cursor = encode_cursor(
         session.get(Notification, notification_id).created_at, notification_id)
@@ -769,6 +847,7 @@ def build_world(app, session):
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
     w.report_id = _open_report(session, people["other"], w.member_post_id)
+    _roadmap_world(session, w, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -844,6 +923,35 @@ def _open_report(session, reporter, post_id):
     session.add(report)
     session.flush()
     return report.id
+def _roadmap_world(session, w, people, victim):
+    """A public idea by ``other`` (past its 15 minutes) with a fresh comment by ``other``,
+    the builder's fresh idea waiting in the inbox, the victim's closed idea, a category."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
+                                           FeatureBoardItem, FeatureBoardUpvote)
+    now = identity.utcnow()
+    category = FeatureBoardCategory(name="Matrix", colour="blue", sort_order=1)
+    session.add(category)
+    items = []
+    for slug, author, status, age in (
+            ("mx-idea", people["other"], FeatureBoardStatus.next, timedelta(hours=2)),
+            ("mx-inbox-idea", people["builder"], FeatureBoardStatus.inbox, timedelta(minutes=1)),
+            ("mx-closed-idea", victim, FeatureBoardStatus.closed, timedelta(hours=3))):
+        item = FeatureBoardItem(title=slug.replace("-", " ").title(), slug=slug,
+                                author_id=author.id, status=status, upvote_count=1,
+                                created_at=now - age)
+        session.add(item)
+        items.append(item)
+    session.flush()
+    for item in items:
+        session.add(FeatureBoardUpvote(item_id=item.id, profile_id=item.author_id))
+    comment = FeatureBoardComment(item_id=items[0].id, author_id=people["other"].id,
+                                  body="Matrix idea comment", created_at=now - timedelta(minutes=1))
+    session.add(comment)
+    items[0].comment_count = 1
+    session.flush()
+    w.idea_slug, w.inbox_idea_slug, w.closed_idea_slug = (i.slug for i in items)
+    w.idea_comment_id, w.roadmap_category_id = comment.id, category.id
 
 
 def _showcased(session, event, project):

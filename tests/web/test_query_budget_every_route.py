@@ -83,6 +83,8 @@ CASES = {
     "projects.edit": ("builder", "/projects/counted-bot/edit", None),
     "projects.slug_check": ("builder", "/project-slug-check?slug=counted-bot", None),
     "teams.invites": ("builder", "/invites", None),
+    "matching.settings": ("builder", "/settings/skills", None),
+    "matching.teammates": ("builder", "/events/counted-live/teammates", None),
     "teams.invite_link": ("other", "/invite/{link}", None),
     "teams.invitee_search": ("builder", "/projects/counted-bot/invitee-search?q=builder",
                              "invitee-options"),
@@ -124,6 +126,12 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "roadmap.index": ("builder", "/roadmap", None),
+    "roadmap.new": ("builder", "/roadmap/new", None),
+    "roadmap.idea": ("builder", "/roadmap/counted-idea", None),
+    "roadmap.edit": ("builder", "/roadmap/counted-idea/edit", None),
+    "roadmap.edit_comment": ("builder", "/roadmap/comments/{idea_comment_id}/edit", None),
+    "roadmap_admin.categories": ("admin", "/admin/roadmap", None),
     "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
     "buildlogs.feed": ("builder", "/feed", None),
@@ -214,7 +222,13 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
         _reports(builder, _posts(builder, theirs, project), theirs)
+        _ideas(builder)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        # the teammates page: builders looking for a team, projects with an open role
+        project.owner.roles, project.owner.role_bits = ["backend"], "01" + "0" * 14
+        theirs.open_roles, theirs.open_role_bits = ["backend"], "01" + "0" * 14
+        EventRegistrationFactory(event=live, profile=ProfileFactory(),
+                                 team_preference="looking_for_team")
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
         HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
@@ -300,6 +314,7 @@ def _reports(builder, posts, theirs):
         Report(reporter_id=builder.id, target_kind="post_comment", target_id=comment.id,
                reason="abuse")])
     db.session.flush()
+        _ideas(builder)
 
 
 def counted_tool():
@@ -370,13 +385,17 @@ def world(app, db_session, login, client):
     comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
     db_session.add(comment)
     db_session.flush()
+    from tests.roadmap_helpers import make_comment, make_idea
+    counted_idea = make_idea(db_session, owner, title="Counted idea", age=timedelta(minutes=1),
+                             status="inbox")
+    idea_comment = make_comment(db_session, counted_idea, owner)
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "demo": demo_path,
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
-                   "comment_id": comment.id,
+                   "comment_id": comment.id, "idea_comment_id": idea_comment.id,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
