@@ -314,7 +314,21 @@ def _reports(builder, posts, theirs):
         Report(reporter_id=builder.id, target_kind="post_comment", target_id=comment.id,
                reason="abuse")])
     db.session.flush()
-        _ideas(builder)
+
+
+def _ideas(builder):
+    """An idea in every public status by ``builder``, upvoted and commented on the counted
+    idea, and a category: what the roadmap's pages read."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import FeatureBoardItem
+    from tests.roadmap_helpers import make_category, make_comment, make_idea
+    counted = db.session.scalar(select(FeatureBoardItem).where(FeatureBoardItem.slug == "counted-idea"))
+    for status in (FeatureBoardStatus.now, FeatureBoardStatus.next, FeatureBoardStatus.exploring,
+                   FeatureBoardStatus.shipped):
+        idea = make_idea(db.session, builder, status=status)
+        make_comment(db.session, idea, builder)
+    make_comment(db.session, counted, builder)
+    make_category(db.session, name=f"Category {builder.id.hex[:8]}", order=2)
 
 
 def counted_tool():
