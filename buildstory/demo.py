@@ -195,6 +195,10 @@ FEATURE_SEEDERS.append(_matching_demo.seed)  # after teams: skills, open roles, 
 
 FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the demo's builders
 
+from .reports import demo as _reports_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_reports_demo.seed)  # after moderation: reports of visible content
+
 from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars

@@ -232,6 +232,36 @@ class ReactionEmoji(LabelledEnum):
     wrench = "wrench"
 
 
+class ReportTargetKind(LabelledEnum):
+    """What a report is about (each kind registered in ``reports.registry``)."""
+
+    profile = "profile"
+    project = "project"
+    post = "post"
+    post_comment = "post_comment"
+    review = "review"
+    roadmap_item = "roadmap_item"
+    roadmap_comment = "roadmap_comment"
+    help_request = "help_request"
+
+
+class ReportReason(LabelledEnum):
+    """Why a builder reports something."""
+
+    spam = "spam"
+    abuse = "abuse"
+    off_topic = "off_topic"
+    other = "other"
+
+
+class ReportStatus(LabelledEnum):
+    """A report's place in the moderators' queue."""
+
+    open = "open"
+    resolved = "resolved"
+    dismissed = "dismissed"
+
+
 EXPERIENCE_LEVEL_LABELS = {
     ExperienceLevel.getting_started: "Getting started",
     ExperienceLevel.built_a_few: "Built a few things",
@@ -388,6 +418,27 @@ REACTION_EMOJI_LABELS = {
     ReactionEmoji.clap: "Props",
     ReactionEmoji.wrench: "Building",
 }
+REPORT_TARGET_KIND_LABELS = {
+    ReportTargetKind.profile: "Profile",
+    ReportTargetKind.project: "Project",
+    ReportTargetKind.post: "Update",
+    ReportTargetKind.post_comment: "Comment",
+    ReportTargetKind.review: "Review",
+    ReportTargetKind.roadmap_item: "Roadmap idea",
+    ReportTargetKind.roadmap_comment: "Roadmap comment",
+    ReportTargetKind.help_request: "Help request",
+}
+REPORT_REASON_LABELS = {
+    ReportReason.spam: "Spam",
+    ReportReason.abuse: "Abuse",
+    ReportReason.off_topic: "Off-topic",
+    ReportReason.other: "Other",
+}
+REPORT_STATUS_LABELS = {
+    ReportStatus.open: "Open",
+    ReportStatus.resolved: "Resolved",
+    ReportStatus.dismissed: "Dismissed",
+}
 
 LABELS: dict[type[LabelledEnum] | str, dict] = {}
 for _cls, _labels, _names in (
@@ -412,6 +463,9 @@ for _cls, _labels, _names in (
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
+    (ReportTargetKind, REPORT_TARGET_KIND_LABELS, ("report_target_kind",)),
+    (ReportReason, REPORT_REASON_LABELS, ("report_reason",)),
+    (ReportStatus, REPORT_STATUS_LABELS, ("report_status",)),
     (FeatureBoardStatus, FEATURE_BOARD_STATUS_LABELS, ("feature_board_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
@@ -446,6 +500,9 @@ notification_type_type = _pg_enum(NotificationType, "notification_type")
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
+report_target_kind_type = _pg_enum(ReportTargetKind, "report_target_kind")
+report_reason_type = _pg_enum(ReportReason, "report_reason")
+report_status_type = _pg_enum(ReportStatus, "report_status")
 feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
 join_request_status_type = _pg_enum(JoinRequestStatus, "join_request_status")
 
@@ -470,6 +527,9 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,
+    "report_target_kind": ReportTargetKind,
+    "report_reason": ReportReason,
+    "report_status": ReportStatus,
     "feature_board_status": FeatureBoardStatus,
     "join_request_status": JoinRequestStatus,
 }

@@ -13,6 +13,7 @@ from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.reports.models import Report
 from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
                                       FeatureBoardItem, FeatureBoardUpvote, RoadmapLeaderboard)
 from buildstory.streams.models import TwitchCategory
@@ -30,6 +31,7 @@ __all__ = [
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
     "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "Report",
     "FeatureBoardCategory", "FeatureBoardComment", "FeatureBoardItem", "FeatureBoardUpvote",
     "RoadmapLeaderboard",
 ]

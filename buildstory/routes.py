@@ -32,6 +32,7 @@ def register_blueprints(app) -> None:
     from .notifications import views as notifications
     from .profiles import public_views, views as profiles
     from .projects import views as projects
+    from .reports import views as reports
     from .roadmap import admin_views as roadmap_admin, views as roadmap
     from .streams import admin_views as streams_admin, views as streams
     from .teams import views as teams
@@ -41,7 +42,8 @@ def register_blueprints(app) -> None:
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
-                   submissions, hackathon_queues, hackathon_results, buildlogs, talk, roadmap, matching):
+                   submissions, hackathon_queues, hackathon_results, buildlogs, talk, roadmap, matching,
+                   reports):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),

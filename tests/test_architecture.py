@@ -58,6 +58,9 @@ ALLOWED: dict[str, set[str]] = {
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
+    # Reports load each kind of target through its feature (the registry); features never
+    # import reports (their Report buttons are a template macro).
+    "reports": {"profiles", "projects", "buildlogs", "hackathon"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

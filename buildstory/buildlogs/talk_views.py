@@ -189,6 +189,9 @@ def _moderate(comment_id, action, *, ask: bool):
             raise refused.error
         return _comments_answer(post, refused.status, error=refused.message)
     db.session.commit()
+    back = safe_next(request.form.get("next"), "")
+    if back and not htmx.is_htmx(boosted=True):  # e.g. hidden from the reports queue
+        return htmx.redirect(back)
     return _comments_answer(post)
 
 

@@ -15,6 +15,7 @@ from ..tools import access as tool_access, queries as tool_queries
 from ..web import htmx
 from ..web.auth import login_required, role_required
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from . import queries, rules, services
 from .models import Post
 
@@ -259,8 +260,9 @@ def _moderate(post_id, action, done: str, ask: bool):
         return _card_answer(queries.card(db.session, post_id, _viewer_id()), refused.status,
                             message=refused.message)
     db.session.commit()
-    if not htmx.is_htmx():
-        return htmx.redirect(url_for("buildlogs.show", post_id=post_id))
+    if not htmx.is_htmx():  # back where the form came from (e.g. the reports queue)
+        return htmx.redirect(safe_next(request.form.get("next"),
+                                       url_for("buildlogs.show", post_id=post_id)))
     return _card_answer(queries.card(db.session, post_id, _viewer_id()), done=done)
 
 

@@ -92,6 +92,8 @@ ELSEWHERE = {
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
     "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
     "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
+    "reports.new": ("test_reports_browser.py", '"{site}/reports/new?kind=post&id={post_id}"'),
+    "reports.queue": ("test_reports_browser.py", '"{site}/moderation/reports"'),
     "roadmap.index": ("test_roadmap_browser.py", '"/roadmap?view=contributors"'),
     "roadmap.new": ("test_roadmap_browser.py", '"/roadmap/new"'),
     "roadmap.idea": ("test_roadmap_browser.py", 'f"/roadmap/{slug}"'),

@@ -640,6 +640,44 @@ _entries = {
     "hackathon_results.unhide_review": [
         P("moderator", lambda w: f"/moderation/reviews/{w.hidden_review_id}/unhide",
           to="/moderation/events/mx-judging/reviews")],
+    # --- reports (the builder wrote post P1 and owns project P; ``other`` wrote the review
+    # of P and the hidden post; a report by ``other`` of the member's post is open) --------
+    "reports.new": [
+        G(SIGNED_IN - {"builder"}, lambda w: f"/reports/new?kind=post&id={w.post_id}"),
+        # Only what the viewer can see: a hidden post is for its author and moderators
+        # (its author cannot report it), an unknown id for nobody.
+        G(MODERATORS, lambda w: f"/reports/new?kind=post&id={w.hidden_post_id}", refused=404,
+          expect={"other": 403}),
+        G(frozenset(), lambda w: f"/reports/new?kind=post&id={UNKNOWN_ID}", refused=404),
+        G(frozenset(), lambda w: "/reports/new?kind=nonsense&id=x", refused=404),
+        # Reviews are read by the team that received them (and moderators).
+        G(frozenset({"builder", "member"}) | MODERATORS,
+          lambda w: f"/reports/new?kind=review&id={w.review_id}", refused=404)],
+    "reports.send": [
+        P(SIGNED_IN - {"builder"}, lambda w: "/reports",
+          lambda w: {"kind": "post", "id": str(w.post_id), "reason": "spam",
+                     "details": "Matrix report"}, to="/reports/new?kind=post"),
+        # Your own project: 403 for its owner, anyone else reports it.
+        P(SIGNED_IN - {"builder"}, lambda w: "/reports",
+          lambda w: {"kind": "project", "id": str(w.project_id), "reason": "other"},
+          to="/reports/new?kind=project"),
+        P(frozenset({"builder", "member"}) | MODERATORS, lambda w: "/reports",
+          lambda w: {"kind": "review", "id": str(w.review_id), "reason": "abuse"},
+          refused=404, to="/reports/new?kind=review"),
+        P(frozenset(), lambda w: "/reports",
+          {"kind": "post", "id": UNKNOWN_ID, "reason": "spam"}, refused=404)],
+    "reports.queue": [G("moderator", lambda w: "/moderation/reports"),
+                      G("moderator", lambda w: "/moderation/reports?page=2")],
+    "reports.resolve": [
+        P("moderator", lambda w: f"/moderation/reports/{w.report_id}/resolve",
+          to="/moderation/reports"),
+        P(frozenset(), lambda w: "/moderation/reports/987654321/resolve",
+          expect={a: 404 for a in MODERATORS})],
+    "reports.dismiss": [
+        P("moderator", lambda w: f"/moderation/reports/{w.report_id}/dismiss",
+          to="/moderation/reports"),
+        P(frozenset(), lambda w: "/moderation/reports/987654321/dismiss",
+          expect={a: 404 for a in MODERATORS})],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -778,6 +816,7 @@ def build_world(app, session):
     (w.card_path, w.stale_card_path), (w.hidden_card_path, _) = card_paths
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
+    w.project_id = project.id
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
     w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
@@ -807,6 +846,7 @@ def build_world(app, session):
     _hackathon_world(w, session, people, project, victim, judging, judge)
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
+    w.report_id = _open_report(session, people["other"], w.member_post_id)
     _roadmap_world(session, w, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
@@ -875,6 +915,14 @@ def _build_log_comments(session, post_id, people, victim):
     return comment.id, hidden.id
 
 
+def _open_report(session, reporter, post_id):
+    """``other``'s open report of the member's post (what the queue shows)."""
+    from buildstory.reports.models import Report
+    report = Report(reporter_id=reporter.id, target_kind="post", target_id=post_id,
+                    reason="spam", details="Matrix details")
+    session.add(report)
+    session.flush()
+    return report.id
 def _roadmap_world(session, w, people, victim):
     """A public idea by ``other`` (past its 15 minutes) with a fresh comment by ``other``,
     the builder's fresh idea waiting in the inbox, the victim's closed idea, a category."""

@@ -148,6 +148,8 @@ CASES = {
     "showcase.index": ("builder", "/events/counted-live/showcase", None),
     "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
     "showcase.card": ("anon", "{card}", None),
+    "reports.new": ("other", "/reports/new?kind=post&id={post_id}", None),
+    "reports.queue": ("admin", "/moderation/reports", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -219,7 +221,7 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
-        _posts(builder, theirs, project)
+        _reports(builder, _posts(builder, theirs, project), theirs)
         _ideas(builder)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
         # the teammates page: builders looking for a team, projects with an open role
@@ -295,6 +297,23 @@ def _posts(author, own_project, counted_project):
                             emoji="rocket"))
     db.session.flush()
     return posts
+
+
+def _reports(builder, posts, theirs):
+    """Reports the queue reads: of a post (open), a project (closed) and a comment."""
+    from buildstory.buildlogs.models import PostComment
+    from buildstory.reports.models import Report
+    comment = PostComment(post_id=posts[2].id, author_id=builder.id, body="Grown comment")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add_all([
+        Report(reporter_id=builder.id, target_kind="post", target_id=posts[2].id,
+               reason="spam", details="Grown details"),
+        Report(reporter_id=builder.id, target_kind="project", target_id=theirs.id,
+               reason="other", status="resolved"),
+        Report(reporter_id=builder.id, target_kind="post_comment", target_id=comment.id,
+               reason="abuse")])
+    db.session.flush()
 
 
 def _ideas(builder):
