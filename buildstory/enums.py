@@ -175,6 +175,29 @@ class NotificationType(LabelledEnum):
     event_status = "event_status"
     mention = "mention"
     post_comment = "post_comment"
+    mentor_granted = "mentor_granted"
+    help_request_opened = "help_request_opened"
+    help_request_claimed = "help_request_claimed"
+    help_request_released = "help_request_released"
+    help_request_resolved = "help_request_resolved"
+    help_request_cancelled = "help_request_cancelled"
+
+
+class HelpKind(LabelledEnum):
+    """What kind of help a team asks for; a mentor takes the kinds of their mentor types."""
+
+    design = "design"
+    technical = "technical"
+    growth = "growth"
+
+
+class HelpRequestStatus(LabelledEnum):
+    """A help request's place: open → claimed → resolved, or cancelled."""
+
+    open = "open"
+    claimed = "claimed"
+    resolved = "resolved"
+    cancelled = "cancelled"
 
 
 class PostContextType(LabelledEnum):
@@ -317,6 +340,20 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.event_status: "Event updates",
     NotificationType.mention: "Mentions",
     NotificationType.post_comment: "Comments on your updates",
+    NotificationType.mentor_granted: "Becoming a mentor",
+    NotificationType.help_request_opened: "New requests for your mentor types",
+    NotificationType.help_request_claimed: "Your team's requests taken",
+    NotificationType.help_request_released: "Your team's requests released",
+    NotificationType.help_request_resolved: "Your team's requests resolved",
+    NotificationType.help_request_cancelled: "Requests you took, cancelled",
+}
+HELP_KIND_LABELS = {HelpKind.design: "Design", HelpKind.technical: "Technical",
+                    HelpKind.growth: "Growth"}
+HELP_REQUEST_STATUS_LABELS = {
+    HelpRequestStatus.open: "Open",
+    HelpRequestStatus.claimed: "Claimed",
+    HelpRequestStatus.resolved: "Resolved",
+    HelpRequestStatus.cancelled: "Cancelled",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -357,6 +394,8 @@ for _cls, _labels, _names in (
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
+    (HelpKind, HELP_KIND_LABELS, ("help_kind",)),
+    (HelpRequestStatus, HELP_REQUEST_STATUS_LABELS, ("help_request_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -390,6 +429,8 @@ notification_type_type = _pg_enum(NotificationType, "notification_type")
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
+help_kind_type = _pg_enum(HelpKind, "help_kind")
+help_request_status_type = _pg_enum(HelpRequestStatus, "help_request_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -412,4 +453,6 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,
+    "help_kind": HelpKind,
+    "help_request_status": HelpRequestStatus,
 }

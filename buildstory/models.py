@@ -10,6 +10,7 @@ from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventRe
                                          QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.mail.models import EmailOutbox, NotificationPreference
+from buildstory.mentoring.models import HelpRequest, Mentor
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
@@ -28,4 +29,5 @@ __all__ = [
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
     "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "HelpRequest", "Mentor",
 ]

@@ -19,7 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
     "profiles": {"events", "hackathon"},  # the directory's Event filter reads
     #                                       registrations; a profile shows its awards
-    "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
+    "events": {"profiles", "projects", "draws", "notifications", "hackathon",
+               "mentoring"},  # + the admin event page's Mentor help stats; onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
     #   the page's hackathon links; a submission blocks withdrawing a registration
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
@@ -28,11 +29,11 @@ ALLOWED: dict[str, set[str]] = {
     #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
-                   "buildlogs"},  # counters
+                   "buildlogs", "mentoring"},  # counters; a ban releases help requests
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
-    "applications": {"profiles", "webhooks"},  # the website and handle rules of
+    "applications": {"profiles", "webhooks", "mentoring"},  # approval grants; the website and handle rules of
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
@@ -44,14 +45,20 @@ ALLOWED: dict[str, set[str]] = {
     # build logs: posts name their author, project or tool; the team check; hiding a
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},
-    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
+    "mail": {"profiles", "identity", "mentoring"},  # recipients' profiles; accounts' addresses
+    #                                               and links; the mentor claim link
     "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs"},
     #                          sitemap tool, submission pages and build-log posts
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
-    "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
+    "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home",
+              "mentoring"},
+    # mentoring: mentors from applications (claim links, account emails), help requests of
+    # projects entered in events, their notifications and the approval email.
+    "mentoring": {"profiles", "events", "projects", "teams", "notifications", "mail",
+                  "applications", "identity"},
 }
 FEATURES = set(ALLOWED)
 # What web/ may use of the features: the signed-in builder's session and profile.

@@ -34,8 +34,13 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
 # Every type's label is its enum label (``enums.NOTIFICATION_TYPE_LABELS``); only the
 # defaults are chosen here: on for team invites, reviews received, judging and results.
 EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published"}
+# Types shown under a legend of their own on the settings page (a fieldset each).
+LEGENDS = {"mentor_granted": "Mentoring", "help_request_opened": "Help requests",
+           "help_request_claimed": "Help requests", "help_request_released": "Help requests",
+           "help_request_resolved": "Help requests", "help_request_cancelled": "Help requests"}
 for _type in enums.NotificationType:
-    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT)
+    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT,
+             legend=LEGENDS.get(_type.value))
 
 # Mail that is not a notification: sent whatever the preferences, without unsubscribe.
 TRANSACTIONAL = {
@@ -44,6 +49,7 @@ TRANSACTIONAL = {
     "confirm_email": "Confirm your new email address for Buildstory",
     "email_changed": "Your Buildstory email address was changed",
     "test": "Test email from Buildstory",
+    "mentor_approved": "You are a Buildstory mentor: claim your mentor account",
 }
 
 
