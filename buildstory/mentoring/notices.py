@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import any_, func, select
 
 from ..enums import NotificationType as T
 from ..notifications import fanout
@@ -28,7 +28,7 @@ def matching_mentors(subject_id):
     project = select(request.c.project_id).scalar_subquery()
     team = select(Project.profile_id).where(Project.id == project).union_all(
         select(ProjectMember.profile_id).where(ProjectMember.project_id == project))
-    return Mentor.profile_id, [Mentor.mentor_types.any(kind), Mentor.profile_id.not_in(team)]
+    return Mentor.profile_id, [kind == any_(Mentor.mentor_types), Mentor.profile_id.not_in(team)]
 
 
 fanout.AUDIENCES.setdefault(AUDIENCE, matching_mentors)
