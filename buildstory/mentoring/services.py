@@ -368,10 +368,10 @@ def _mentor_move(session, request_id, profile, *, to: S, now: datetime) -> HelpR
                               execution_options={"populate_existing": True}).first()
     if request is None:
         raise NotFound()
-    if request.mentor_id != profile.id:
-        raise Forbidden(rules.ONLY_CLAIMER)
     if request.status != S.claimed:
         raise Conflict(rules.NOT_IN_PROGRESS)
+    if request.mentor_id != profile.id:
+        raise Forbidden(rules.ONLY_CLAIMER)
     if to == S.open:
         request.status, request.mentor_id, request.claimed_at = S.open, None, None
     else:

@@ -178,8 +178,12 @@ def test_claim_refusals(db_session):
                        now=utcnow(), max_claimed=3)
     other = ProfileFactory()
     MentorFactory(profile_id=other.id)
+    held = HelpRequestFactory()
+    services.claim(db_session, held.id, other, now=utcnow(), max_claimed=3)
     with pytest.raises(Forbidden, match=rules.ONLY_CLAIMER):
-        services.release(db_session, request.id, other, now=utcnow())
+        services.release(db_session, held.id, mentor, now=utcnow())
+    with pytest.raises(Conflict, match=rules.NOT_IN_PROGRESS):
+        services.resolve(db_session, request.id, other, now=utcnow())
     with pytest.raises(Conflict, match=rules.QUEUE_CLOSED):
         services.claim(db_session, HelpRequestFactory(event=EventFactory(status="judging")).id,
                        other, now=utcnow(), max_claimed=3)
