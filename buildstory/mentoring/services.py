@@ -302,10 +302,17 @@ def rate(session, request_id, profile, form, *, now: datetime) -> HelpRequest:
 # --- help requests: mentors ----------------------------------------------------------------
 
 def claim(session, request_id, profile: Profile, *, now: datetime, max_claimed: int) -> HelpRequest:
-    """Take an open request (one statement locks the mentor row and reads the request,
-    one conditional update takes it); the team hears it."""
+    """Take an open request; the team hears it (see ``claim_with_event``)."""
+    return claim_with_event(session, request_id, profile, now=now, max_claimed=max_claimed)[0]
+
+
+def claim_with_event(session, request_id, profile: Profile, *, now: datetime,
+                     max_claimed: int) -> tuple[HelpRequest, Event, list]:
+    """Take an open request: one statement locks the mentor row and reads the request with
+    its event, one conditional update takes it. Returns (request, event, mentor types) so
+    the answer needs no more reads."""
     row = session.execute(
-        select(Mentor.mentor_types, HelpRequest, Event.status,
+        select(Mentor.mentor_types, HelpRequest, Event,
                select(_team_condition(profile.id)).where(
                    Project.id == HelpRequest.project_id).scalar_subquery())
         .select_from(Mentor)
@@ -318,7 +325,8 @@ def claim(session, request_id, profile: Profile, *, now: datetime, max_claimed: 
                                                 HelpRequest.hidden_at.is_(None)))):
             raise Forbidden(rules.ONLY_MENTORS)
         raise NotFound()
-    types, request, status, on_team = row
+    types, request, event, on_team = row
+    status = event.status
     if profile.banned_at is not None:
         raise Forbidden(rules.ONLY_MENTORS)
     if profile.hidden_at is not None:
@@ -328,7 +336,7 @@ def claim(session, request_id, profile: Profile, *, now: datetime, max_claimed: 
     if on_team:
         raise Forbidden(rules.OWN_TEAM)
     if request.status == S.claimed and request.mentor_id == profile.id:
-        return request  # re-claiming your own: nothing to do
+        return request, event, types  # re-claiming your own: nothing to do
     if not rules.queue_open(status):
         raise Conflict(rules.QUEUE_CLOSED)
     held = (select(func.count()).select_from(HelpRequest)
@@ -347,7 +355,7 @@ def claim(session, request_id, profile: Profile, *, now: datetime, max_claimed: 
         _why_not_taken(session, request_id, profile, max_claimed)
     notices.help_claimed(session, taken, profile, now=now)
     session.expire(request)
-    return request
+    return request, event, types
 
 
 def _why_not_taken(session, request_id, profile, max_claimed):

@@ -8,6 +8,8 @@ success is a 303 to the page and a refusal the whole page with its message.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, current_app, g, request, url_for
 
 from ..clock import utcnow
@@ -40,10 +42,13 @@ def _kinds(mentor, chosen: str | None) -> list[str]:
 
 
 def _context(event, *, values=None, errors=None, message=None, queue_message=None,
-             queue_part=True, team_part=True):
+             queue_part=True, team_part=True, hidden_part=None, mentor_types=None):
     me = g.profile
     kind = request.values.get("kind") or None
-    mentor = queries.mentor_row(db.session, me.id) if me.banned_at is None else None
+    if mentor_types is not None:  # known already (a claim read them): no second read
+        mentor = SimpleNamespace(mentor_types=list(mentor_types))
+    else:
+        mentor = queries.mentor_row(db.session, me.id) if me.banned_at is None else None
     shows_queue = mentor is not None or _moderator()
     ctx = {"event": event, "open": rules.queue_open(event.status), "closed": rules.QUEUE_CLOSED,
            "mentor": mentor, "shows_queue": shows_queue, "moderator": _moderator(),
@@ -51,7 +56,8 @@ def _context(event, *, values=None, errors=None, message=None, queue_message=Non
            "kind_options": [(k.value, k.label) for k in HelpKind], "values": values or {}, "errors": errors or {},
            "message": message, "queue_message": queue_message, "projects": [],
            "requests": [], "team_digest": "", "queue": None, "hidden": [], "now": utcnow(),
-           "oob": False, "max_claimed": current_app.config["MENTOR_MAX_CLAIMED"]}
+           "oob": False, "max_claimed": current_app.config["MENTOR_MAX_CLAIMED"],
+           "confirm_error": None, "confirm_for": None}
     if team_part:
         ctx["projects"] = queries.team_projects(db.session, event, me)
         if ctx["projects"]:
@@ -60,7 +66,7 @@ def _context(event, *, values=None, errors=None, message=None, queue_message=Non
     if queue_part and shows_queue:
         kinds = _kinds(mentor, ctx["kind"])
         ctx["queue"] = queries.queue(db.session, event, me, kinds, page=page_arg())
-        if _moderator():
+        if _moderator() and (team_part if hidden_part is None else hidden_part):
             ctx["hidden"] = queries.hidden_requests(db.session, event)
     ctx["team_active"] = any(r[0].status in ("open", "claimed") for r in ctx["requests"])
     return ctx
@@ -92,9 +98,22 @@ def help_page(slug):
     return htmx.page(TEMPLATE, BLOCKS, **_context(event))
 
 
-def _queue_fragments(ctx, status=200):
-    return htmx.fragments((TEMPLATE, "help_queue", ctx),
-                          (TEMPLATE, "my_help", {**ctx, "oob": True}), status=status)
+def _commit_keeping_loaded():
+    """Commit without expiring what is loaded: the answer renders the event and the viewer
+    as they were read in this transaction, without reading them again."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
+def _queue_fragments(ctx, status=200, *, hidden=False):
+    parts = [(TEMPLATE, "help_queue", ctx), (TEMPLATE, "my_help", {**ctx, "oob": True})]
+    if hidden:
+        parts.append((TEMPLATE, "hidden_help", {**ctx, "oob": True}))
+    return htmx.fragments(*parts, status=status)
 
 
 @bp.post("/events/<slug>/help")
@@ -123,25 +142,29 @@ def _event_of(request_row):
     return db.session.get(Event, request_row.event_id)
 
 
-def _queue_action(request_id, act):
-    """Run a mentor's or moderator's action and answer with the queue."""
+def _queue_action(request_id, act, *, moderation=False):
+    """Run a mentor's or moderator's action and answer with the queue (a moderator's with
+    the hidden requests too). ``act`` returns the request, or (request, event, types)."""
     with refusal(Conflict, Forbidden) as refused:
         done = act()
     if refused and isinstance(refused.error, Forbidden) and not htmx.is_htmx():
         raise refused.error
     if not refused:
-        db.session.commit()
-        event = _event_of(done)
+        _commit_keeping_loaded()
+        done, event, types = done if isinstance(done, tuple) else (done, None, None)
+        event = event or _event_of(done)
         if not htmx.is_htmx():
             return htmx.redirect(_page_url(event))
-        return _queue_fragments(_context(event, team_part=False))
+        ctx = _context(event, team_part=False, hidden_part=moderation, mentor_types=types)
+        return _queue_fragments(ctx, hidden=moderation)
     row = db.session.get(services.HelpRequest, request_id)
     if row is None:
         abort(404)
     event = _event_of(row)
-    ctx = _context(event, team_part=not htmx.is_htmx(), queue_message=refused.message)
+    ctx = _context(event, team_part=not htmx.is_htmx(), queue_message=refused.message,
+                   hidden_part=moderation or not htmx.is_htmx())
     if htmx.is_htmx():
-        return _queue_fragments(ctx, refused.status)
+        return _queue_fragments(ctx, refused.status, hidden=moderation)
     return htmx.page(TEMPLATE, BLOCKS, refused.status, **ctx)
 
 
@@ -149,7 +172,7 @@ def _queue_action(request_id, act):
 @login_required
 def claim(request_id):
     """A mentor takes an open request."""
-    return _queue_action(request_id, lambda: services.claim(
+    return _queue_action(request_id, lambda: services.claim_with_event(
         db.session, request_id, g.profile, now=utcnow(),
         max_claimed=current_app.config["MENTOR_MAX_CLAIMED"]))
 
@@ -178,11 +201,11 @@ def hide(request_id):
         row = db.session.get(services.HelpRequest, request_id)
         if row is None:
             abort(404)
-        ctx = _context(_event_of(row), team_part=not htmx.is_htmx())
+        ctx = _context(_event_of(row), team_part=not htmx.is_htmx(), hidden_part=True)
         ctx.update(confirm_error=htmx.CONFIRM_REQUIRED, confirm_for=str(request_id))
         return htmx.page(TEMPLATE, BLOCKS, 422, **ctx)
     return _queue_action(request_id, lambda: services.hide(
-        db.session, g.profile, request_id, now=utcnow()))
+        db.session, g.profile, request_id, now=utcnow()), moderation=True)
 
 
 @bp.post("/moderation/help-requests/<uuid:request_id>/unhide")
@@ -190,7 +213,7 @@ def hide(request_id):
 def unhide(request_id):
     """Show a hidden request again."""
     return _queue_action(request_id, lambda: services.unhide(
-        db.session, g.profile, request_id, now=utcnow()))
+        db.session, g.profile, request_id, now=utcnow()), moderation=True)
 
 
 def _team_action(request_id, act):
