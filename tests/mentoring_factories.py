@@ -9,6 +9,17 @@ from tests.factories import (BaseFactory, EventFactory, EventProjectFactory, Pro
                              ProjectFactory, utcnow)
 
 
+def _entry(event, project):
+    """The project's entry in the event (made when it has none)."""
+    from sqlalchemy import select
+
+    from buildstory.db import db
+    from buildstory.projects.models import EventProject
+    found = db.session.scalar(select(EventProject).where(
+        EventProject.event_id == event.id, EventProject.project_id == project.id))
+    return found or EventProjectFactory(event=event, project=project)
+
+
 class MentorFactory(BaseFactory):
     """A mentor of every type unless ``mentor_types`` says otherwise."""
 
@@ -31,7 +42,7 @@ class HelpRequestFactory(BaseFactory):
 
     event = factory.SubFactory(EventFactory, active=True)
     project = factory.SubFactory(ProjectFactory)
-    entry = factory.LazyAttribute(lambda o: EventProjectFactory(event=o.event, project=o.project))
+    entry = factory.LazyAttribute(lambda o: _entry(o.event, o.project))
     event_id = factory.LazyAttribute(lambda o: o.entry.event_id)
     project_id = factory.LazyAttribute(lambda o: o.project.id)
     opened_by = factory.LazyAttribute(lambda o: o.project.profile_id)
