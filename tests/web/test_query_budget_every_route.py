@@ -41,7 +41,9 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
 from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
+from tests.mentoring_factories import HelpRequestFactory, MentorFactory
 from tests.querycount import count_queries
+from buildstory.mentoring import tokens as mentor_tokens
 
 BUDGET = 8
 LIVE_CHECK_BUDGET = 2
@@ -140,6 +142,8 @@ CASES = {
     "showcase.index": ("builder", "/events/counted-live/showcase", None),
     "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
     "showcase.card": ("anon", "{card}", None),
+    "mentoring.help_page": ("builder", "/events/counted-live/help", None),
+    "mentoring.claim_link": ("anon", "/mentor-claim/{claim_token}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -216,6 +220,7 @@ def grow(n: int, event, project) -> None:
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
         HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
+        HelpRequestFactory(event=live, project=theirs)  # the help queue grows
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -335,6 +340,10 @@ def world(app, db_session, login, client):
     db_session.add(sent)
     db_session.flush()
     assert avatar_path
+    MentorFactory(profile_id=owner.id)  # the help page shows the owner the queue too
+    HelpRequestFactory(event=live, project=project)
+    claim_token = mentor_tokens.mint(db_session, MentorApplicationFactory(
+        status="approved").id, now=services.utcnow(), ttl_days=14)
     from buildstory.buildlogs.models import PostComment
     comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
     db_session.add(comment)
@@ -345,7 +354,7 @@ def world(app, db_session, login, client):
                    "avatar": avatar_path, "demo": demo_path,
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
-                   "comment_id": comment.id,
+                   "comment_id": comment.id, "claim_token": claim_token,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
