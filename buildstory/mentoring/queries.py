@@ -105,10 +105,13 @@ def _card_columns(mine: bool):
             .join(owner, owner.id == Project.profile_id), owner)
 
 
-def queue(session, event, profile, kinds, *, page: int = 1) -> Queue:
-    """One statement: the page of open requests of ``kinds`` and the viewer's claimed ones."""
+def queue(session, event, profile, kinds, *, page: int = 1, in_progress: bool = False) -> Queue:
+    """One statement: the page of open requests of ``kinds`` (and, for moderators, those
+    in progress) and the viewer's claimed ones."""
     open_q, owner = _card_columns(False)
-    open_q = (open_q.where(HelpRequest.event_id == event.id, HelpRequest.status == S.open,
+    shown = HelpRequest.status.in_((S.open, S.claimed)) if in_progress else \
+        HelpRequest.status == S.open
+    open_q = (open_q.where(HelpRequest.event_id == event.id, shown,
                            HelpRequest.hidden_at.is_(None), HelpRequest.kind.in_(kinds),
                            visible_project(Project, owner))
               .order_by(HelpRequest.created_at, HelpRequest.id)

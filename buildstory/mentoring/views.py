@@ -65,7 +65,9 @@ def _context(event, *, values=None, errors=None, message=None, queue_message=Non
             ctx["team_digest"] = queries.digest([r[0] for r in ctx["requests"]])
     if queue_part and shows_queue:
         kinds = _kinds(mentor, ctx["kind"])
-        ctx["queue"] = queries.queue(db.session, event, me, kinds, page=page_arg())
+        # Moderators also see requests in progress (hiding cancels those too).
+        ctx["queue"] = queries.queue(db.session, event, me, kinds, page=page_arg(),
+                                     in_progress=_moderator())
         if _moderator() and (team_part if hidden_part is None else hidden_part):
             ctx["hidden"] = queries.hidden_requests(db.session, event)
     ctx["team_active"] = any(r[0].status in ("open", "claimed") for r in ctx["requests"])
@@ -110,10 +112,12 @@ def _commit_keeping_loaded():
 
 
 def _queue_fragments(ctx, status=200, *, hidden=False):
-    parts = [(TEMPLATE, "help_queue", ctx), (TEMPLATE, "my_help", {**ctx, "oob": True})]
     if hidden:
-        parts.append((TEMPLATE, "hidden_help", {**ctx, "oob": True}))
-    return htmx.fragments(*parts, status=status)
+        return htmx.fragments((TEMPLATE, "help_queue", ctx),
+                              (TEMPLATE, "my_help", {**ctx, "oob": True}),
+                              (TEMPLATE, "hidden_help", {**ctx, "oob": True}), status=status)
+    return htmx.fragments((TEMPLATE, "help_queue", ctx),
+                          (TEMPLATE, "my_help", {**ctx, "oob": True}), status=status)
 
 
 @bp.post("/events/<slug>/help")
