@@ -17,7 +17,7 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events", "hackathon"},  # the directory's Event filter reads
+    "profiles": {"events", "hackathon", "mentoring"},  # the Mentor badge; the directory's Event filter reads
     #                                       registrations; a profile shows its awards
     "events": {"profiles", "projects", "draws", "notifications", "hackathon",
                "mentoring"},  # + the admin event page's Mentor help stats; onboarding

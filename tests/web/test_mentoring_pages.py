@@ -299,3 +299,12 @@ def test_admin_event_page_shows_mentor_help_stats(login, db_session):
         as_text=True)
     assert "<h2 id=\"mentor-help-title\">Mentor help</h2>" in html
     assert "Median time to claim</dt><dd>—</dd>" in html
+
+
+def test_profiles_show_a_mentor_badge(client, db_session):
+    mentor = _mentor()
+    builder = ProfileFactory()
+    assert 'data-status="mentor">Mentor</span>' in client.get(
+        f"/profiles/{mentor.username}").get_data(as_text=True)
+    assert 'data-status="mentor"' not in client.get(
+        f"/profiles/{builder.username}").get_data(as_text=True)
