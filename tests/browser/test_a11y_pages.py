@@ -90,6 +90,8 @@ ELSEWHERE = {
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
     "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
     "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
+    "mentoring.help_page": ("test_mentoring_browser.py", '"/events/help-jam/help"'),
+    "mentoring.claim_link": ("test_mentoring_browser.py", 'f"/mentor-claim/{token}"'),
 }
 
 EXCLUDED = {
