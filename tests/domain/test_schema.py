@@ -49,10 +49,15 @@ REFERENCE_ENUMS = {
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
-                          "results_published", "event_status", "mention", "post_comment"],
+                          "results_published", "event_status", "mention", "post_comment",
+                          "mentor_granted", "help_request_opened", "help_request_claimed",
+                          "help_request_released", "help_request_resolved",
+                          "help_request_cancelled"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
+    "help_kind": ["design", "technical", "growth"],
+    "help_request_status": ["open", "claimed", "resolved", "cancelled"],
 }
 
 

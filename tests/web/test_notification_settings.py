@@ -2,6 +2,8 @@
 saved as a plain form and through htmx."""
 from __future__ import annotations
 
+from markupsafe import escape
+
 import re
 
 from buildstory.mail import services
@@ -11,7 +13,10 @@ from tests.factories import ProfileFactory
 LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
-          "Event updates", "Mentions", "Comments on your updates"]
+          "Event updates", "Mentions", "Comments on your updates", "Becoming a mentor",
+          "New requests for your mentor types", "Your team's requests taken",
+          "Your team's requests released", "Your team's requests resolved",
+          "Requests you took, cancelled"]
 
 
 def checked(html: str) -> set[str]:
@@ -21,7 +26,7 @@ def checked(html: str) -> set[str]:
 def test_the_page_lists_every_type_with_its_default(login):
     page = login(ProfileFactory()).get("/settings/notifications").get_data(as_text=True)
     assert [TYPES[n].label for n in TYPES] == LABELS
-    positions = [page.index(f"> {label}</label>") for label in LABELS]
+    positions = [page.index(f"> {escape(label)}</label>") for label in LABELS]
     assert positions == sorted(positions)
     assert checked(page) == {"team_invite", "review_received", "judge_assigned",
                              "results_published"}
