@@ -366,3 +366,29 @@ def test_stats_counts_medians_and_mentors(db_session):
                                  "ratings": 2}]
     empty = queries.stats(db_session, EventFactory(active=True))
     assert empty["to_claim"] is None and empty["mentors"] == []
+
+
+def test_the_fan_out_reaches_matching_mentors_and_mails_the_opted_in(db_session):
+    from buildstory.mail.models import NotificationPreference
+    from buildstory.notifications import fanout
+
+    event, project = _team_event()
+    technical, design = MentorFactory(mentor_types=["technical"]), MentorFactory(
+        mentor_types=["design"])
+    keen = MentorFactory(mentor_types=["technical", "growth"])
+    db_session.add(NotificationPreference(profile_id=keen.profile_id,
+                                          type="help_request_opened", email=True))
+    db_session.flush()
+    services.ask(db_session, event, project.owner, _form(topic="Deploy fails"), now=utcnow())
+    fid = db_session.scalar(select(NotificationFanout.id))
+    assert fanout.run_batch(db_session, fid) is True
+    notes = db_session.execute(select(Notification.recipient_id, Notification.title).where(
+        Notification.type == T.help_request_opened)).all()
+    assert sorted(notes) == sorted([(technical.profile_id, "Deploy fails"),
+                                    (keen.profile_id, "Deploy fails")])
+    mails = db_session.scalars(select(EmailOutbox.recipient_id).where(
+        EmailOutbox.kind == "help_request_opened")).all()
+    assert mails == [keen.profile_id]
+    shown = registry.Shown(type=T.help_request_opened, title="Deploy fails",
+                           actor=project.owner.display_name)
+    assert registry.sentence(shown) == f"{project.owner.display_name} needs help: Deploy fails"
