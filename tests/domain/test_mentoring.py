@@ -392,3 +392,18 @@ def test_the_fan_out_reaches_matching_mentors_and_mails_the_opted_in(db_session)
     shown = registry.Shown(type=T.help_request_opened, title="Deploy fails",
                            actor=project.owner.display_name)
     assert registry.sentence(shown) == f"{project.owner.display_name} needs help: Deploy fails"
+
+
+def test_deleting_a_mentor_releases_their_requests_unnamed(db_session):
+    mentor = AccountFactory().profile
+    MentorFactory(profile_id=mentor.id)
+    request = HelpRequestFactory()
+    services.claim(db_session, request.id, mentor, now=utcnow(), max_claimed=3)
+    admin = ProfileFactory(admin=True)
+    moderation.delete_user(db_session, admin, mentor, confirm=mentor.username,
+                           admin_ids=set(), now=utcnow())
+    db_session.refresh(request)
+    assert request.status == S.open and request.mentor_id is None
+    released = db_session.scalars(select(Notification).where(
+        Notification.type == T.help_request_released)).one()
+    assert released.recipient_id == request.opened_by and released.actor_name is None
