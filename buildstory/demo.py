@@ -195,6 +195,10 @@ from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars
 
+from .buildlogs import demo as _buildlogs_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_buildlogs_demo.seed)  # after moderation: posts by visible builders only
+
 from .mentoring import demo as _mentoring_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_mentoring_demo.seed)  # after projects and teams: mentors, a live queue

@@ -1,7 +1,7 @@
 """Mentoring: mentors, mentor claim links, help requests.
 
 Revision ID: 0019_mentoring
-Revises: 0015_build_logs
+Revises: 0015b_submission_visible
 Create Date: 2026-12-06
 
 A mentor is a capability (a ``mentors`` row), granted by an admin or claimed through a
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0019_mentoring"
-down_revision = "0015_build_logs"
+down_revision = "0015b_submission_visible"
 branch_labels = None
 depends_on = None
 

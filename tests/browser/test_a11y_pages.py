@@ -268,6 +268,12 @@ PAGES = [
              shows="Axe Tool reads receipts well"),
     PageCase("activity", "buildlogs.activity", "anon", "/profiles/amara/activity",
              shows="Parsed my first receipt"),
+    # signed in: every card's reaction buttons, the builder's own pressed
+    PageCase("feed-builder", "buildlogs.feed", "builder", "/feed", shows="Parsed my first receipt"),
+    PageCase("tool-posts-builder", "buildlogs.tool_posts", "builder", "/tools/axe-tool/posts",
+             shows="Axe Tool reads receipts well"),
+    PageCase("activity-builder", "buildlogs.activity", "builder", "/profiles/amara/activity",
+             shows="Parsed my first receipt"),
     PageCase("post", "buildlogs.show", "anon", "/posts/{post_id}", shows="Parsed my first receipt"),
     PageCase("post-author", "buildlogs.show", "builder", "/posts/{post_id}", shows="Delete update"),
     PageCase("post-edit", "buildlogs.edit", "builder", "/posts/{post_id}/edit", shows="Save update"),
@@ -417,6 +423,9 @@ def _build_log_posts(author, project, tool) -> str:
     Image.new("RGB", (320, 180), (40, 90, 160)).save(out, "WEBP")
     db.session.add(PostImage(post_id=post.id, data=out.getvalue(), hash="axeimage", width=320,
                              height=180, description="The parsed receipt next to the photo"))
+    from buildstory.buildlogs.models import Reaction
+    db.session.add(Reaction(profile_id=author.id, post_id=post.id, emoji="fire"))
+    post.fire_count = 1
     db.session.flush()
     return str(post.id)
 

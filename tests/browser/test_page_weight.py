@@ -67,7 +67,15 @@ def world():
     posts = [Post(author_id=me.id, context_type="project", project_id=mine.id,
                   body=f"Day {i}: taught the **agent** to read faded receipts. " * 3,
                   link_url="https://ledger.example.com/changelog") for i in range(25)]
+    posts += [Post(author_id=me.id, context_type="tool", tool_id=tool.id,
+                   body=f"Note {i}: **Claude Code** renamed 40 files without a slip. " * 3)
+              for i in range(20)]
     db.session.add_all(posts)
+    db.session.flush()
+    # the admin's own reactions pressed on every card
+    from buildstory.buildlogs.models import Reaction
+    db.session.add_all(Reaction(profile_id=me.id, post_id=p.id, emoji=e)
+                       for p in posts for e in ("fire", "rocket"))
     db.session.flush()
     return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
@@ -75,7 +83,10 @@ def world():
                          "results": f"/events/{judged}/results",
                          "reviews": f"/projects/{mine.slug}/reviews",
                          "judging": f"/admin/events/{judged}/judging",
-                         "feed": "/feed", "post": f"/posts/{posts[0].id}"}
+                         "feed": "/feed", "post": f"/posts/{posts[0].id}",
+                         "updates": f"/projects/{mine.slug}/updates",
+                         "activity": f"/profiles/{me.username}/activity",
+                         "tool posts": f"/tools/{tool.slug}/posts"}
 
 
 def _judged(mine, admin) -> str:
@@ -138,7 +149,7 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
-        "results", "feed", "post"]
+        "results", "feed", "post", "updates", "activity", "tool posts"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
              "/settings/notifications", "/admin/outbox", "/notifications", "submission",
              "reviews", "judging"]

@@ -272,6 +272,18 @@ def _posts(author, own_project, counted_project):
     db.session.flush()
     db.session.add(PostImage(post_id=posts[0].id, data=b"RIFF0000WEBP", hash="h", width=1,
                              height=1, description="Grown image"))
+    # the counted owner (the "builder" viewer) reacts to each: the feeds show their own
+    from buildstory.buildlogs.models import Reaction
+    db.session.add_all(Reaction(profile_id=counted_project.profile_id, post_id=p.id,
+                                emoji=emoji) for p in posts for emoji in ("fire", "clap"))
+    # a comment on the counted post, with a reaction: the post page's comments grow too
+    from buildstory.buildlogs.models import PostComment
+    counted = db.session.scalar(select(Post).where(Post.body == "Counted update"))
+    comment = PostComment(post_id=counted.id, author_id=author.id, body="Grown comment")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(Reaction(profile_id=counted_project.profile_id, comment_id=comment.id,
+                            emoji="rocket"))
     db.session.flush()
     return posts
 
