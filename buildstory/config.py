@@ -143,6 +143,8 @@ def _community_settings(env):
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
         "JOIN_REQUEST_TTL_DAYS": int(env.get("JOIN_REQUEST_TTL_DAYS", "7")),
+        "MENTOR_CLAIM_TTL_DAYS": int(env.get("MENTOR_CLAIM_TTL_DAYS", "14")),
+        "MENTOR_MAX_CLAIMED": int(env.get("MENTOR_MAX_CLAIMED", "3")),
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
     }
 

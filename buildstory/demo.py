@@ -210,3 +210,7 @@ FEATURE_SEEDERS.append(_buildlogs_demo.seed)  # after moderation: posts by visib
 from .roadmap import demo as _roadmap_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_roadmap_demo.seed)  # after builders: ideas, upvotes and comments
+
+from .mentoring import demo as _mentoring_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_mentoring_demo.seed)  # after projects and teams: mentors, a live queue

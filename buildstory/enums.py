@@ -184,6 +184,12 @@ class NotificationType(LabelledEnum):
     join_request_received = "join_request_received"
     join_request_accepted = "join_request_accepted"
     join_request_declined = "join_request_declined"
+    mentor_granted = "mentor_granted"
+    help_request_opened = "help_request_opened"
+    help_request_claimed = "help_request_claimed"
+    help_request_released = "help_request_released"
+    help_request_resolved = "help_request_resolved"
+    help_request_cancelled = "help_request_cancelled"
 
 
 class JoinRequestStatus(LabelledEnum):
@@ -193,6 +199,23 @@ class JoinRequestStatus(LabelledEnum):
     accepted = "accepted"
     declined = "declined"
     withdrawn = "withdrawn"
+
+
+class HelpKind(LabelledEnum):
+    """What kind of help a team asks for; a mentor takes the kinds of their mentor types."""
+
+    design = "design"
+    technical = "technical"
+    growth = "growth"
+
+
+class HelpRequestStatus(LabelledEnum):
+    """A help request's place: open → claimed → resolved, or cancelled."""
+
+    open = "open"
+    claimed = "claimed"
+    resolved = "resolved"
+    cancelled = "cancelled"
 
 
 class PostContextType(LabelledEnum):
@@ -386,6 +409,12 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.join_request_received: "Requests to join your projects",
     NotificationType.join_request_accepted: "Your requests accepted",
     NotificationType.join_request_declined: "Your requests declined",
+    NotificationType.mentor_granted: "Becoming a mentor",
+    NotificationType.help_request_opened: "New requests for your mentor types",
+    NotificationType.help_request_claimed: "Your team's requests taken",
+    NotificationType.help_request_released: "Your team's requests released",
+    NotificationType.help_request_resolved: "Your team's requests resolved",
+    NotificationType.help_request_cancelled: "Requests you took, cancelled",
 }
 FEATURE_BOARD_STATUS_LABELS = {
     FeatureBoardStatus.inbox: "Inbox",
@@ -401,6 +430,14 @@ JOIN_REQUEST_STATUS_LABELS = {
     JoinRequestStatus.accepted: "Accepted",
     JoinRequestStatus.declined: "Declined",
     JoinRequestStatus.withdrawn: "Withdrawn",
+}
+HELP_KIND_LABELS = {HelpKind.design: "Design", HelpKind.technical: "Technical",
+                    HelpKind.growth: "Growth"}
+HELP_REQUEST_STATUS_LABELS = {
+    HelpRequestStatus.open: "Open",
+    HelpRequestStatus.claimed: "Claimed",
+    HelpRequestStatus.resolved: "Resolved",
+    HelpRequestStatus.cancelled: "Cancelled",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -467,6 +504,8 @@ for _cls, _labels, _names in (
     (ReportReason, REPORT_REASON_LABELS, ("report_reason",)),
     (ReportStatus, REPORT_STATUS_LABELS, ("report_status",)),
     (FeatureBoardStatus, FEATURE_BOARD_STATUS_LABELS, ("feature_board_status",)),
+    (HelpKind, HELP_KIND_LABELS, ("help_kind",)),
+    (HelpRequestStatus, HELP_REQUEST_STATUS_LABELS, ("help_request_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -505,6 +544,8 @@ report_reason_type = _pg_enum(ReportReason, "report_reason")
 report_status_type = _pg_enum(ReportStatus, "report_status")
 feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
 join_request_status_type = _pg_enum(JoinRequestStatus, "join_request_status")
+help_kind_type = _pg_enum(HelpKind, "help_kind")
+help_request_status_type = _pg_enum(HelpRequestStatus, "help_request_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -532,4 +573,6 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "report_status": ReportStatus,
     "feature_board_status": FeatureBoardStatus,
     "join_request_status": JoinRequestStatus,
+    "help_kind": HelpKind,
+    "help_request_status": HelpRequestStatus,
 }

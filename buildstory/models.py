@@ -10,6 +10,7 @@ from buildstory.hackathon.models import (ConflictOfInterest, EventJudge, EventRe
                                          QueueSkip, SubmissionCard, SubmissionImage)
 from buildstory.identity.models import Account, DeletedIdentity, LegacyUser, UserSession
 from buildstory.mail.models import EmailOutbox, NotificationPreference
+from buildstory.mentoring.models import HelpRequest, Mentor
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
@@ -34,4 +35,5 @@ __all__ = [
     "Report",
     "FeatureBoardCategory", "FeatureBoardComment", "FeatureBoardItem", "FeatureBoardUpvote",
     "RoadmapLeaderboard",
+    "HelpRequest", "Mentor",
 ]

@@ -28,6 +28,7 @@ def register_blueprints(app) -> None:
     from .mail import admin_views as mail_admin, views as mail
     from .maintenance import admin_views as jobs_admin
     from .matching import views as matching
+    from .mentoring import admin_views as mentoring_admin, views as mentoring
     from .moderation import views as moderation
     from .notifications import views as notifications
     from .profiles import public_views, views as profiles
@@ -43,10 +44,10 @@ def register_blueprints(app) -> None:
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
                    submissions, hackathon_queues, hackathon_results, buildlogs, talk, roadmap, matching,
-                   reports):
+                   reports, mentoring):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),
                            (webhooks_admin, ""), (jobs_admin, ""), (hackathon_admin, "/events"),
-                           (roadmap_admin, "")):
+                           (roadmap_admin, ""), (mentoring_admin, "")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

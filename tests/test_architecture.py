@@ -17,9 +17,10 @@ PACKAGE = "buildstory"
 # declaration of the dependency graph; docs/architecture.md draws the same arrows.
 ALLOWED: dict[str, set[str]] = {
     "identity": {"profiles"},  # an account gets its profile (ensure_profile)
-    "profiles": {"events", "hackathon"},  # the directory's Event filter reads
+    "profiles": {"events", "hackathon", "mentoring"},  # the Mentor badge; the directory's Event filter reads
     #                                       registrations; a profile shows its awards
-    "events": {"profiles", "projects", "draws", "notifications", "hackathon"},  # onboarding
+    "events": {"profiles", "projects", "draws", "notifications", "hackathon",
+               "mentoring"},  # + the admin event page's Mentor help stats; onboarding
     #   creates the project; an event with draws is never deleted; status changes notify;
     #   the page's hackathon links; a submission blocks withdrawing a registration
     "projects": {"profiles", "events", "teams", "hackathon", "webhooks", "notifications",
@@ -28,11 +29,12 @@ ALLOWED: dict[str, set[str]] = {
     #                 submissions: search text, "Withdraw the submission first"
     "teams": {"profiles", "projects", "notifications"},  # invites and members notify
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
-                   "buildlogs", "roadmap"},  # counters
+                   "buildlogs", "roadmap",
+                   "mentoring"},  # counters; a ban releases help requests
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
-    "applications": {"profiles", "webhooks"},  # the website and handle rules of
+    "applications": {"profiles", "webhooks", "mentoring"},  # approval grants; the website and handle rules of
     #                                            profiles/forms.py; emitting the webhooks
     "streams": {"profiles", "events", "applications"},  # text cleaning of applications
     "draws": {"profiles", "events"},
@@ -47,7 +49,8 @@ ALLOWED: dict[str, set[str]] = {
     # matching: skills on profiles, registrations and projects; inviting and join requests
     # go through the teams services
     "matching": {"profiles", "events", "projects", "teams", "notifications"},
-    "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
+    "mail": {"profiles", "identity", "mentoring"},  # recipients' profiles; accounts' addresses
+    #                                               and links; the mentor claim link
     "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs",
              "roadmap"},
     #                          sitemap tool, submission pages, build-log posts, ideas
@@ -61,7 +64,12 @@ ALLOWED: dict[str, set[str]] = {
     # Reports load each kind of target through its feature (the registry); features never
     # import reports (their Report buttons are a template macro).
     "reports": {"profiles", "projects", "buildlogs", "hackathon"},
-    "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
+    "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home",
+              "mentoring"},
+    # mentoring: mentors from applications (claim links, account emails), help requests of
+    # projects entered in events, their notifications and the approval email.
+    "mentoring": {"profiles", "events", "projects", "teams", "notifications", "mail",
+                  "applications", "identity"},
 }
 FEATURES = set(ALLOWED)
 # What web/ may use of the features: the signed-in builder's session and profile.

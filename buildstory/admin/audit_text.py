@@ -30,9 +30,14 @@ ACTION_LABELS = {
     "hide_tool": "Hid AI tool", "unhide_tool": "Unhid AI tool", "update_tool": "Edited AI tool",
     "merge_tool": "Merged AI tool",
     "resolve_report": "Resolved report", "dismiss_report": "Dismissed report",
+    "claim_mentor": "Claimed mentor link", "grant_mentor": "Granted mentor",
+    "update_mentor": "Changed mentor types", "revoke_mentor": "Removed mentor",
+    "send_mentor_claim_link": "Sent mentor claim link",
+    "hide_help_request": "Hid help request", "unhide_help_request": "Unhid help request",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
-         "deleted_profile_id", "deletedProfileId", "via", "review_id"}
+         "deleted_profile_id", "deletedProfileId", "via", "review_id",
+         "request_id", "profile_id", "released_requests"}
 
 
 def action_label(action: str) -> str:

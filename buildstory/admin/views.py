@@ -24,6 +24,9 @@ from ..web import htmx
 from ..web.args import page_arg
 from ..web.auth import admin_ids, role_required
 from ..web.refusals import refusal
+from ..events.queries import featured_event
+from ..mentoring import admin_views as mentor_panel
+from ..mentoring import services as mentor_services
 from . import audit_text, charts, queries, stats
 
 bp = Blueprint("admin", __name__)  # mounted at /admin (buildstory/routes.py)
@@ -89,7 +92,8 @@ def _detail_context(profile: Profile, **extra) -> dict:
            "roles": USER_ROLE_LABELS,
            "target_is_super": is_super_admin(profile, admin_ids()),
            "done": request.args.get("done"), "role_error": None, "role_errors": {},
-           "delete_error": None, "delete_errors": {}, "delete_values": {}}
+           "delete_error": None, "delete_errors": {}, "delete_values": {},
+           **mentor_panel.context(session, profile)}
     ctx.update(extra)
     return ctx
 
@@ -143,6 +147,48 @@ def change_role(profile_id):
         done = "role" if changed else "role-same"
         return htmx.fragments((USER_TEMPLATE, "role_form", _form_context(profile, done=done)))
     return htmx.redirect(url_for("admin.user_detail", profile_id=profile.id, done="role"))
+
+
+def _mentor_answer(profile, status=200, **extra):
+    """The Mentor section in place (htmx), the page with it otherwise."""
+    if htmx.is_htmx():
+        ctx = {"profile": profile, **mentor_panel.context(db.session, profile, **extra)}
+        return htmx.fragments((USER_TEMPLATE, "mentor_form", ctx), status=status)
+    if status == 200:
+        return htmx.redirect(url_for("admin.user_detail", profile_id=profile.id,
+                                     done="mentor") + "#mentor-form")
+    return htmx.page(USER_TEMPLATE, None, status, **_detail_context(profile, **extra))
+
+
+@bp.post("/users/<uuid:profile_id>/mentor")
+@role_required("admin")
+def save_mentor(profile_id):
+    """**Save mentor types**: grant the mentor capability or change its types."""
+    profile = db.get_or_404(Profile, profile_id)
+    types = request.form.getlist("mentor_types")
+    with refusal() as refused:
+        mentor_services.grant(db.session, g.profile, profile, types, now=utcnow(),
+                              featured_event=featured_event(db.session))
+    if refused:
+        return _mentor_answer(profile, refused.status, mentor_error=refused.message,
+                              mentor_errors=refused.errors, mentor_values=types)
+    db.session.commit()
+    return _mentor_answer(profile, mentor_done="saved")
+
+
+@bp.post("/users/<uuid:profile_id>/mentor/remove")
+@role_required("admin")
+def remove_mentor(profile_id):
+    """**Remove mentor**: their claimed requests go back to the queue first."""
+    profile = db.get_or_404(Profile, profile_id)
+    if not htmx.confirmed():
+        return _mentor_answer(profile, 422, mentor_confirm_error=htmx.CONFIRM_REQUIRED)
+    with refusal() as refused:
+        mentor_services.remove(db.session, g.profile, profile, now=utcnow())
+    if refused:
+        return _mentor_answer(profile, refused.status, mentor_error=refused.message)
+    db.session.commit()
+    return _mentor_answer(profile, mentor_done="removed")
 
 
 @bp.post("/users/<uuid:profile_id>/delete")

@@ -1,7 +1,7 @@
 """Admin review of mentor applications and sponsorship inquiries (admins; mounted under /admin)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, g, render_template, request, stream_with_context, url_for
 
 from ..db import db
 from ..enums import MentorStatus, SponsorshipStatus
@@ -64,8 +64,9 @@ def _review_mentor(application_id, approve: bool):
     application = queries.mentor_application_or_404(db.session, application_id)
     card = {"application": application, "card_error": None}
     with refusal(Conflict) as refused:
-        services.review_mentor_application(db.session, application, g.profile,
-                                           approve=approve, now=utcnow())
+        services.review_mentor_application(
+            db.session, application, g.profile, approve=approve, now=utcnow(),
+            clerk_mode=current_app.config["AUTH_PROVIDER"] == "clerk")
     if refused:
         if not htmx.is_htmx():
             raise refused.error

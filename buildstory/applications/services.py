@@ -16,6 +16,7 @@ from ..audit import record
 from ..enums import MentorStatus, SponsorshipStatus
 from ..errors import Conflict, ValidationFailed
 from ..locking import lock_row
+from ..mentoring import services as mentoring
 from ..webhooks import services as webhooks
 from . import forms
 from .models import MentorApplication, SponsorshipInquiry
@@ -89,16 +90,27 @@ def submit_sponsorship_inquiry(session, values: dict, *, now: datetime) -> Spons
 
 
 def review_mentor_application(session, application: MentorApplication, actor, *,
-                              approve: bool, now: datetime) -> MentorApplication:
-    """Approve or decline a pending application (audited); raises ApplicationNotPending."""
+                              approve: bool, now: datetime,
+                              clerk_mode: bool = False) -> MentorApplication:
+    """Approve or decline a pending application (audited); raises ApplicationNotPending.
+
+    Approving makes the applicant a mentor at once when the email is a verified local
+    account's, else mails them a claim link (``mentoring.services.approval_granted``)."""
     lock_row(session, application)
     if application.status != MentorStatus.pending:
         raise ApplicationNotPending()
     application.status = MentorStatus.approved if approve else MentorStatus.declined
     application.reviewed_by = actor.id
     application.reviewed_at = now
-    record(session, actor, "approve_mentor" if approve else "decline_mentor",
-           application_id=application.id, name=application.name, email=application.email)
+    if not approve:
+        record(session, actor, "decline_mentor", application_id=application.id,
+               name=application.name, email=application.email)
+        return application
+    session.flush()
+    profile_id = mentoring.approval_granted(session, actor, application, now=now,
+                                            clerk_mode=clerk_mode)
+    record(session, actor, "approve_mentor", application_id=application.id,
+           name=application.name, email=application.email, profile_id=profile_id)
     return application
 
 

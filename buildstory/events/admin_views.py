@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, request, stream_with_context, url_for
 from .. import csvsafe
 from ..csvsafe import neutralise
 from ..db import db
+from ..mentoring import queries as mentoring_queries
 from ..enums import EVENT_STATUS_LABELS
 from ..errors import Conflict, ValidationFailed
 from ..web import htmx
@@ -74,7 +75,8 @@ def edit(slug):
     """The edit form (button Save event) with the status, feature and delete actions."""
     event = _load(slug)
     if request.method == "GET":
-        return htmx.page(EDIT, None, **_edit_context(event))
+        return htmx.page(EDIT, None, **_edit_context(event),
+                         help_stats=mentoring_queries.stats(db.session, event))
     values = forms.event_values(request.form)
     with refusal(ValidationFailed) as refused:
         changed = services.update_event(db.session, g.profile, event, forms.parse_event(values))

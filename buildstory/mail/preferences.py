@@ -35,9 +35,12 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
 # defaults are chosen here: on for team invites, reviews received, judging and results.
 EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published",
                        "join_request_received"}
-# Types shown together under one legend on the settings page.
+# Types shown together under one legend on the settings page (a fieldset each).
 LEGENDS = {"join_request_received": "Join requests", "join_request_accepted": "Join requests",
-           "join_request_declined": "Join requests"}
+           "join_request_declined": "Join requests",
+           "mentor_granted": "Mentoring", "help_request_opened": "Help requests",
+           "help_request_claimed": "Help requests", "help_request_released": "Help requests",
+           "help_request_resolved": "Help requests", "help_request_cancelled": "Help requests"}
 for _type in enums.NotificationType:
     register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT,
              legend=LEGENDS.get(_type.value))
@@ -49,6 +52,7 @@ TRANSACTIONAL = {
     "confirm_email": "Confirm your new email address for Buildstory",
     "email_changed": "Your Buildstory email address was changed",
     "test": "Test email from Buildstory",
+    "mentor_approved": "You are a Buildstory mentor: claim your mentor account",
 }
 
 

@@ -20,6 +20,7 @@ from ..clock import utcnow
 from ..identity import tokens as identity_tokens
 from ..identity.models import Account
 from ..identity.services import normalise_email
+from ..mentoring import tokens as mentor_tokens
 from ..profiles.models import Profile
 from . import services, tokens, transport
 from .models import EmailOutbox, EmailStatus
@@ -128,6 +129,16 @@ def _prepare(session, row: EmailOutbox) -> tuple[str, dict]:
             token = identity_tokens.encode_email_link(account, cfg["SECRET_KEY"], now=now,
                                                       new_email=new)
             context["link"] = absolute_url("identity.verify_email", token=token)
+    if row.kind == mentor_tokens.KIND:
+        # The claim link is minted now, so the stored hash always belongs to the newest
+        # email; an application claimed or no longer approved sends nothing.
+        application_id = mentor_tokens.application_of(row.dedupe_key)
+        token = application_id and mentor_tokens.mint(
+            session, application_id, now=now, ttl_days=cfg["MENTOR_CLAIM_TTL_DAYS"])
+        if not token:
+            raise Suppress("The mentor application was claimed or is no longer approved")
+        context.update(link=absolute_url("mentoring.claim_link", token=token),
+                       days=cfg["MENTOR_CLAIM_TTL_DAYS"])
     if is_notification(row.kind):
         context.update(
             label=TYPES[row.kind].label,

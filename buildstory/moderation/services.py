@@ -25,6 +25,7 @@ from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
 from ..locking import lock_row
+from ..mentoring import services as mentoring
 from ..notifications import services as notifications
 from ..notifications import triggers as notices
 from . import access
@@ -118,6 +119,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
         raise Conflict("User is already banned")
     reason = clean_reason(reason)
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
+    mentoring.release_all(session, target.id, actor=None, now=now)  # their help requests
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
     roadmap_counters.builder_changed(session, target.id, commented=commented)
@@ -199,6 +201,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     session.execute(insert(DeletedIdentity).values(identity_id=identity, deleted_at=now)
                     .on_conflict_do_nothing(index_elements=[DeletedIdentity.identity_id]))
     notifications.delete_about_projects_of(session, target.id)  # its projects go too
+    mentoring.release_all(session, target.id, actor=None, now=now)  # back to the queue
     session.delete(target)
     session.flush()
     # Rows the database removed by cascade may still sit in the identity map.

@@ -69,6 +69,10 @@ def post_page(s: Shown) -> Link:
     return "buildlogs.post", {"post_id": s.subject_id}
 
 
+def help_page(s: Shown) -> Link:
+    return "mentoring.help_page", {"slug": s.event_slug}
+
+
 def feed_page(s: Shown) -> Link:
     return "buildlogs.feed", {}
 
@@ -153,6 +157,19 @@ KINDS: dict[T, Kind] = {
     T.join_request_declined: Kind("Your request to join {title} was declined", invites_page,
                                   names_actor=False),
     T.mention: Kind("{actor} mentioned you in {title}", _mention_link, fallback=feed_page),
+    # Mentoring: help links open the event's help page; {title} is the topic (60 chars).
+    T.mentor_granted: Kind("You are now a mentor", lambda s: help_page(s) if s.event_slug
+                           else ("pages.dashboard", {}), names_actor=False),
+    T.help_request_opened: Kind("{actor} needs help: {title}", lambda s: help_page(s),
+                                fallback=event_page),
+    T.help_request_claimed: Kind("{actor} picked up your help request",
+                                 lambda s: help_page(s), fallback=event_page),
+    T.help_request_released: Kind("{actor} released your help request back to the queue",
+                                  lambda s: help_page(s), fallback=event_page),
+    T.help_request_resolved: Kind("{actor} marked your help request resolved; rate the help "
+                                  "you got", lambda s: help_page(s), fallback=event_page),
+    T.help_request_cancelled: Kind("The help request {title} was cancelled",
+                                   lambda s: help_page(s), fallback=event_page),
     T.post_comment: Kind("{actor} commented on your update in {title}", post_page,
                          fallback=feed_page,
                          grouped_one="{actor} and 1 other commented on your update in {title}",

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from .. import cache, markdown
 from ..db import db
+from ..mentoring import queries as mentoring_queries
 from ..enums import EXPERIENCE_LEVEL_LABELS, ExperienceLevel
 from ..web import htmx
 from ..web.args import page_arg
@@ -98,6 +99,8 @@ def profile(username):
     fallback = f"{builder.display_name} (@{builder.username}) builds with AI on Buildstory."
     return htmx.page("profiles/profile.html", profile=builder, can_moderate=sees_hidden,
                      awards=hackathon_awards.profile_awards(db.session, builder.id),
+                     is_mentor=builder.banned_at is None
+                     and mentoring_queries.is_mentor(db.session, builder.id),
                      is_self=g.profile is not None and g.profile.id == builder.id,
                      description=markdown.meta_description(builder.bio, fallback=fallback))
 

@@ -100,6 +100,8 @@ ELSEWHERE = {
     "roadmap.edit": ("test_roadmap_browser.py", 'f"/roadmap/{slug}/edit"'),
     "roadmap.edit_comment": ("test_roadmap_browser.py", 'f"/roadmap/comments/{comment_id}/edit"'),
     "roadmap_admin.categories": ("test_roadmap_browser.py", '"/admin/roadmap"'),
+    "mentoring.help_page": ("test_mentoring_browser.py", '"/events/help-jam/help"'),
+    "mentoring.claim_link": ("test_mentoring_browser.py", 'f"/mentor-claim/{token}"'),
 }
 
 EXCLUDED = {

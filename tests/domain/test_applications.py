@@ -130,8 +130,9 @@ def test_approve_records_reviewer_time_and_audit(db_session):
     assert row.reviewed_by == admin.id and row.reviewed_at == NOW
     audit = db_session.scalar(select(AuditLog))
     assert audit.action == "approve_mentor" and audit.actor_profile_id == admin.id
+    # No account with this address: a claim link is mailed, no profile granted.
     assert audit.meta == {"application_id": str(row.id), "name": "Grace",
-                          "email": "grace@example.com"}
+                          "email": "grace@example.com", "profile_id": None}
 
 
 def test_decline_is_audited(db_session):

@@ -52,7 +52,10 @@ REFERENCE_ENUMS = {
                           "submission_made", "review_received", "judge_assigned",
                           "results_published", "event_status", "mention", "post_comment",
                           "comment_reply", "roadmap_shipped", "join_request_received",
-                          "join_request_accepted", "join_request_declined"],
+                          "join_request_accepted", "join_request_declined",
+                          "mentor_granted", "help_request_opened", "help_request_claimed",
+                          "help_request_released", "help_request_resolved",
+                          "help_request_cancelled"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
@@ -63,6 +66,8 @@ REFERENCE_ENUMS = {
     "feature_board_status": ["inbox", "exploring", "next", "now", "shipped", "closed",
                              "archived"],
     "join_request_status": ["pending", "accepted", "declined", "withdrawn"],
+    "help_kind": ["design", "technical", "growth"],
+    "help_request_status": ["open", "claimed", "resolved", "cancelled"],
 }
 
 

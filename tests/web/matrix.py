@@ -60,7 +60,7 @@ from tests.factories import (AccountFactory, AvatarFactory, EventFactory, EventP
 from tests.hackathon_factories import EventJudgeFactory, EventSubmissionFactory
 
 ACTORS = ("anonymous", "builder", "other", "member", "hidden", "banned", "moderator", "admin",
-          "super_admin", "judge")
+          "super_admin", "judge", "mentor")
 SIGNED_IN = frozenset(ACTORS) - {"anonymous"}
 MODERATORS = frozenset({"moderator", "admin", "super_admin"})
 ADMINS = frozenset({"admin", "super_admin"})
@@ -75,6 +75,7 @@ LEVELS = {
     "moderator": MODERATORS,
     "admin": ADMINS,
     "judge": frozenset({"judge"}),                    # judges the judging event J
+    "mentor": frozenset({"mentor"}),                  # has a mentors row (every type)
     "team_or_moderator": frozenset({"builder", "member"}) | MODERATORS,
 }
 
@@ -707,6 +708,43 @@ _entries = {
                                to="/admin/jobs"),
                              P(frozenset(), lambda w: "/admin/jobs/987654321/retry",
                                expect={a: 404 for a in ADMINS})],
+    # --- mentoring (the live event mx-live: P and the team's Q entered; Q has an open
+    # request, P a resolved one to rate, the victim's project one the mentor holds) -------
+    "mentoring.help_page": [G("signed_in", lambda w: f"/events/{w.live_slug}/help"),
+                            G(frozenset(), lambda w: f"/events/{w.draft_slug}/help",
+                              refused=404, login=True)],
+    "mentoring.ask": [P("team", lambda w: f"/events/{w.live_slug}/help",
+                        lambda w: {"project": w.project_id, "topic": "Matrix help",
+                                   "details": "Please", "kind": "design"},
+                        to="/events/mx-live/help")],
+    "mentoring.claim": [P("mentor", lambda w: f"/help-requests/{w.team_help_id}/claim",
+                          to="/events/mx-live/help")],
+    "mentoring.release": [P("mentor", lambda w: f"/help-requests/{w.held_help_id}/release",
+                            to="/events/mx-live/help")],
+    "mentoring.resolve": [P("mentor", lambda w: f"/help-requests/{w.held_help_id}/resolve",
+                            to="/events/mx-live/help")],
+    "mentoring.cancel": [P("team", lambda w: f"/help-requests/{w.team_help_id}/cancel",
+                           to="/events/mx-live/help")],
+    "mentoring.rate": [P("team", lambda w: f"/help-requests/{w.rated_help_id}/rate",
+                         {"rating": "5", "note": "Thanks"}, to="/events/mx-live/help")],
+    "mentoring.hide": [P("moderator", lambda w: f"/moderation/help-requests/{w.held_help_id}/hide",
+                         CONFIRM, to="/events/mx-live/help")],
+    "mentoring.unhide": [P("moderator",
+                           lambda w: f"/moderation/help-requests/{w.hidden_help_id}/unhide",
+                           to="/events/mx-live/help")],
+    # The claim link: public to read; becoming a mentor needs an account (the mentor
+    # already is one: 409).
+    "mentoring.claim_link": [G("public", lambda w: f"/mentor-claim/{w.claim_token}"),
+                             P("signed_in", lambda w: f"/mentor-claim/{w.claim_token}",
+                               status=200, expect={"mentor": 409}),
+                             G("public", lambda w: "/mentor-claim/bogus", status=404)],
+    "admin.save_mentor": [P("admin", lambda w: f"/admin/users/{w.victim_id}/mentor",
+                            {"mentor_types": "design"}, to="/admin/users/")],
+    "admin.remove_mentor": [P("admin", lambda w: f"/admin/users/{w.mentor_profile_id}/mentor/remove",
+                              CONFIRM, to="/admin/users/")],
+    "mentoring_admin.send_claim_link": [
+        P("admin", lambda w: f"/admin/mentors/{w.approved_mentor_id}/claim-link",
+          to="/admin/mentors")],
     "draws_admin.draws": [G("admin", lambda w: "/admin/draws"),
                                  P("admin", lambda w: "/admin/draws",
                                    lambda w: {"event_id": w.event_id, "winner_count": "1"},
@@ -844,6 +882,7 @@ def build_world(app, session):
     w.merged_tool_slug = AiToolFactory(name="Mx Merged Tool", slug="mx-merged-tool",
                                        merged_into_id=tool.id).slug
     _hackathon_world(w, session, people, project, victim, judging, judge)
+    _mentoring_world(w, session, people, project, victim, live)
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
     w.report_id = _open_report(session, people["other"], w.member_post_id)
@@ -994,6 +1033,36 @@ def _hackathon_world(w, session, people, project, victim, judging, judge) -> Non
     JudgeScoreFactory(submission=subs[0], judge=judge, bump=True, creativity=5)
     w.results_fingerprint = results.compute(session, judging).fingerprint
     w.judging_slug, w.judge_id = judging.slug, people["judge"].id
+
+
+def _mentoring_world(w, session, people, project, victim, live) -> None:
+    """``mentor`` mentors every type; in the live event the team's second project Q has an
+    open request, P a resolved one to rate, the victim's project one the mentor holds, and
+    a hidden one; an approved application has a live claim link."""
+    from buildstory.enums import MentorStatus
+    from buildstory.mentoring import tokens as mentor_tokens
+    from tests.mentoring_factories import HelpRequestFactory, MentorFactory
+
+    MentorFactory(profile_id=people["mentor"].id)
+    team_project = ProjectFactory(owner=people["builder"], slug="mx-help-project")
+    ProjectMemberFactory(project=team_project, profile=people["member"])
+    helped = ProjectFactory(owner=victim, slug="mx-helped")
+    now = identity.utcnow()
+    w.team_help_id = HelpRequestFactory(event=live, project=team_project, topic="Matrix ask").id
+    w.rated_help_id = HelpRequestFactory(
+        event=live, project=project, status="resolved", mentor_id=people["mentor"].id,
+        first_claimed_at=now, claimed_at=now, resolved_at=now).id
+    w.held_help_id = HelpRequestFactory(event=live, project=helped, status="claimed",
+                                        mentor_id=people["mentor"].id, claimed_at=now,
+                                        first_claimed_at=now).id
+    w.hidden_help_id = HelpRequestFactory(
+        event=live, project=ProjectFactory(owner=victim, slug="mx-hidden-help"),
+        status="cancelled", hidden_at=now, hidden_by=people["moderator"].id).id
+    w.project_id = str(project.id)
+    w.mentor_profile_id = people["mentor"].id
+    approved = MentorApplicationFactory(status=MentorStatus.approved)
+    w.approved_mentor_id = approved.id
+    w.claim_token = mentor_tokens.mint(session, approved.id, now=now, ttl_days=14)
 
 
 def _webhook_records(session):

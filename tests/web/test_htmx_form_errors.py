@@ -17,7 +17,7 @@ from tests.web.matrix import ROUTES
 
 # Who renders the pages: between them they see every form (the owner's team tools, the
 # member's Leave, the recipient's invite, the moderator's panels, the visitor's sign-in).
-VIEWERS = ("anonymous", "builder", "member", "other", "admin", "judge")
+VIEWERS = ("anonymous", "builder", "member", "other", "admin", "judge", "mentor")
 FILLABLE = {"text", "email", "password", "url", "search", "number", "datetime-local", "date",
             "textarea", "select", "radio", "file", "tel"}
 # Forms whose fields may all be empty (the ban reason, the onboarding goal are optional):
@@ -114,7 +114,8 @@ def test_every_htmx_form_answers_bad_input_with_its_error_fragment(world):
                                and "<html" not in body):
             failures.append(f"{what}: expected a 4xx error fragment, got {status} {body[:300]!r}")
     # The forms that must be among them (a parser that found nothing would prove nothing).
-    for must in ("/sign-in", "/sign-up", "/settings/account", "/settings", "/projects/new"):
+    for must in ("/sign-in", "/sign-up", "/settings/account", "/settings", "/projects/new",
+                 "/events/mx-live/help"):
         assert must in tried, f"no htmx form posting to {must} was found"
     assert not failures, "\n".join(failures)
 

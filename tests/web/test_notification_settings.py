@@ -2,6 +2,8 @@
 saved as a plain form and through htmx."""
 from __future__ import annotations
 
+from markupsafe import escape
+
 import re
 
 from buildstory.mail import services
@@ -13,7 +15,11 @@ LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
           "Event updates", "Mentions", "Comments on your updates", "Replies on the roadmap",
           "Shipped ideas",
-          "Requests to join your projects", "Your requests accepted", "Your requests declined"]
+          "Requests to join your projects", "Your requests accepted", "Your requests declined",
+          "Becoming a mentor",
+          "New requests for your mentor types", "Your team's requests taken",
+          "Your team's requests released", "Your team's requests resolved",
+          "Requests you took, cancelled"]
 
 
 def checked(html: str) -> set[str]:
@@ -23,7 +29,7 @@ def checked(html: str) -> set[str]:
 def test_the_page_lists_every_type_with_its_default(login):
     page = login(ProfileFactory()).get("/settings/notifications").get_data(as_text=True)
     assert [TYPES[n].label for n in TYPES] == LABELS
-    positions = [page.index(f"> {label}</label>") for label in LABELS]
+    positions = [page.index(f"> {escape(label)}</label>") for label in LABELS]
     assert positions == sorted(positions)
     assert checked(page) == {"team_invite", "review_received", "judge_assigned",
                              "results_published", "join_request_received"}

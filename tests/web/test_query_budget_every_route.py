@@ -41,7 +41,9 @@ from tests.factories import (AccountFactory, AuditLogFactory, AvatarFactory, Eve
                              ProjectFactory, ProjectMemberFactory, SponsorshipInquiryFactory,
                              TeamInviteFactory)
 from tests.hackathon_factories import AiToolFactory, EventJudgeFactory, EventSubmissionFactory
+from tests.mentoring_factories import HelpRequestFactory, MentorFactory
 from tests.querycount import count_queries
+from buildstory.mentoring import tokens as mentor_tokens
 
 BUDGET = 8
 LIVE_CHECK_BUDGET = 2
@@ -150,6 +152,8 @@ CASES = {
     "showcase.card": ("anon", "{card}", None),
     "reports.new": ("other", "/reports/new?kind=post&id={post_id}", None),
     "reports.queue": ("admin", "/moderation/reports", None),
+    "mentoring.help_page": ("builder", "/events/counted-live/help", None),
+    "mentoring.claim_link": ("anon", "/mentor-claim/{claim_token}", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -232,6 +236,7 @@ def grow(n: int, event, project) -> None:
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
         HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
+        HelpRequestFactory(event=live, project=theirs)  # the help queue grows
         AuditLogFactory()
         MentorApplicationFactory()
         SponsorshipInquiryFactory()
@@ -395,6 +400,10 @@ def world(app, db_session, login, client):
     db_session.add(sent)
     db_session.flush()
     assert avatar_path
+    MentorFactory(profile_id=owner.id)  # the help page shows the owner the queue too
+    HelpRequestFactory(event=live, project=project)
+    claim_token = mentor_tokens.mint(db_session, MentorApplicationFactory(
+        status="approved").id, now=services.utcnow(), ttl_days=14)
     from buildstory.buildlogs.models import PostComment
     comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
     db_session.add(comment)
@@ -410,6 +419,7 @@ def world(app, db_session, login, client):
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
                    "comment_id": comment.id, "idea_comment_id": idea_comment.id,
+                   "claim_token": claim_token,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
