@@ -63,7 +63,9 @@ ALLOWED: dict[str, set[str]] = {
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
     # Reports load each kind of target through its feature (the registry); features never
     # import reports (their Report buttons are a template macro).
-    "reports": {"profiles", "projects", "buildlogs", "hackathon"},
+    # (roadmap ideas and comments, help requests and their events included).
+    "reports": {"profiles", "projects", "buildlogs", "hackathon", "roadmap", "mentoring",
+                "events"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home",
               "mentoring"},
     # mentoring: mentors from applications (claim links, account emails), help requests of

@@ -23,17 +23,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import Boolean, Text, cast, literal, select, union_all
+from sqlalchemy import Boolean, Text, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from ..buildlogs import comments as post_comments
 from ..buildlogs import queries as post_queries
 from ..buildlogs.models import Post, PostComment
-from ..enums import ReportTargetKind, UserRole
+from ..enums import EventStatus, HelpKind, HelpRequestStatus, ReportTargetKind, UserRole
+from ..events.models import Event
 from ..hackathon.models import HackathonReview
+from ..mentoring.models import HelpRequest, Mentor
 from ..profiles.models import Profile
 from ..projects import access as project_access
 from ..projects.models import Project
+from ..roadmap import access as roadmap_access
+from ..roadmap.models import FeatureBoardComment, FeatureBoardItem
 
 
 @dataclass(frozen=True)
@@ -217,10 +221,122 @@ register(Kind(
     hide_label="Hide review"))
 
 
-# The kinds still to come register here with one call each, e.g. (docs/architecture.md):
-#   register(Kind(ReportTargetKind.roadmap_item, "idea", roadmap_load, roadmap_summary,
-#                 link=lambda r: ("roadmap.show", {"slug": r.ref}), hide=None))
-# A kind with ``hide=None`` shows links to its own moderation (triage, delete) instead.
+# --- an idea on the roadmap (moderated by triage and delete on its page) -----------------
+
+def _load_idea(session, target_id, viewer, role):
+    item = session.get(FeatureBoardItem, target_id)
+    if item is None or not roadmap_access.can_see(item, viewer, roadmap_access.is_triager(role)):
+        return None
+    return Target(ReportTargetKind.roadmap_item, item.id, item.author_id, item.title)
+
+
+def _idea_summary(target_id):
+    return _row(FeatureBoardItem.title, FeatureBoardItem.slug, FeatureBoardItem.author_id,
+                literal(False)) \
+        .where(FeatureBoardItem.id == target_id)
+
+
+register(Kind(
+    ReportTargetKind.roadmap_item, "idea", _load_idea, _idea_summary,
+    link=lambda r: ("roadmap.idea", {"slug": r.ref}), hide=None))
+
+
+# --- a comment on an idea (the author or a moderator deletes it on the idea's page) -------
+
+def _load_roadmap_comment(session, target_id, viewer, role):
+    comment = session.get(FeatureBoardComment, target_id)
+    if comment is None or comment.deleted_at is not None:
+        return None
+    item = session.get(FeatureBoardItem, comment.item_id)
+    triager = roadmap_access.is_triager(role)
+    if not roadmap_access.can_see(item, viewer, triager):
+        return None
+    author = session.get(Profile, comment.author_id)
+    own = viewer is not None and viewer.id == comment.author_id
+    # Comments of hidden or banned builders are shown to moderators and their author only.
+    if not (triager or own or _visible(author)):
+        return None
+    return Target(ReportTargetKind.roadmap_comment, comment.id, comment.author_id,
+                  f"Comment by {author.display_name}")
+
+
+_CommentedIdea = aliased(FeatureBoardItem, name="commented_idea")
+
+
+def _roadmap_comment_summary(target_id):
+    return _row(FeatureBoardComment.body,
+                select(_CommentedIdea.slug)
+                .where(_CommentedIdea.id == FeatureBoardComment.item_id).scalar_subquery(),
+                FeatureBoardComment.author_id, literal(False)) \
+        .where(FeatureBoardComment.id == target_id, FeatureBoardComment.deleted_at.is_(None))
+
+
+register(Kind(
+    ReportTargetKind.roadmap_comment, "comment", _load_roadmap_comment, _roadmap_comment_summary,
+    link=lambda r: ("roadmap.idea", {"slug": r.ref, "_anchor": f"idea-comment-{r.target_id}"}),
+    hide=None))
+
+
+# --- a help request (seen on the event's help page) ----------------------------------------
+
+def _sees_help_request(session, request, project, viewer, role) -> bool:
+    """Whether ``viewer`` sees the request on ``/events/<slug>/help``: their team's
+    shown requests; a mentor the open ones of their kinds (of visible projects) and those
+    they hold; a moderator the open and claimed ones (of visible projects) and the hidden
+    ones."""
+    if viewer is None:
+        return False
+    if project_access.is_on_team(project, viewer) and request.hidden_at is None:
+        return True
+    public = project_access.is_public(project)
+    if _moderator(role) and (request.hidden_at is not None or (
+            public and request.status in (HelpRequestStatus.open, HelpRequestStatus.claimed))):
+        return True
+    if viewer.banned_at is not None:
+        return False
+    mentor = session.get(Mentor, viewer.id)
+    if mentor is None:
+        return False
+    if request.status == HelpRequestStatus.claimed and request.mentor_id == viewer.id:
+        return True
+    return (request.status == HelpRequestStatus.open and request.hidden_at is None and public
+            and HelpKind(request.kind).value in mentor.mentor_types)
+
+
+def _load_help_request(session, target_id, viewer, role):
+    request = session.get(HelpRequest, target_id)
+    if request is None:
+        return None
+    event = session.get(Event, request.event_id)
+    project = session.get(Project, request.project_id)
+    if event.status == EventStatus.draft or not _sees_help_request(
+            session, request, project, viewer, role):
+        return None
+    # The asker; once their account is gone, the project's owner answers for the team.
+    author_id = request.opened_by or project.profile_id
+    return Target(ReportTargetKind.help_request, request.id, author_id,
+                  f"Help request: {request.topic}")
+
+
+_HelpEvent = aliased(Event, name="help_event")
+_HelpProject = aliased(Project, name="help_project")
+
+
+def _help_request_summary(target_id):
+    owner = select(_HelpProject.profile_id) \
+        .where(_HelpProject.id == HelpRequest.project_id).scalar_subquery()
+    return _row(HelpRequest.topic,
+                select(_HelpEvent.slug).where(_HelpEvent.id == HelpRequest.event_id)
+                .scalar_subquery(),
+                func.coalesce(HelpRequest.opened_by, owner), HelpRequest.hidden_at.is_not(None)) \
+        .where(HelpRequest.id == target_id)
+
+
+register(Kind(
+    ReportTargetKind.help_request, "help request", _load_help_request, _help_request_summary,
+    link=lambda r: ("mentoring.help_page", {"slug": r.ref, "_anchor": f"help-request-{r.target_id}"}),
+    hide=lambda r: ("mentoring.hide", {"request_id": r.target_id}),
+    hide_label="Hide request"))
 
 
 def summaries(target_kind, target_id):

@@ -296,3 +296,131 @@ def test_two_simultaneous_reports_of_one_target_by_one_builder_leave_one_open(ap
         assert db.session.scalar(select(func.count()).select_from(Report).where(
             Report.target_id == post_id, Report.status == ReportStatus.open)) == 1
         db.session.remove()
+
+
+# --- roadmap ideas, roadmap comments and help requests -----------------------------------------
+
+def test_an_idea_loads_only_while_the_reporter_can_see_it(db_session):
+    from buildstory.enums import FeatureBoardStatus as FS
+    from tests.roadmap_helpers import make_idea
+    author, viewer = ProfileFactory(), ProfileFactory()
+    triager = ProfileFactory(moderator=True)
+    public = make_idea(db_session, author, title="Dark mode")
+    found = target(db_session, "roadmap_item", public.id, viewer)
+    assert (found.author_id, found.label) == (author.id, "Dark mode")
+    for status in (FS.inbox, FS.closed, FS.archived):
+        idea = make_idea(db_session, author, status=status)
+        assert target(db_session, "roadmap_item", idea.id, viewer) is None
+        assert target(db_session, "roadmap_item", idea.id, triager, UserRole.moderator) is not None
+    # the author sees their idea waiting in the inbox (reporting it is refused as their own)
+    waiting = make_idea(db_session, author, status=FS.inbox)
+    with pytest.raises(Forbidden, match="You cannot report your own content"):
+        services.require_not_own(target(db_session, "roadmap_item", waiting.id, author), author)
+
+
+def test_a_roadmap_comment_loads_only_while_visible_on_an_idea_the_reporter_sees(db_session):
+    from buildstory.enums import FeatureBoardStatus as FS
+    from tests.roadmap_helpers import make_comment, make_idea
+    viewer, moderator = ProfileFactory(), ProfileFactory(moderator=True)
+    idea = make_idea(db_session, ProfileFactory())
+    writer = ProfileFactory(display_name="Cora Commenter")
+    comment = make_comment(db_session, idea, writer)
+    found = target(db_session, "roadmap_comment", comment.id, viewer)
+    assert (found.author_id, found.label) == (writer.id, "Comment by Cora Commenter")
+    reply = make_comment(db_session, idea, ProfileFactory(), parent=comment)
+    assert target(db_session, "roadmap_comment", reply.id, viewer) is not None
+    deleted = make_comment(db_session, idea, ProfileFactory(), deleted=True)
+    assert target(db_session, "roadmap_comment", deleted.id, viewer) is None
+    assert target(db_session, "roadmap_comment", deleted.id, moderator, UserRole.moderator) is None
+    on_inbox = make_comment(db_session, make_idea(db_session, ProfileFactory(), status=FS.inbox),
+                            ProfileFactory())
+    assert target(db_session, "roadmap_comment", on_inbox.id, viewer) is None
+    assert target(db_session, "roadmap_comment", on_inbox.id, moderator,
+                  UserRole.moderator) is not None
+    by_hidden = make_comment(db_session, idea, ProfileFactory(hidden=True))
+    assert target(db_session, "roadmap_comment", by_hidden.id, viewer) is None
+    assert target(db_session, "roadmap_comment", by_hidden.id, moderator,
+                  UserRole.moderator) is not None
+
+
+def test_a_help_request_loads_for_whoever_sees_it_on_the_help_page(db_session):
+    from buildstory.enums import HelpRequestStatus as HS
+    from tests.factories import EventFactory
+    from tests.mentoring_factories import HelpRequestFactory, MentorFactory
+    request = HelpRequestFactory(topic="Deploy fails")
+    project = db_session.get(registry.Project, request.project_id)
+    asker = db_session.get(Profile, request.opened_by)
+    teammate = ProjectMemberFactory(project=project).profile
+    technical = MentorFactory(mentor_types=["technical"])
+    mentor = db_session.get(Profile, technical.profile_id)
+    designer = db_session.get(Profile, MentorFactory(mentor_types=["design"]).profile_id)
+    moderator = ProfileFactory(moderator=True)
+    other_team = HelpRequestFactory(event=db_session.get(registry.Event, request.event_id))
+    other_builder = db_session.get(Profile, other_team.opened_by)
+
+    def sees(viewer, role=UserRole.user):
+        return target(db_session, "help_request", request.id, viewer, role) is not None
+
+    found = target(db_session, "help_request", request.id, teammate)
+    assert (found.author_id, found.label) == (asker.id, "Help request: Deploy fails")
+    assert sees(mentor) and sees(moderator, UserRole.moderator)
+    # another team of the same event, a builder outside it, a mentor of other kinds: no
+    assert not sees(other_builder) and not sees(ProfileFactory()) and not sees(designer)
+    # claimed: the claiming mentor (and the team, and moderators), no longer other mentors
+    request.status, request.mentor_id = HS.claimed, designer.id
+    db_session.flush()
+    assert sees(designer) and not sees(mentor) and sees(teammate)
+    # hidden: moderators only
+    request.status, request.mentor_id, request.hidden_at = HS.cancelled, None, now()
+    db_session.flush()
+    assert not sees(teammate) and not sees(mentor)
+    assert sees(moderator, UserRole.moderator)
+    # a draft event's help page does not exist
+    draft = HelpRequestFactory(event=EventFactory(draft=True))
+    owner = db_session.get(Profile, draft.opened_by)
+    assert target(db_session, "help_request", draft.id, owner) is None
+
+
+def test_the_queue_groups_and_links_ideas_comments_and_help_requests(db_session):
+    from buildstory.roadmap import services as roadmap_services
+    from buildstory.roadmap.models import FeatureBoardComment
+    from tests.mentoring_factories import HelpRequestFactory, MentorFactory
+    from tests.roadmap_helpers import make_comment, make_idea
+    author = ProfileFactory(display_name="Idea Ida")
+    idea = make_idea(db_session, author, title="Offline mode")
+    comment = make_comment(db_session, idea, ProfileFactory(display_name="Com Ment"),
+                           body="Spam link")
+    request = HelpRequestFactory(topic="Need a designer")
+    mentor = db_session.get(Profile, MentorFactory().profile_id)
+    start = now() - timedelta(hours=3)
+    send(db_session, ProfileFactory(), "roadmap_item", idea.id, at=start)
+    send(db_session, ProfileFactory(), "roadmap_item", idea.id, at=start + timedelta(minutes=1))
+    send(db_session, ProfileFactory(), "roadmap_comment", comment.id, at=start + timedelta(hours=1))
+    send(db_session, mentor, "help_request", request.id, at=start + timedelta(hours=2))
+    groups, _ = queries.queue_page(db_session)
+    assert [(g.kind, g.target_id, g.open_count) for g in groups] == [
+        ("roadmap_item", idea.id, 2), ("roadmap_comment", comment.id, 1),
+        ("help_request", request.id, 1)]
+    ideas, comments, helps = groups
+    assert (ideas.label, ideas.author_name, ideas.exists) == ("Offline mode", "Idea Ida", True)
+    assert ideas.registration.link(ideas) == ("roadmap.idea", {"slug": idea.slug})
+    assert ideas.registration.hide is None and comments.registration.hide is None
+    assert (comments.label, comments.author_name) == ("Spam link", "Com Ment")
+    assert comments.registration.link(comments) == (
+        "roadmap.idea", {"slug": idea.slug, "_anchor": f"idea-comment-{comment.id}"})
+    assert helps.label == "Need a designer"
+    assert helps.author_name == db_session.get(Profile, request.opened_by).display_name
+    assert helps.registration.link(helps)[0] == "mentoring.help_page"
+    assert helps.registration.hide(helps) == ("mentoring.hide", {"request_id": request.id})
+    assert not helps.hidden
+    # once gone, each says so (the comment deleted softly, the others for good)
+    db_session.get(FeatureBoardComment, comment.id).deleted_at = now()
+    db_session.delete(request)
+    db_session.flush()
+    gone, _ = queries.queue_page(db_session)
+    assert [g.exists for g in gone] == [True, False, False]
+    roadmap_services.delete_idea(db_session, idea, ProfileFactory(moderator=True), triager=True)
+    db_session.flush()
+    gone, _ = queries.queue_page(db_session)
+    assert [g.exists for g in gone] == [False, False, False]
+    assert all(g.label is None for g in gone)
