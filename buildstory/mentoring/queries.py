@@ -97,7 +97,8 @@ def _card_columns(mine: bool):
     owner = aliased(Profile)
     return (select(HelpRequest.id, HelpRequest.kind, HelpRequest.topic, HelpRequest.details,
                    HelpRequest.meeting_url, HelpRequest.status, HelpRequest.created_at,
-                   HelpRequest.updated_at, HelpRequest.project_id,
+                   HelpRequest.updated_at, HelpRequest.project_id, HelpRequest.opened_by,
+                   Project.profile_id.label("project_owner_id"),
                    Project.name.label("project_name"), Project.slug.label("project_slug"),
                    (func.count().over() if not mine else literal(0)).label("total"),
                    (true() if mine else false()).label("mine"))

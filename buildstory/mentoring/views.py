@@ -20,6 +20,7 @@ from ..web import htmx
 from ..web.args import page_arg
 from ..web.auth import login_required, role_required
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from . import queries, rules, services
 
 bp = Blueprint("mentoring", __name__)
@@ -27,6 +28,8 @@ bp = Blueprint("mentoring", __name__)
 TEMPLATE = "mentoring/help.html"
 CLAIM_TEMPLATE = "mentoring/claim.html"
 BLOCKS = {"help-queue": "help_queue", "team-help": "team_help", "my-help": "my_help"}
+HIDDEN_DONE = "Help request hidden."
+UNHIDDEN_DONE = "Help request visible again."
 
 
 def _moderator() -> bool:
@@ -146,9 +149,13 @@ def _event_of(request_row):
     return db.session.get(Event, request_row.event_id)
 
 
-def _queue_action(request_id, act, *, moderation=False):
+def _queue_action(request_id, act, *, moderation=False, done_text=None):
     """Run a mentor's or moderator's action and answer with the queue (a moderator's with
-    the hidden requests too). ``act`` returns the request, or (request, event, types)."""
+    the hidden requests too). ``act`` returns the request, or (request, event, types).
+
+    A moderator's hide or unhide sent from another page (the reports queue) carries a
+    local ``next``: without JavaScript it leads back there, with htmx the answer is a
+    short note in place of the button rather than this event's queue."""
     with refusal(Conflict, Forbidden) as refused:
         done = act()
     if refused and isinstance(refused.error, Forbidden) and not htmx.is_htmx():
@@ -157,8 +164,13 @@ def _queue_action(request_id, act, *, moderation=False):
         _commit_keeping_loaded()
         done, event, types = done if isinstance(done, tuple) else (done, None, None)
         event = event or _event_of(done)
+        elsewhere = moderation and request.form.get("next")
         if not htmx.is_htmx():
-            return htmx.redirect(_page_url(event))
+            return htmx.redirect(safe_next(request.form.get("next"), _page_url(event))
+                                 if moderation else _page_url(event))
+        if elsewhere:
+            return htmx.fragments((TEMPLATE, "moderated_elsewhere",
+                                   {"event": event, "done": done_text}))
         ctx = _context(event, team_part=False, hidden_part=moderation, mentor_types=types)
         return _queue_fragments(ctx, hidden=moderation)
     row = db.session.get(services.HelpRequest, request_id)
@@ -209,7 +221,8 @@ def hide(request_id):
         ctx.update(confirm_error=htmx.CONFIRM_REQUIRED, confirm_for=str(request_id))
         return htmx.page(TEMPLATE, BLOCKS, 422, **ctx)
     return _queue_action(request_id, lambda: services.hide(
-        db.session, g.profile, request_id, now=utcnow()), moderation=True)
+        db.session, g.profile, request_id, now=utcnow()), moderation=True,
+        done_text=HIDDEN_DONE)
 
 
 @bp.post("/moderation/help-requests/<uuid:request_id>/unhide")
@@ -217,7 +230,8 @@ def hide(request_id):
 def unhide(request_id):
     """Show a hidden request again."""
     return _queue_action(request_id, lambda: services.unhide(
-        db.session, g.profile, request_id, now=utcnow()), moderation=True)
+        db.session, g.profile, request_id, now=utcnow()), moderation=True,
+        done_text=UNHIDDEN_DONE)
 
 
 def _team_action(request_id, act):

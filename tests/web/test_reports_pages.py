@@ -272,3 +272,125 @@ def test_without_javascript_hiding_from_the_queue_comes_back_to_it(login, db_ses
     # an outside address is never followed
     r = moderator.post(f"/moderation/posts/{post.id}/unhide", {"next": "https://evil.example/"})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/posts/{post.id}")
+
+
+# --- roadmap ideas, roadmap comments and help requests -----------------------------------------
+
+def _roadmap_world(db_session):
+    from tests.roadmap_helpers import make_comment, make_idea
+    author = ProfileFactory(display_name="Idea Ida")
+    writer = ProfileFactory(display_name="Com Ment")
+    idea = make_idea(db_session, author, title="Offline mode")
+    comment = make_comment(db_session, idea, writer, body="Follow my channel")
+    return idea, comment, author, writer
+
+
+def _help_world(db_session):
+    from buildstory.profiles.models import Profile
+    from tests.mentoring_factories import HelpRequestFactory, MentorFactory
+    request = HelpRequestFactory(topic="Need a designer")
+    mentor = db_session.get(Profile, MentorFactory(mentor_types=["technical"]).profile_id)
+    asker = db_session.get(Profile, request.opened_by)
+    from buildstory.events.models import Event
+    event = db_session.get(Event, request.event_id)
+    return request, event, mentor, asker
+
+
+def test_the_report_button_on_ideas_roadmap_comments_and_help_cards(login, client, db_session):
+    idea, comment, author, writer = _roadmap_world(db_session)
+    idea_box, comment_box = f"report-roadmap_item-{idea.id}", f"report-roadmap_comment-{comment.id}"
+    page = f"/roadmap/{idea.slug}"
+    reader = login(ProfileFactory())
+    html = reader.get(page).get_data(as_text=True)
+    assert report_forms(html) == [idea_box, comment_box]
+    assert f'hx-get="/reports/new" hx-target="#{comment_box}"' in html
+    assert report_forms(client.get(page).get_data(as_text=True)) == []
+    assert report_forms(login(author).get(page).get_data(as_text=True)) == [comment_box]
+    assert report_forms(login(writer).get(page).get_data(as_text=True)) == [idea_box]
+    # help request cards: a mentor sees the button; the asker (a mentor too) not on their own
+    request, event, mentor, asker = _help_world(db_session)
+    from tests.mentoring_factories import MentorFactory
+    MentorFactory(profile=asker, mentor_types=["technical"])
+    help_page = f"/events/{event.slug}/help"
+    box = f"report-help_request-{request.id}"
+    assert box in report_forms(login(mentor).get(help_page).get_data(as_text=True))
+    own = login(asker).get(help_page).get_data(as_text=True)
+    assert f'id="help-request-{request.id}"' in own and box not in report_forms(own)
+    # the polled queue block carries it too
+    polled = login(mentor).hx_get(help_page, target="help-queue").get_data(as_text=True)
+    assert box in report_forms(polled)
+
+
+def test_reporting_ideas_comments_and_help_requests_in_place_and_without_javascript(login,
+                                                                                    db_session):
+    idea, comment, _, _ = _roadmap_world(db_session)
+    request, _, mentor, _ = _help_world(db_session)
+    second_mentor = login(ProfileFactory(moderator=True))
+    reader = login(ProfileFactory())
+    cases = [("roadmap_item", idea.id, reader, "Report: Offline mode"),
+             ("roadmap_comment", comment.id, reader, "Report: Comment by Com Ment"),
+             ("help_request", request.id, login(mentor), "Report: Help request: Need a designer")]
+    for kind, target_id, who, heading in cases:
+        box = f"report-{kind}-{target_id}"
+        form = who.hx_get(f"/reports/new?kind={kind}&id={target_id}", target=box)
+        assert form.status_code == 200
+        assert form.get_data(as_text=True).lstrip().startswith(f'<div id="{box}"')
+        bad = who.post("/reports", {"kind": kind, "id": str(target_id), "reason": ""},
+                       htmx=True, headers={"HX-Target": box})
+        assert bad.status_code == 422 and "Choose a reason from the list" in bad.get_data(
+            as_text=True)
+        ok = who.post("/reports", {"kind": kind, "id": str(target_id), "reason": "spam"},
+                      htmx=True, headers={"HX-Target": box})
+        assert ok.status_code == 200 and THANKS in ok.get_data(as_text=True)
+        # without JavaScript: the form as a page, then the thanks
+        assert f"<h1>{heading}" in second_mentor.get(
+            f"/reports/new?kind={kind}&id={target_id}").get_data(as_text=True)
+        sent = second_mentor.post("/reports", {"kind": kind, "id": str(target_id),
+                                               "reason": "abuse"})
+        assert sent.status_code == 303
+        assert THANKS in second_mentor.get(sent.headers["Location"]).get_data(as_text=True)
+    assert sorted(db_session.scalars(select(Report.target_kind))) == [
+        "help_request", "help_request", "roadmap_comment", "roadmap_comment", "roadmap_item",
+        "roadmap_item"]
+    # a builder who cannot see the help request (not its team, not a mentor): 404
+    assert reader.get(f"/reports/new?kind=help_request&id={request.id}").status_code == 404
+
+
+def test_the_queue_links_ideas_and_comments_and_hides_help_requests_with_their_own_hide(
+        login, db_session):
+    idea, comment, _, _ = _roadmap_world(db_session)
+    request, event, mentor, asker = _help_world(db_session)
+    for kind, target_id in (("roadmap_item", idea.id), ("roadmap_comment", comment.id),
+                            ("help_request", request.id)):
+        db_session.add(Report(reporter_id=mentor.id, target_kind=kind, target_id=target_id,
+                              reason="spam"))
+    db_session.flush()
+    moderator = login(ProfileFactory(moderator=True))
+    html = moderator.get("/moderation/reports").get_data(as_text=True)
+    assert f'href="/roadmap/{idea.slug}">Offline mode</a>' in html
+    assert f'href="/roadmap/{idea.slug}#idea-comment-{comment.id}">Follow my channel</a>' in html
+    assert f'href="/events/{event.slug}/help#help-request-{request.id}">Need a designer</a>' in html
+    hide = f"/moderation/help-requests/{request.id}/hide"
+    # ideas and comments are moderated on the idea's page: no Hide in their groups
+    assert html.count('class="card-actions report-hide"') == 1 and f'action="{hide}"' in html
+    assert "Hide request" in html and asker.display_name in html
+    r = moderator.post(hide, {"next": "/moderation/reports"}, htmx=True)
+    assert r.status_code == 200 and "Help request hidden." in r.get_data(as_text=True)
+    assert "<html" not in r.get_data(as_text=True)
+    assert db_session.scalar(select(AuditLog.action)) == "hide_help_request"
+    html = moderator.get("/moderation/reports").get_data(as_text=True)
+    assert f'action="{hide}"' not in html and 'data-status="hidden"' in html
+    # without JavaScript the moderator comes back to the queue
+    unhide = f"/moderation/help-requests/{request.id}/unhide"
+    back = moderator.post(unhide, {"next": "/moderation/reports"})
+    assert back.status_code == 303 and back.headers["Location"] == "/moderation/reports"
+    back = moderator.post(hide, {"next": "/moderation/reports", "confirm": "yes"})
+    assert back.status_code == 303 and back.headers["Location"] == "/moderation/reports"
+    assert sorted(db_session.scalars(select(AuditLog.action))) == [
+        "hide_help_request", "hide_help_request", "unhide_help_request"]
+    # deleted content says so
+    from buildstory.roadmap.models import FeatureBoardItem
+    db_session.delete(db_session.get(FeatureBoardItem, idea.id))
+    db_session.flush()
+    html = moderator.get("/moderation/reports").get_data(as_text=True)
+    assert html.count("This content no longer exists") == 2
