@@ -119,6 +119,22 @@ class ProjectEventKind(LabelledEnum):
     submitted = "submitted"
     submission_updated = "submission_updated"
     submission_withdrawn = "submission_withdrawn"
+    ownership_transferred = "ownership_transferred"
+    ownership_passed = "ownership_passed"
+    ownership_succeeded = "ownership_succeeded"
+    ownership_requested = "ownership_requested"
+    ownership_request_withdrawn = "ownership_request_withdrawn"
+    ownership_request_declined = "ownership_request_declined"
+
+
+class OwnershipRequestStatus(LabelledEnum):
+    """Where a member's request to take over an idle owner's project stands."""
+
+    pending = "pending"
+    declined = "declined"
+    withdrawn = "withdrawn"
+    transferred = "transferred"
+    void = "void"
 
 
 class AiToolCategory(LabelledEnum):
@@ -175,6 +191,10 @@ class NotificationType(LabelledEnum):
     event_status = "event_status"
     mention = "mention"
     post_comment = "post_comment"
+    ownership_transferred = "ownership_transferred"
+    ownership_requested = "ownership_requested"
+    ownership_request_reminder = "ownership_request_reminder"
+    ownership_request_declined = "ownership_request_declined"
 
 
 class PostContextType(LabelledEnum):
@@ -273,6 +293,19 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.submitted: "Submitted",
     ProjectEventKind.submission_updated: "Submission updated",
     ProjectEventKind.submission_withdrawn: "Submission withdrawn",
+    ProjectEventKind.ownership_transferred: "Ownership transferred",
+    ProjectEventKind.ownership_passed: "Ownership passed on request",
+    ProjectEventKind.ownership_succeeded: "Ownership passed to a successor",
+    ProjectEventKind.ownership_requested: "Ownership requested",
+    ProjectEventKind.ownership_request_withdrawn: "Ownership request withdrawn",
+    ProjectEventKind.ownership_request_declined: "Ownership request declined",
+}
+OWNERSHIP_REQUEST_STATUS_LABELS = {
+    OwnershipRequestStatus.pending: "Pending",
+    OwnershipRequestStatus.declined: "Declined",
+    OwnershipRequestStatus.withdrawn: "Withdrawn",
+    OwnershipRequestStatus.transferred: "Transferred",
+    OwnershipRequestStatus.void: "No longer applies",
 }
 AI_TOOL_CATEGORY_LABELS = {
     AiToolCategory.planning: "Planning",
@@ -317,6 +350,10 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.event_status: "Event updates",
     NotificationType.mention: "Mentions",
     NotificationType.post_comment: "Comments on your updates",
+    NotificationType.ownership_transferred: "Projects passed to you",
+    NotificationType.ownership_requested: "Requests to take over your projects",
+    NotificationType.ownership_request_reminder: "Reminders before ownership passes",
+    NotificationType.ownership_request_declined: "Your ownership requests declined",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -354,6 +391,7 @@ for _cls, _labels, _names in (
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
+    (OwnershipRequestStatus, OWNERSHIP_REQUEST_STATUS_LABELS, ("ownership_request_status",)),
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
@@ -387,6 +425,7 @@ highlight_category_type = _pg_enum(HighlightCategory, "highlight_category")
 result_kind_type = _pg_enum(ResultKind, "result_kind")
 queue_kind_type = _pg_enum(QueueKind, "queue_kind")
 notification_type_type = _pg_enum(NotificationType, "notification_type")
+ownership_request_status_type = _pg_enum(OwnershipRequestStatus, "ownership_request_status")
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
@@ -409,6 +448,7 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "result_kind": ResultKind,
     "queue_kind": QueueKind,
     "notification_type": NotificationType,
+    "ownership_request_status": OwnershipRequestStatus,
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,

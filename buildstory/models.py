@@ -14,7 +14,7 @@ from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.streams.models import TwitchCategory
-from buildstory.teams.models import ProjectMember, TeamInvite
+from buildstory.teams.models import OwnershipRequest, ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
 from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
@@ -27,5 +27,5 @@ __all__ = [
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
-    "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "Post", "PostComment", "PostImage", "RateEvent", "Reaction", "OwnershipRequest",
 ]

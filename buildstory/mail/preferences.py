@@ -33,9 +33,15 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
 
 # Every type's label is its enum label (``enums.NOTIFICATION_TYPE_LABELS``); only the
 # defaults are chosen here: on for team invites, reviews received, judging and results.
-EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published"}
+EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published",
+                       "ownership_requested", "ownership_request_reminder"}
+# Types shown together under a legend of their own (a fieldset each).
+LEGENDS = {name: "Project ownership" for name in (
+    "ownership_transferred", "ownership_requested", "ownership_request_reminder",
+    "ownership_request_declined")}
 for _type in enums.NotificationType:
-    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT)
+    register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT,
+             legend=LEGENDS.get(_type.value))
 
 # Mail that is not a notification: sent whatever the preferences, without unsubscribe.
 TRANSACTIONAL = {

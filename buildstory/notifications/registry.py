@@ -121,6 +121,11 @@ KINDS: dict[T, Kind] = {
                          grouped_one="{actor} and 1 other commented on your update in {title}",
                          grouped_many="{actor} and {others} others commented on your update "
                                       "in {title}"),
+    T.ownership_transferred: Kind("You are now the owner of {title}", project_page),
+    T.ownership_requested: Kind("{actor} asked to become the owner of {title}", project_page),
+    T.ownership_request_reminder: Kind("Ownership of {title} passes to {actor} in 24 hours",
+                                       project_page),
+    T.ownership_request_declined: Kind("{actor} kept ownership of {title}", project_page),
 }
 
 
