@@ -198,6 +198,10 @@ def leave(session, project: Project, profile: Profile, next_owner_raw=None, *,
     """
     if project.profile_id == profile.id:
         return _owner_leaves(session, project, profile, next_owner_raw, now=now)
+    # The owner's profile first (a key-share lock: the owner hears of it, and a ban of the
+    # owner holds that row while it takes the project's lock).
+    session.execute(select(Profile.id).where(Profile.id == project.profile_id)
+                    .with_for_update(read=True, key_share=True))
     request = lock_pending_request_of(session, project.id, profile.id)
     locked = session.scalar(select(Project).where(Project.id == project.id)
                             .with_for_update(key_share=True)
