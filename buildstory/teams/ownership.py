@@ -17,7 +17,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Text, cast, delete, exists, literal, select, update
+from sqlalchemy import Text, cast, delete, exists, literal, select, true, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.exc import IntegrityError
 
 from ..enums import EventStatus, InviteStatus, OwnershipRequestStatus as S, ProjectEventKind
@@ -261,21 +262,19 @@ class Plan:
 
 def succession_plan(session, owner_id) -> Plan:
     """Each project ``owner_id`` owns with its successor (or in ``deleted`` without one):
-    the admin page lists it before the confirmation. Two statements."""
-    projects = list(session.scalars(select(Project).where(Project.profile_id == owner_id)
-                                    .order_by(Project.created_at, Project.id)))
-    if not projects:
-        return Plan([], [])
-    ranked = (select(ProjectMember.project_id, Profile)
-              .join(Profile, Profile.id == ProjectMember.profile_id)
-              .where(ProjectMember.project_id.in_([p.id for p in projects]),
-                     Profile.banned_at.is_(None))
-              .order_by(ProjectMember.project_id, *successor_order()))
-    first = {}
-    for project_id, profile in session.execute(ranked):
-        first.setdefault(project_id, profile)
-    return Plan([(p, first[p.id]) for p in projects if p.id in first],
-                [p for p in projects if p.id not in first])
+    the admin page lists it before the confirmation. One statement (a lateral probe of
+    each project's best member)."""
+    heir = (select(ProjectMember.profile_id.label("heir_id")).select_from(ProjectMember)
+            .join(Profile, Profile.id == ProjectMember.profile_id)
+            .where(ProjectMember.project_id == Project.id, Profile.banned_at.is_(None))
+            .order_by(*successor_order()).limit(1).lateral("heir"))
+    heir_profile = aliased(Profile)
+    rows = session.execute(
+        select(Project, heir_profile).select_from(Project).outerjoin(heir, true())
+        .outerjoin(heir_profile, heir_profile.id == heir.c.heir_id)
+        .where(Project.profile_id == owner_id)
+        .order_by(Project.created_at, Project.id)).all()
+    return Plan([(p, h) for p, h in rows if h is not None], [p for p, h in rows if h is None])
 
 
 def pass_on_projects(session, owner: Profile, *, now: datetime) -> list[dict]:

@@ -197,7 +197,7 @@ def team_section(session, project: Project, viewer, *, now: datetime, team_limit
         "now": now,
         # ownership: the transfer and the owner's leave forms, the request panel
         "transfer_values": {}, "transfer_errors": {}, "leave_values": {}, "leave_errors": {},
-        "ownership_error": None,
+        "ownership_error": None, "ownership_confirm_error": None,
         "successors": [m for m in project.members if m.profile.banned_at is None] if owner else [],
         "request": project.pending_ownership_request,
         "viewer_id": viewer.id if viewer is not None else None,

@@ -217,10 +217,12 @@ def request_ownership(slug):
     return _team_answer(slug)
 
 
-def _request_answer(request_id, action):
+def _request_answer(request_id, action, *, confirm: bool = False):
     """Run keep or withdraw on a request and answer with its project's team section."""
     slug = queries.ownership_request_slug_or_404(db.session, request_id)
     _project(slug)
+    if confirm and not htmx.confirmed():
+        return _team_answer(slug, 422, ownership_confirm_error=CONFIRM)
     with refusal(Conflict) as refused:
         action()
     if refused:
@@ -242,7 +244,7 @@ def keep_ownership(request_id):
 def withdraw_ownership_request(request_id):
     """The requester takes the request back."""
     return _request_answer(request_id, lambda: ownership.withdraw_request(
-        db.session, request_id, g.profile, now=utcnow()))
+        db.session, request_id, g.profile, now=utcnow()), confirm=True)
 
 
 # --- The inbox --------------------------------------------------------------------------
