@@ -194,3 +194,7 @@ FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the dem
 from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars
+
+from .teams import ownership_demo as _ownership_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_ownership_demo.seed)  # after teams and events: a pending ownership request

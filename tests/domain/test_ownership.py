@@ -304,3 +304,18 @@ def test_the_job_voids_a_request_that_no_longer_applies(db_session, team):
     later = NOW + timedelta(hours=73)
     assert ownership.pass_due_request(db_session, request.id, now=later) == S.void
     assert db_session.get(Project, project.id).profile_id == owner.id
+
+
+def test_demo_has_a_pending_ownership_request_in_the_live_event(db_session):
+    from argon2 import PasswordHasher
+
+    from buildstory.demo import seed_demo
+    seed_demo(db_session, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    [request] = db_session.scalars(select(OwnershipRequest)).all()
+    assert request.status == S.pending and request.decide_by > datetime.now(UTC)
+    from buildstory.models import Event
+    assert db_session.get(Event, request.event_id).status == "active"
+    assert request.requester_id in members(db_session, request.project_id)
+    again = seed_demo(db_session, hasher=PasswordHasher(time_cost=1, memory_cost=1024,
+                                                         parallelism=1))
+    assert again.get("ownership requests") == 0
