@@ -40,7 +40,9 @@ REFERENCE_ENUMS = {
     "sponsorship_inquiry_status": ["pending", "contacted", "accepted", "declined"],
     "project_event_kind": ["invite_sent", "invite_revoked", "joined", "left", "removed",
                            "entered_event", "left_event", "submitted", "submission_updated",
-                           "submission_withdrawn"],
+                           "submission_withdrawn", "ownership_transferred", "ownership_passed",
+                           "ownership_succeeded", "ownership_requested",
+                           "ownership_request_withdrawn", "ownership_request_declined"],
     "ai_tool_category": ["planning", "coding", "code_review", "models", "other"],
     "highlight_category": ["creativity", "business_case", "technical_challenge", "impact",
                            "design"],
@@ -49,10 +51,13 @@ REFERENCE_ENUMS = {
     "notification_type": ["team_invite", "invite_accepted", "invite_declined", "member_joined",
                           "member_left", "member_removed", "project_hidden", "project_unhidden",
                           "submission_made", "review_received", "judge_assigned",
-                          "results_published", "event_status", "mention", "post_comment"],
+                          "results_published", "event_status", "mention", "post_comment",
+                          "ownership_transferred", "ownership_requested",
+                          "ownership_request_reminder", "ownership_request_declined"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
+    "ownership_request_status": ["pending", "declined", "withdrawn", "transferred", "void"],
 }
 
 

@@ -11,7 +11,11 @@ from tests.factories import ProfileFactory
 LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
-          "Event updates", "Mentions", "Comments on your updates"]
+          "Event updates", "Mentions", "Comments on your updates",
+          "Projects passed to you", "Requests to take over your projects",
+          "Reminders before ownership passes", "Your ownership requests declined"]
+OWNERSHIP = ["ownership_transferred", "ownership_requested", "ownership_request_reminder",
+             "ownership_request_declined"]
 
 
 def checked(html: str) -> set[str]:
@@ -24,8 +28,13 @@ def test_the_page_lists_every_type_with_its_default(login):
     positions = [page.index(f"> {label}</label>") for label in LABELS]
     assert positions == sorted(positions)
     assert checked(page) == {"team_invite", "review_received", "judge_assigned",
-                             "results_published"}
+                             "results_published", "ownership_requested",
+                             "ownership_request_reminder"}
     assert "Save notification settings" in page
+    # the ownership types sit in their own fieldset, under its legend
+    fieldset = page[page.index("<legend>Project ownership</legend>"):]
+    fieldset = fieldset[:fieldset.index("</fieldset>")]
+    assert all(f'name="email_{name}"' in fieldset for name in OWNERSHIP)
 
 
 def test_saving_as_a_plain_form_and_with_htmx(login, db_session):
