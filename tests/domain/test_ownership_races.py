@@ -193,3 +193,49 @@ def test_two_job_runs_transfer_once(app, committed):
         db.session.remove()
     assert lines == 1
     assert_invariants(app)
+
+
+def test_the_periodic_job_runs_in_the_worker(app, committed):
+    """Through the real worker: the reminder once, then the due request passes."""
+    from buildstory import jobs
+    from buildstory.models import Notification
+    from tests.helpers import run_jobs
+
+    def make():
+        project, (ana, _) = team_of(2, live=True)
+        due = ownership.request_ownership(db.session, project, ana,
+                                          now=datetime.now(UTC) - timedelta(hours=73),
+                                          request_hours=72, idle_hours=48)
+        other, (bo,) = team_of(1, live=True)
+        soon = ownership.request_ownership(db.session, other, bo,
+                                           now=datetime.now(UTC) - timedelta(hours=50),
+                                           request_hours=72, idle_hours=48)
+        return project.id, ana.id, due.id, soon.id, other.profile_id
+
+    project_id, ana_id, due_id, soon_id, other_owner = setup(app, make)
+    for _ in range(2):
+        with app.app_context():
+            jobs.defer(db.session, "teams.transfer_due_ownership_requests", timestamp=0)
+            db.session.commit()
+            db.session.remove()
+        run_jobs(app, queues=["maintenance"])
+    assert owner_of(app, project_id) == ana_id
+    with app.app_context():
+        s = db.session
+        assert s.get(OwnershipRequest, due_id).status == S.transferred
+        assert s.get(OwnershipRequest, soon_id).status == S.pending
+        reminders = s.scalars(select(Notification).where(
+            Notification.type == "ownership_request_reminder")).all()
+        assert [n.recipient_id for n in reminders] == [other_owner]
+        db.session.remove()
+    assert jobs.registered()["teams.transfer_due_ownership_requests"].cron == "* * * * *"
+    assert_invariants(app)
+
+
+def test_the_job_reads_the_partial_index(db_session):
+    """The due scan uses the partial index on decide_by, never a scan of the table."""
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(r[0] for r in db_session.execute(text(
+        "EXPLAIN SELECT id FROM ownership_requests WHERE status = 'pending' "
+        "AND decide_by <= now() ORDER BY decide_by, id")))
+    assert "ix_ownership_requests_pending_decide_by" in plan, plan
