@@ -68,12 +68,7 @@ def upgrade():
 
 
 def downgrade():
-    # The enum values stay (PostgreSQL cannot drop them); no row uses them once these go,
-    # and upgrading adds them again with IF NOT EXISTS.
-    kinds = ", ".join(f"'{k}'" for k in NEW_HISTORY_KINDS)
-    types = ", ".join(f"'{t}'" for t in NEW_NOTIFICATION_TYPES)
-    op.execute(f"DELETE FROM project_events WHERE kind IN ({kinds})")
-    op.execute(f"DELETE FROM notifications WHERE type IN ({types})")
-    op.execute(f"DELETE FROM notification_fanouts WHERE type IN ({types})")
+    # The enum values stay (PostgreSQL cannot drop them; upgrading adds them again with IF
+    # NOT EXISTS), so history lines and notifications of these kinds keep their rows.
     op.drop_table("ownership_requests")
     sa.Enum(name="ownership_request_status").drop(op.get_bind(), checkfirst=True)
