@@ -4,9 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CHROMIUM ?= /usr/bin/chromium
 NGINX ?= /usr/sbin/nginx
+REDIS_SERVER ?= /usr/bin/redis-server
+PGBOUNCER ?= /usr/sbin/pgbouncer
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium nginx postgres clean-db bench flags
+.PHONY: run test install chromium nginx redis pgbouncer postgres clean-db bench flags
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +24,7 @@ run: install postgres
 ## make test — every test layer (domain, web, browser), TEST_WORKERS processes side by side
 ## (pytest-xdist, whole files per worker), each on its own private PostgreSQL cluster.
 TEST_WORKERS ?= 2
-test: install postgres chromium nginx node_modules/axe-core/axe.min.js
+test: install postgres chromium nginx redis pgbouncer node_modules/axe-core/axe.min.js
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider
 
 # PostgreSQL server binaries (the embedded cluster uses them); Debian's package when root.
@@ -52,6 +54,18 @@ nginx:
 	@test -x $(NGINX) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
 	  else echo "nginx not found at $(NGINX): install it (sudo apt-get install nginx) or set NGINX=/path"; exit 1; fi; }
+
+# Debian's redis-server and pgbouncer for the scale-out tests (tests/scale/): like nginx, the
+# tests start their own on loopback, never the system services.
+redis:
+	@test -x $(REDIS_SERVER) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	  else echo "redis-server not found at $(REDIS_SERVER): install it (sudo apt-get install redis-server) or set REDIS_SERVER=/path"; exit 1; fi; }
+
+pgbouncer:
+	@test -x $(PGBOUNCER) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; \
+	  else echo "pgbouncer not found at $(PGBOUNCER): install it (sudo apt-get install pgbouncer) or set PGBOUNCER=/path"; exit 1; fi; }
 
 ## make clean-db — stop the embedded cluster and delete its data (the demo is re-seeded next run).
 clean-db: install

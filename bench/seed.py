@@ -234,9 +234,15 @@ def seed_hackathon(conn, rng, profile_ids):
     copy_rows(conn, "hackathon_review_highlights", ["id", "review_id", "category", "text"],
               iter(highlights), len(highlights))
     conn.execute(
-        "UPDATE event_submissions s SET review_count = c.reviews, highlight_count = c.highlights "
+        "UPDATE event_submissions s SET review_count = c.reviews, highlight_count = c.highlights, "
+        "visible_review_count = c.reviews, highlight_counts = coalesce(c.per_category, '{}') "
         "FROM (SELECT r.event_id, r.project_id, count(DISTINCT r.id) AS reviews, "
-        "count(h.id) AS highlights FROM hackathon_reviews r "
+        "count(h.id) AS highlights, (SELECT jsonb_object_agg(k.category, k.n) FROM ("
+        "  SELECT h2.category, count(*) AS n FROM hackathon_reviews r2 "
+        "  JOIN hackathon_review_highlights h2 ON h2.review_id = r2.id "
+        "  WHERE r2.event_id = r.event_id AND r2.project_id = r.project_id "
+        "  GROUP BY h2.category) k) AS per_category "
+        "FROM hackathon_reviews r "
         "LEFT JOIN hackathon_review_highlights h ON h.review_id = r.id "
         "GROUP BY r.event_id, r.project_id) c "
         "WHERE s.event_id = c.event_id AND s.project_id = c.project_id")

@@ -14,9 +14,17 @@ plain data (ints, dicts, tuples), never ORM objects bound to a session.
 A change that the person making it expects to see at once (registering for an event,
 hiding a builder) calls ``invalidate(prefix)`` after its commit: this process forgets the
 matching entries; other processes catch up within the TTL.
+
+Several app servers: with ``CACHE_URL=redis://…`` the values live in Redis instead
+(``RedisCache``), shared by every process, and ``invalidate`` forgets them for all — the
+registrant sees the new count whichever server answers next. Should Redis not answer,
+the value is computed (the page is served, only slower) and a warning logged.
 """
 from __future__ import annotations
 
+import logging
+import pickle
+import re
 import threading
 import time
 from typing import Any, Callable, Hashable
@@ -86,9 +94,66 @@ class TTLCache:
                 self._data.pop(k, None)
 
 
-def stats_cache() -> TTLCache:
-    """Return the current app's cache (one per app, so two apps never share values)."""
-    return current_app.extensions.setdefault("buildstory_stats_cache", TTLCache())
+log = logging.getLogger(__name__)
+_GLOB = re.compile(r"([*?\[\]\\])")
+
+
+class RedisCache:
+    """The same interface as ``TTLCache`` over a Redis server shared by every process.
+
+    A key tuple is stored as its parts' ``repr`` joined by a separator, so a prefix of the
+    tuple is a prefix of the name (``invalidate`` deletes by a SCAN of that prefix). Values
+    are pickled: they are plain data from this code, in the operator's own Redis.
+    """
+
+    SEP = "\x1f"
+
+    def __init__(self, url: str, namespace: str = "buildstory:cache:"):
+        import redis
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.namespace = namespace
+
+    def _name(self, key: tuple) -> str:
+        parts = key if isinstance(key, tuple) else (key,)
+        return self.namespace + "".join(repr(p) + self.SEP for p in parts)
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any], ttl: float) -> Any:
+        import redis
+        name = self._name(key)
+        try:
+            raw = self.client.get(name)
+        except redis.RedisError as error:
+            log.warning("cache unavailable, computing %s: %s", name, error)
+            return compute()
+        if raw is not None:
+            return pickle.loads(raw)
+        value = compute()
+        try:
+            self.client.set(name, pickle.dumps(value), px=max(1, int(ttl * 1000)))
+        except redis.RedisError as error:
+            log.warning("cache unavailable, not storing %s: %s", name, error)
+        return value
+
+    def invalidate(self, prefix: tuple = ()) -> None:
+        import redis
+        pattern = _GLOB.sub(r"\\\1", self._name(tuple(prefix))) + "*"
+        try:
+            names = list(self.client.scan_iter(match=pattern, count=1000))
+            if names:
+                self.client.delete(*names)
+        except redis.RedisError as error:
+            log.warning("cache unavailable, %s not invalidated: %s", pattern, error)
+
+
+def stats_cache() -> TTLCache | RedisCache:
+    """Return the current app's cache (one per app, so two apps never share values):
+    Redis when ``CACHE_URL`` names one, else this process's memory."""
+    found = current_app.extensions.get("buildstory_stats_cache")
+    if found is None:
+        url = current_app.config.get("CACHE_URL")
+        found = current_app.extensions.setdefault(
+            "buildstory_stats_cache", RedisCache(url) if url else TTLCache())
+    return found
 
 
 def ttl_seconds() -> float:

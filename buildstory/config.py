@@ -71,12 +71,21 @@ def load_config(instance_path, env=None):
         # Seconds that aggregate numbers (event stats, admin charts and tab counts) are
         # kept in the in-process cache (buildstory/cache.py); 0 turns it off.
         "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
+        # redis://host:6379/1 keeps that cache in Redis, shared by every app server.
+        "CACHE_URL": (env.get("CACHE_URL") or "").strip(),
     }
 
 
 def _database_settings(env, url):
     return {
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+        # Scale-out (README "Scaling"): a streaming read replica for the public pages, the
+        # job queue's own direct connection when DATABASE_URL goes through PgBouncer.
+        "DATABASE_REPLICA_URL": normalise_database_url(env.get("DATABASE_REPLICA_URL") or ""),
+        "READ_YOUR_WRITES_SECONDS": _int(env, "READ_YOUR_WRITES_SECONDS", 10),
+        "REPLICA_RETRY_SECONDS": _int(env, "REPLICA_RETRY_SECONDS", 5),
+        # Empty: the job queue uses SQLALCHEMY_DATABASE_URI.
+        "JOBS_DATABASE_URL": normalise_database_url(env.get("JOBS_DATABASE_URL") or ""),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "pool_size": int(env.get("DB_POOL_SIZE", "10")),
@@ -119,6 +128,8 @@ def _cookie_settings(env, production):
     return {
         "SESSION_COOKIE_NAME": prefix + "bs_session",
         "CSRF_COOKIE_NAME": prefix + "bs_csrf",
+        # Set for a few seconds after a POST: that browser reads the primary (web/replica.py).
+        "READ_PRIMARY_COOKIE_NAME": prefix + "bs_wrote",
         # The names before the prefix: read once and reissued under the new name, so a
         # deployment switching to production signs nobody out.
         "LEGACY_SESSION_COOKIE_NAME": "bs_session" if prefix else "",
@@ -262,6 +273,12 @@ def _connect_args(env) -> dict:
     statement of the app's connections (README "Performance" recommends 5000 for web
     processes; leave it off for ``flask db upgrade`` on large tables)."""
     args = {"connect_timeout": 5}
+    if _bool(env.get("DB_TRANSACTION_POOLER"), False):
+        # DATABASE_URL is a transaction-pooling PgBouncer: consecutive transactions may run
+        # on different server connections, so no server-side prepared statements, and no
+        # startup options (PgBouncer refuses them; set statement_timeout on the role).
+        args["prepare_threshold"] = None
+        return args
     timeout = int(env.get("DB_STATEMENT_TIMEOUT_MS", "0") or 0)
     if timeout > 0:
         args["options"] = f"-c statement_timeout={timeout}"

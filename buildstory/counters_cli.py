@@ -12,7 +12,8 @@ counters_group = AppGroup("counters", help="Check stored counters.")
 # The hackathon's and the tools' counters: (table, columns) compared before and after a
 # recount inside a savepoint that is rolled back.
 _HACKATHON = (("ai_tools", ("usage_count",)),
-              ("event_submissions", ("review_count", "judge_score_count", "highlight_count")))
+              ("event_submissions", ("review_count", "judge_score_count", "highlight_count",
+                                     "visible_review_count", "highlight_counts", "visible")))
 
 
 def hackathon_mismatches(session) -> list[str]:

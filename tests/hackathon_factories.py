@@ -12,6 +12,7 @@ import factory
 
 from buildstory.db import db
 from buildstory.enums import AiToolCategory, EventStatus, HighlightCategory
+from buildstory.hackathon import counters
 from buildstory.hackathon.models import (EventJudge, EventSubmission, EventSubmissionTool,
                                          HackathonReview, HackathonReviewHighlight, JudgeScore)
 from buildstory.tools.models import AiTool
@@ -83,12 +84,10 @@ class HackathonReviewFactory(BaseFactory):
     @factory.post_generation
     def bump(obj, create, extracted, **kwargs):
         if extracted:
-            sub = db.session.scalars(db.select(EventSubmission).filter_by(
+            # the service's own recount: every stored counter of the submission, exact
+            sub_id = db.session.scalars(db.select(EventSubmission.id).filter_by(
                 event_id=obj.event_id, project_id=obj.project_id)).one()
-            sub.review_count += 1
-            sub.highlight_count += db.session.query(HackathonReviewHighlight).filter_by(
-                review_id=obj.id).count()
-            db.session.flush()
+            counters.recount_submissions(db.session, [sub_id])
 
 
 class EventJudgeFactory(BaseFactory):

@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, select, text, update
 
 from ..errors import NotFound
 from ..profiles.models import Profile
@@ -112,14 +112,36 @@ def recount_tools(session, tool_ids: Iterable) -> None:
     _expire(session, AiTool, ids, ["usage_count"])
 
 
+def _visible_reviews():
+    """The submission's visible reviews (not hidden, reviewer neither hidden nor banned)."""
+    return (HackathonReview.event_id == EventSubmission.event_id,
+            HackathonReview.project_id == EventSubmission.project_id,
+            HackathonReview.hidden_at.is_(None), visible())
+
+
 def _highlights():
     return (select(func.count()).select_from(HackathonReviewHighlight)
             .join(HackathonReview, HackathonReview.id == HackathonReviewHighlight.review_id)
             .join(Profile, Profile.id == HackathonReview.reviewer_profile_id)
-            .where(HackathonReview.event_id == EventSubmission.event_id,
-                   HackathonReview.project_id == EventSubmission.project_id,
-                   HackathonReview.hidden_at.is_(None), visible())
+            .where(*_visible_reviews())
             .correlate(EventSubmission).scalar_subquery())
+
+
+def _shown_counts() -> dict:
+    """``visible_review_count`` and ``highlight_counts`` (per category), as SQL values."""
+    reviews = (select(func.count()).select_from(HackathonReview)
+               .join(Profile, Profile.id == HackathonReview.reviewer_profile_id)
+               .where(*_visible_reviews()).correlate(EventSubmission).scalar_subquery())
+    per_category = (select(HackathonReviewHighlight.category.label("category"),
+                           func.count().label("n"))
+                    .join(HackathonReview, HackathonReview.id == HackathonReviewHighlight.review_id)
+                    .join(Profile, Profile.id == HackathonReview.reviewer_profile_id)
+                    .where(*_visible_reviews()).correlate(EventSubmission)
+                    .group_by(HackathonReviewHighlight.category).subquery())
+    counts = func.coalesce(
+        select(func.jsonb_object_agg(per_category.c.category, per_category.c.n))
+        .scalar_subquery(), text("'{}'::jsonb"))
+    return {"visible_review_count": reviews, "highlight_counts": counts}
 
 
 def _recount(session, submission_ids: Iterable, values: dict) -> None:
@@ -135,8 +157,9 @@ def _recount(session, submission_ids: Iterable, values: dict) -> None:
 
 def recount_highlights(session, submission_ids: Iterable) -> None:
     """Set ``highlight_count`` of the given submissions to the highlights of their visible
-    reviews, under the submissions' row locks."""
-    _recount(session, submission_ids, {"highlight_count": _highlights()})
+    reviews (and ``visible_review_count``, ``highlight_counts`` with it), under the
+    submissions' row locks."""
+    _recount(session, submission_ids, {"highlight_count": _highlights(), **_shown_counts()})
 
 
 def recount_submissions(session, submission_ids: Iterable) -> None:
@@ -151,7 +174,7 @@ def recount_submissions(session, submission_ids: Iterable) -> None:
                      JudgeScore.project_id == EventSubmission.project_id)
               .correlate(EventSubmission).scalar_subquery())
     _recount(session, submission_ids, {"review_count": reviews, "judge_score_count": scores,
-                                       "highlight_count": _highlights()})
+                                       "highlight_count": _highlights(), **_shown_counts()})
 
 
 def _touched_by(session, profile_id) -> tuple[list, list]:
@@ -231,6 +254,13 @@ def before_builder_deleted(session, profile_id) -> Pending:
 
 
 def recount_all(session) -> None:
-    """Recount every tool and submission (a repair command; tests compare against it)."""
+    """Recount every tool and submission (a repair command; tests compare against it),
+    including each submission's ``visible`` copy, which triggers keep in step."""
     recount_tools(session, session.scalars(select(AiTool.id)))
     recount_submissions(session, session.scalars(select(EventSubmission.id)))
+    shown = (select(visible_project()).select_from(Project)
+             .join(Profile, Profile.id == Project.profile_id)
+             .where(Project.id == EventSubmission.project_id)
+             .correlate(EventSubmission).scalar_subquery())
+    session.execute(update(EventSubmission).values(visible=shown)
+                    .execution_options(synchronize_session=False))

@@ -10,9 +10,11 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, DateTime, Double, ForeignKey, ForeignKeyConstraint, Index,
-                        Integer, LargeBinary, Numeric, PrimaryKeyConstraint, SmallInteger, Text,
-                        UniqueConstraint, Uuid, func, text)
+from sqlalchemy import (Boolean, CheckConstraint, DateTime, Double, FetchedValue, ForeignKey,
+                        ForeignKeyConstraint, Index, Integer, LargeBinary, Numeric,
+                        PrimaryKeyConstraint, SmallInteger, Text, UniqueConstraint, Uuid, func,
+                        text)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from buildstory.db import db
@@ -37,6 +39,7 @@ class EventSubmission(db.Model):
                         name="lesson_learned_length"),
         CheckConstraint("review_count >= 0 AND judge_score_count >= 0 AND highlight_count >= 0",
                         name="counters_not_negative"),
+        CheckConstraint("visible_review_count >= 0", name="visible_review_count_not_negative"),
         # the hand-out queues: fewest reviews (scores) first, then the random key
         Index("ix_event_submissions_review_queue", "event_id", "review_count", "queue_key"),
         Index("ix_event_submissions_judge_queue", "event_id", "judge_score_count", "queue_key"),
@@ -48,6 +51,9 @@ class EventSubmission(db.Model):
         Index("ix_event_submissions_search_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
         Index("ix_event_submissions_project_id", "project_id"),
+        # the progress count: an event's visible submissions, index-only
+        Index("ix_event_submissions_visible", "event_id", "judge_score_count", "project_id",
+              postgresql_where=text("visible")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
@@ -68,6 +74,16 @@ class EventSubmission(db.Model):
     judge_score_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     highlight_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     queue_key: Mapped[float] = mapped_column(Double, server_default=func.random())
+    # True exactly when the project is visible (not hidden, owner neither hidden nor
+    # banned): set by database triggers on insert and whenever the project or its owner
+    # changes (migration 0015b), never by the application
+    visible: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # what the showcase card shows, recounted with highlight_count (hackathon/counters.py):
+    # the visible reviews, and their highlights per category {"creativity": 3, …}
+    visible_review_count: Mapped[int] = mapped_column(Integer, default=0,
+                                                      server_default=text("0"))
+    highlight_counts: Mapped[dict] = mapped_column(JSONB, default=dict,
+                                                   server_default=text("'{}'::jsonb"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                    server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
@@ -107,12 +123,16 @@ class EventSubmissionTool(db.Model):
     """A tool a submission says it used."""
 
     __tablename__ = "event_submission_tools"
-    __table_args__ = (Index("ix_event_submission_tools_tool_id", "tool_id", "submission_id"),)
+    __table_args__ = (Index("ix_event_submission_tools_tool_id", "tool_id", "submission_id"),
+                      # the tools used in an event (the showcase's filter), index-only
+                      Index("ix_event_submission_tools_event_id", "event_id", "tool_id"))
 
     submission_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("event_submissions.id", ondelete="CASCADE"), primary_key=True)
     tool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ai_tools.id", ondelete="RESTRICT"),
                                                primary_key=True)
+    # the submission's event, copied by a trigger on insert (migration 0015b)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, server_default=FetchedValue())
 
 
 class HackathonReview(db.Model):

@@ -205,18 +205,40 @@ def held(session, queue: QueueKind, event_id, profile_id, *, k: int | None = Non
 
 @functools.cache
 def _progress_statement(queue: QueueKind):
+    """Done, left and skipped in one statement that stays cheap as events grow.
+
+    "Left" is the event's visible submissions (``event_submissions.visible``, kept by
+    triggers, read from one partial index) minus those the person may never take: done,
+    declared conflicts, and the teams of their circle. That excluded set is bounded by the
+    person's own work and teams, so nothing here joins every submission to its project and
+    owner (docs/rules.md "Peer review"). The result equals what ``_conditions`` allows.
+    """
     kind = KINDS[queue]
     circle = _circle()
     me, e = _params()
     done = kind.done_model
     done_count = (select(func.count()).select_from(done)
                   .where(kind.done_person == me, done.event_id == e).scalar_subquery())
-    skipped = exists().where(QueueSkip.queue == kind.queue, QueueSkip.profile_id == me,
-                             QueueSkip.event_id == e, QueueSkip.project_id == S.project_id)
-    left = _from(select(func.count().label("left"),
-                        func.count().filter(skipped).label("skipped"))
-                 .select_from(S)).where(*_conditions(kind, circle, skips=False)).subquery()
-    return select(done_count.label("done"), left.c.left, left.c.skipped)
+    circle_ids = select(circle.c.profile_id)
+    member = aliased(ProjectMember, name="pm")
+    owned = aliased(Project, name="circle_owned")
+    excluded = union(
+        select(done.project_id.label("project_id")).where(kind.done_person == me,
+                                                          done.event_id == e),
+        select(ConflictOfInterest.project_id).where(ConflictOfInterest.profile_id == me),
+        select(owned.id).where(owned.profile_id.in_(circle_ids)),
+        select(member.project_id).where(member.profile_id.in_(circle_ids)),
+    ).cte("excluded")
+    open_ = [S.event_id == e, S.visible, ~exists().where(excluded.c.project_id == S.project_id)]
+    if kind.queue == QueueKind.judge:
+        open_.append(S.judge_score_count < bindparam("k", type_=Integer))
+    left = select(func.count()).select_from(S).where(*open_).scalar_subquery()
+    skipped = (select(func.count()).select_from(QueueSkip)
+               .join(S, and_(S.event_id == QueueSkip.event_id,
+                             S.project_id == QueueSkip.project_id))
+               .where(QueueSkip.queue == kind.queue, QueueSkip.profile_id == me,
+                      QueueSkip.event_id == e, *open_).scalar_subquery())
+    return select(done_count.label("done"), left.label("left"), skipped.label("skipped"))
 
 
 @dataclass(frozen=True)

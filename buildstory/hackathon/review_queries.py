@@ -1,7 +1,7 @@
 """Reads of the review and judge pages (docs/rules.md "Peer review", "Judging")."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from ..profiles.models import Profile
 from ..profiles.queries import visible
@@ -12,10 +12,12 @@ from .models import HackathonReview, JudgeScore
 
 def team(session, project) -> list[Profile]:
     """The visible people on the project's team, the owner first (one statement)."""
-    members = select(ProjectMember.profile_id).where(ProjectMember.project_id == project.id)
+    # A union of ids, not "id = owner OR id IN (members)": the OR made PostgreSQL read
+    # every profile instead of probing the primary key (tests/domain/test_review_page_explain.py).
+    people = union(select(Project.profile_id).where(Project.id == project.id),
+                   select(ProjectMember.profile_id).where(ProjectMember.project_id == project.id))
     return list(session.scalars(
-        select(Profile).where(or_(Profile.id == project.profile_id, Profile.id.in_(members)),
-                              visible(Profile))
+        select(Profile).where(Profile.id.in_(people), visible(Profile))
         .order_by((Profile.id != project.profile_id), Profile.display_name)))
 
 

@@ -170,17 +170,10 @@ def showcase_statement(event_id, *, sort: str = "newest", q: str = "", tool_id=N
 
 EXTRAS_SQL = """
 WITH shown AS (
-  SELECT s.id, s.event_id, s.project_id FROM event_submissions s WHERE s.id = ANY(:ids)
+  SELECT s.id, s.event_id, s.project_id, s.visible_review_count, s.highlight_counts
+  FROM event_submissions s WHERE s.id = ANY(:ids)
 ), latest AS (
   SELECT max(version) AS version FROM event_results WHERE event_id = :event_id
-), highlights AS (
-  SELECT r.event_id, r.project_id, h.category, count(*) AS n
-  FROM hackathon_reviews r
-  JOIN shown ON shown.event_id = r.event_id AND shown.project_id = r.project_id
-  JOIN profiles rp ON rp.id = r.reviewer_profile_id
-  JOIN hackathon_review_highlights h ON h.review_id = r.id
-  WHERE r.hidden_at IS NULL AND rp.hidden_at IS NULL AND rp.banned_at IS NULL
-  GROUP BY r.event_id, r.project_id, h.category
 )
 SELECT shown.id,
   (SELECT json_agg(json_build_object('id', t.id, 'name', t.display_name,
@@ -197,11 +190,8 @@ SELECT shown.id,
    FROM event_submission_tools est JOIN ai_tools a ON a.id = est.tool_id
    WHERE est.submission_id = shown.id
      AND a.hidden_at IS NULL AND a.merged_into_id IS NULL) AS tools,
-  (SELECT json_object_agg(h.category, h.n) FROM highlights h
-   WHERE h.event_id = shown.event_id AND h.project_id = shown.project_id) AS highlights,
-  (SELECT count(*) FROM hackathon_reviews r JOIN profiles rp ON rp.id = r.reviewer_profile_id
-   WHERE r.event_id = shown.event_id AND r.project_id = shown.project_id
-     AND r.hidden_at IS NULL AND rp.hidden_at IS NULL AND rp.banned_at IS NULL) AS reviews,
+  shown.highlight_counts AS highlights,
+  shown.visible_review_count AS reviews,
   (SELECT json_agg(json_build_object('kind', er.kind, 'category', er.category,
                                      'place', er.place) ORDER BY er.kind, er.category)
    FROM event_results er, latest
@@ -269,8 +259,7 @@ def add_extras(session, event, cards) -> None:
 @cache
 def _tool_options_statement():
     used = (select(EventSubmissionTool.tool_id)
-            .join(EventSubmission, EventSubmission.id == EventSubmissionTool.submission_id)
-            .where(EventSubmission.event_id == bindparam("event_id")))
+            .where(EventSubmissionTool.event_id == bindparam("event_id")))
     return (select(AiTool.id, AiTool.name, AiTool.slug)
             .where(AiTool.hidden_at.is_(None), AiTool.merged_into_id.is_(None),
                    or_(AiTool.id.in_(used), AiTool.slug == bindparam("selected")))

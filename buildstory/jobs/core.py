@@ -219,7 +219,8 @@ def procrastinate_app(flask_app) -> procrastinate.App:
     if cached is not None and cached[0] == len(_registry):
         return cached[1]
     connector = procrastinate.PsycopgConnector(
-        conninfo=conninfo(flask_app.config["SQLALCHEMY_DATABASE_URI"]))
+        conninfo=conninfo(flask_app.config.get("JOBS_DATABASE_URL")
+                          or flask_app.config["SQLALCHEMY_DATABASE_URI"]))
     papp = procrastinate.App(connector=connector,
                              worker_defaults={"delete_jobs": "successful"})
     for spec in _registry.values():

@@ -13,6 +13,7 @@ from .errors import init_errors
 from .jinja import init_jinja
 from .limits import init_limits
 from .proxy import init_proxy
+from .replica import init_replica
 from .inputs import init_inputs
 from .security import init_security
 from .transactions import init_transactions
@@ -28,6 +29,7 @@ def init_web(app) -> None:
     init_csrf(app)
     init_limits(app)
     app.before_request(load_current_user)
+    init_replica(app)  # after the builder is loaded: sessions are read from the primary
     app.after_request(set_cookies)
     app.context_processor(template_context)
     init_errors(app)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
+from buildstory.counters_cli import hackathon_mismatches
 from buildstory.db import db
 from buildstory.enums import EventStatus
 from buildstory.hackathon import counters
@@ -47,6 +48,8 @@ def assert_exact(session):
     assert all(stored == fresh for stored, fresh in usage.values()), usage
     subs = {r[0]: (r[1:4], r[4:7]) for r in session.execute(text(SUBMISSION_SQL))}
     assert all(stored == fresh for stored, fresh in subs.values()), subs
+    # and every other stored copy (visible reviews, highlights per category, visibility)
+    assert hackathon_mismatches(session) == []
     return usage, subs
 
 
@@ -124,6 +127,8 @@ def test_reviewer_hidden_banned_restored_deleted(db_session):
     assert_exact(db_session)
     db_session.refresh(sub)
     assert sub.highlight_count == 2
+    # what the showcase card shows moves with it
+    assert (sub.visible_review_count, sub.highlight_counts) == (1, {"creativity": 1, "design": 1})
     moderation.ban_user(db_session, w.mod, w.r2, reason="spam", admin_ids=ADMINS, now=NOW)
     assert_exact(db_session)
     moderation.unban_user(db_session, w.mod, w.r2, admin_ids=ADMINS)

@@ -70,11 +70,11 @@ def test_cards_show_team_tools_highlights_reviews_and_thumbnail(client, live):
     sub = submit(live, tools=tools + [hidden_tool])
     for name in ("Bea", "Cy", "Di"):
         ProjectMemberFactory(project=sub.project, profile=ProfileFactory(display_name=name))
-    HackathonReviewFactory(submission=sub, highlights={"creativity": "Wow", "design": "Neat"})
-    HackathonReviewFactory(submission=sub, highlights={"creativity": "Fun"})
+    HackathonReviewFactory(submission=sub, highlights={"creativity": "Wow", "design": "Neat"}, bump=True)
+    HackathonReviewFactory(submission=sub, highlights={"creativity": "Fun"}, bump=True)
     HackathonReviewFactory(submission=sub, reviewer=ProfileFactory(hidden=True),
                            highlights={"impact": "hidden reviewer"})
-    HackathonReviewFactory(submission=sub, hidden_at=utcnow(), highlights={"impact": "hidden"})
+    HackathonReviewFactory(submission=sub, hidden_at=utcnow(), highlights={"impact": "hidden"}, bump=True)
     from buildstory.db import db
     db.session.add(SubmissionImage(submission_id=sub.id, image=b"x", thumb=b"y", hash="abc123",
                                    width=1600, height=1000))

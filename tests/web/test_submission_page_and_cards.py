@@ -26,7 +26,7 @@ def test_submission_page_shows_what_was_submitted_with_a_video_link_not_a_player
     sub = submit(event, "Shipbot", "An agent that ships things", tools=[AiToolFactory(name="Cursor")])
     sub.video_url, sub.demo_url = "https://video.example/demo", "https://demo.example"
     sub.lesson_learned = "Ship small"
-    HackathonReviewFactory(submission=sub, highlights={"impact": "Big"})
+    HackathonReviewFactory(submission=sub, highlights={"impact": "Big"}, bump=True)
     db.session.flush()
     page = client.get("/events/jam/showcase/" + sub.project.slug)
     html = page.get_data(as_text=True)
