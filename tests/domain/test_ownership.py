@@ -319,3 +319,20 @@ def test_demo_has_a_pending_ownership_request_in_the_live_event(db_session):
     again = seed_demo(db_session, hasher=PasswordHasher(time_cost=1, memory_cost=1024,
                                                          parallelism=1))
     assert again.get("ownership requests") == 0
+
+
+def test_ownership_sentences_and_links():
+    from buildstory.notifications import registry
+    from buildstory.enums import NotificationType as T
+
+    def shown(kind):
+        return registry.Shown(type=kind, title="Kiln", actor="Ana", project_slug="kiln")
+
+    assert {k: registry.sentence(shown(k)) for k in (
+        T.ownership_transferred, T.ownership_requested, T.ownership_request_reminder,
+        T.ownership_request_declined)} == {
+        T.ownership_transferred: "You are now the owner of Kiln",
+        T.ownership_requested: "Ana asked to become the owner of Kiln",
+        T.ownership_request_reminder: "Ownership of Kiln passes to Ana in 24 hours",
+        T.ownership_request_declined: "Ana kept ownership of Kiln"}
+    assert registry.link(shown(T.ownership_requested)) == ("projects.show", {"slug": "kiln"})
