@@ -104,6 +104,11 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
                      "SELECT %s, 'member_left', 'Bench project', %s - g * interval '1 minute' "
                      "FROM generate_series(1, 150 - (SELECT count(*) FROM notifications "
                      "WHERE recipient_id = %s AND read_at IS NULL)) g", (row[0], now, row[0]))
+        if not admin:  # the teammates page ranks the featured event's builders for this one
+            conn.execute("INSERT INTO event_registrations (event_id, profile_id, team_preference, "
+                         "commitment_level) SELECT id, %s, 'looking_for_team', 'daily' "
+                         "FROM events WHERE featured ON CONFLICT (event_id, profile_id) DO NOTHING",
+                         (row[0],))
         review_event = hold_a_submission(conn, row[0]) if not admin else None
         project = conn.execute("SELECT slug FROM projects pr JOIN profiles p ON p.id = pr.profile_id "
                                "WHERE p.hidden_at IS NULL AND p.banned_at IS NULL "
@@ -117,9 +122,33 @@ def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
         showcase = conn.execute(  # the event with the most submissions
             "SELECT e.slug FROM events e JOIN event_submissions s ON s.event_id = e.id "
             "GROUP BY e.slug ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+        logs = build_log_names(conn, row[0] if not admin else None)
     return f"__Host-bs_session={token}", {"project": project, "event": event, "profile": other,
                                           "self": row[2], "showcase": showcase,
-                                          "review_event": review_event}
+                                          "review_event": review_event, **logs}
+
+
+def build_log_names(conn, viewer_id) -> dict:
+    """The busiest project (most updates), post (most comments) and tool (most posts); the
+    bench builder's own Fire on the newest page of /feed, so its buttons show pressed."""
+    if viewer_id is not None:
+        conn.execute(
+            "WITH added AS (INSERT INTO reactions (profile_id, post_id, emoji) "
+            "SELECT %s, id, 'fire' FROM posts WHERE deleted_at IS NULL AND hidden_at IS NULL "
+            "ORDER BY created_at DESC, id DESC LIMIT 20 ON CONFLICT DO NOTHING "
+            "RETURNING post_id) "
+            "UPDATE posts SET fire_count = fire_count + 1 WHERE id IN (SELECT post_id FROM added)",
+            (viewer_id,))
+    busy_project = conn.execute(
+        "SELECT pr.slug FROM posts p JOIN projects pr ON pr.id = p.project_id "
+        "GROUP BY pr.slug ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    busy_post = conn.execute(
+        "SELECT id FROM posts WHERE deleted_at IS NULL AND hidden_at IS NULL "
+        "ORDER BY comment_count DESC, id LIMIT 1").fetchone()[0]
+    busy_tool = conn.execute(
+        "SELECT t.slug FROM posts p JOIN ai_tools t ON t.id = p.tool_id "
+        "GROUP BY t.slug ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    return {"busy_project": busy_project, "busy_post": busy_post, "busy_tool": busy_tool}
 
 
 def hold_a_submission(conn, profile_id) -> str:
@@ -285,9 +314,16 @@ def main() -> int:
                                          f"/events/{names['showcase']}/showcase?q=agent"], None),
             ("/events/<slug>/review", [f"/events/{names['review_event']}/review"],
              builder_cookie),
+            ("/events/<slug>/teammates", [f"/events/{names['event']}/teammates",
+                                          f"/events/{names['event']}/teammates?role=backend"],
+             builder_cookie),
             ("/tools", ["/tools"], None),
             ("/notifications/bell", ["/notifications/bell?have=150"], builder_cookie),
             ("/admin/users?q=", ["/admin/users?q=ana"], admin_cookie),
+            ("/feed (signed in)", ["/feed"], builder_cookie),
+            ("/projects/<slug>/updates", [f"/projects/{names['busy_project']}/updates"], None),
+            ("/posts/<id>", [f"/posts/{names['busy_post']}"], None),
+            ("/tools/<slug>/posts", [f"/tools/{names['busy_tool']}/posts"], None),
         ]
         only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
         if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)

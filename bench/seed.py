@@ -2,7 +2,8 @@
 
 100,000 profiles (accented names, countries and regions from pycountry, experience),
 20 events, 150,000 registrations, 10,000 projects with teams and entries, 20,000 invites in
-every state, 50,000 audit rows. Deterministic (seeded), with a progress bar.
+every state, 50,000 audit rows, build logs (30,000 posts, 60,000 comments, 150,000
+reactions). Deterministic (seeded), with a progress bar.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import pycountry
 
 SIZES = {"profiles": 100_000, "events": 20, "registrations": 150_000, "projects": 10_000,
          "members": 15_000, "entries": 8_000, "invites": 20_000, "audit": 50_000,
-         "notifications": 500_000, "tools": 300, "submissions": 6_000, "reviews": 40_000}
+         "notifications": 500_000, "tools": 300, "submissions": 6_000, "reviews": 40_000,
+         "posts": 30_000, "post_comments": 60_000, "reactions": 150_000}
 # BENCH_SCALE=0.1 seeds a tenth of everything (a quick check that the paths answer).
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 SIZES = {k: (v if k == "events" else max(50, int(v * SCALE))) for k, v in SIZES.items()}
@@ -123,6 +125,7 @@ def seed(url: str, rng_seed: int = 7) -> None:
         seed_audit(conn, rng, profile_ids)
         seed_notifications(conn, rng, profile_ids, project_ids)
         seed_hackathon(conn, rng, profile_ids)
+        seed_build_logs(conn)
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
@@ -134,10 +137,10 @@ def top_up(url: str, rng_seed: int = 11) -> None:
     its builders; newer tables are filled in proportion on the next run)."""
     rng = random.Random(rng_seed)
     with psycopg.connect(url, autocommit=False) as conn:
-        has_notifications, has_submissions = conn.execute(
+        has_notifications, has_submissions, has_posts = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM notifications), "
-            "EXISTS (SELECT 1 FROM event_submissions)").fetchone()
-        if has_notifications and has_submissions:
+            "EXISTS (SELECT 1 FROM event_submissions), EXISTS (SELECT 1 FROM posts)").fetchone()
+        if has_notifications and has_submissions and has_posts:
             return
         profile_ids = [r[0] for r in conn.execute("SELECT id FROM profiles ORDER BY id")]
         if not has_notifications:
@@ -145,6 +148,8 @@ def top_up(url: str, rng_seed: int = 11) -> None:
             seed_notifications(conn, rng, profile_ids, project_ids)
         if not has_submissions:
             seed_hackathon(conn, rng, profile_ids)
+        if not has_posts:
+            seed_build_logs(conn)
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
@@ -369,3 +374,108 @@ def seed_audit(conn, rng, profile_ids):
     copy_rows(conn, "admin_audit_log", ["id", "actor_profile_id", "actor_name", "action",
                                         "target_profile_id", "target_name", "metadata",
                                         "created_at"], rows(), n)
+
+
+# A deterministic pick among ``n`` rows numbered from 1, from a series number and a salt.
+PICK = "1 + mod(hashint4({g} + {salt})::bigint & 2147483647, {n})"
+
+
+def seed_build_logs(conn):
+    """Build logs, in the database (INSERT … SELECT over generate_series): posts on projects
+    (every 50th on one busy project) and about tools (every 20th about one busy tool),
+    a picture on about one in sixteen, comments (every 100th on one busy post of the busy
+    project), reactions on posts and comments; every counter written exact afterwards."""
+    started = time.time()
+    n_posts, n_comments, n_reactions = (SIZES["posts"], SIZES["post_comments"],
+                                        SIZES["reactions"])
+    n_tool_posts = n_posts // 5
+    x = conn.execute
+    x("CREATE TEMP TABLE bench_pf ON COMMIT DROP AS "
+      "SELECT id, row_number() OVER (ORDER BY id)::int AS rn FROM profiles")
+    # the busy project (rn 1): the newest one with a visible owner
+    x("CREATE TEMP TABLE bench_pr ON COMMIT DROP AS SELECT pr.id, pr.profile_id, "
+      "row_number() OVER (ORDER BY (o.hidden_at IS NULL AND o.banned_at IS NULL) DESC, "
+      "pr.created_at DESC, pr.id)::int AS rn FROM projects pr JOIN profiles o "
+      "ON o.id = pr.profile_id WHERE pr.hidden_at IS NULL")
+    x("CREATE TEMP TABLE bench_tl ON COMMIT DROP AS SELECT id, "
+      "row_number() OVER (ORDER BY slug)::int AS rn FROM ai_tools "
+      "WHERE hidden_at IS NULL AND merged_into_id IS NULL")
+    for t in ("bench_pf", "bench_pr", "bench_tl"):
+        x(f"CREATE UNIQUE INDEX ON {t} (rn)")
+    n_pf, n_pr, n_tl = (x(f"SELECT count(*) FROM {t}").fetchone()[0]
+                        for t in ("bench_pf", "bench_pr", "bench_tl"))
+    x(f"""INSERT INTO posts (author_id, context_type, project_id, body, link_url, created_at,
+                             updated_at)
+          SELECT pr.profile_id, 'project', pr.id,
+                 'Day ' || s.g || ': taught the **agent** to read faded receipts.',
+                 CASE WHEN mod(s.g, 4) = 0 THEN 'https://example.com/changelog/' || s.g END,
+                 s.t, s.t
+          FROM (SELECT g, CASE WHEN mod(g, 50) = 0 THEN 1 ELSE {PICK.format(g="g", salt=0, n=n_pr)}
+                          END AS rn, %(now)s - g * interval '41 seconds' AS t
+                FROM generate_series(1, %(n)s) g) s
+          JOIN bench_pr pr ON pr.rn = s.rn""", {"now": NOW, "n": n_posts - n_tool_posts})
+    progress("posts", n_posts - n_tool_posts, n_posts, started)
+    x(f"""INSERT INTO posts (author_id, context_type, tool_id, body, created_at, updated_at)
+          SELECT pf.id, 'tool', tl.id, 'Refactored 40 files with it in one go. #' || s.g,
+                 s.t, s.t
+          FROM (SELECT g, CASE WHEN mod(g, 20) = 0 THEN 1 ELSE {PICK.format(g="g", salt=1, n=n_tl)}
+                          END AS tool_rn, {PICK.format(g="g", salt=2, n=n_pf)} AS pf_rn,
+                       %(now)s - g * interval '199 seconds' AS t
+                FROM generate_series(1, %(n)s) g) s
+          JOIN bench_tl tl ON tl.rn = s.tool_rn JOIN bench_pf pf ON pf.rn = s.pf_rn""",
+      {"now": NOW, "n": n_tool_posts})
+    progress("posts", n_posts, n_posts, started)
+    x("INSERT INTO post_images (post_id, data, hash, width, height, description) "
+      "SELECT id, '\\x5249464600000000574542505650384c'::bytea, md5(id::text), 640, 360, "
+      "'A chart of weekly usage' FROM posts WHERE (hashtext(id::text) & 15) = 0")
+    # the busy post (rn 1): the busy project's newest
+    x("CREATE TEMP TABLE bench_po ON COMMIT DROP AS SELECT p.id, p.created_at, "
+      "row_number() OVER (ORDER BY (p.project_id = (SELECT id FROM bench_pr WHERE rn = 1)) "
+      "DESC, p.created_at DESC, p.id)::int AS rn FROM posts p")
+    x("CREATE UNIQUE INDEX ON bench_po (rn)")
+    n_po = x("SELECT count(*) FROM bench_po").fetchone()[0]
+    started = time.time()
+    x(f"""INSERT INTO post_comments (post_id, author_id, body, created_at, updated_at)
+          SELECT po.id, pf.id, 'Nice progress! How did you measure that? #' || s.g,
+                 po.created_at + (mod(s.g, 5000)) * interval '1 second',
+                 po.created_at + (mod(s.g, 5000)) * interval '1 second'
+          FROM (SELECT g, CASE WHEN mod(g, 100) = 0 THEN 1 ELSE {PICK.format(g="g", salt=3, n=n_po)}
+                          END AS po_rn, {PICK.format(g="g", salt=4, n=n_pf)} AS pf_rn
+                FROM generate_series(1, %(n)s) g) s
+          JOIN bench_po po ON po.rn = s.po_rn JOIN bench_pf pf ON pf.rn = s.pf_rn""",
+      {"n": n_comments})
+    progress("post_comments", n_comments, n_comments, started)
+    x("CREATE TEMP TABLE bench_co ON COMMIT DROP AS SELECT id, created_at, "
+      "row_number() OVER (ORDER BY id)::int AS rn FROM post_comments")
+    x("CREATE UNIQUE INDEX ON bench_co (rn)")
+    started = time.time()
+    n_on_comments = n_reactions // 10
+    x(f"""INSERT INTO reactions (profile_id, post_id, emoji, created_at)
+          SELECT pf.id, po.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
+                 po.created_at + interval '1 hour'
+          FROM (SELECT g, CASE WHEN mod(g, 50) = 0 THEN 1 ELSE {PICK.format(g="g", salt=5, n=n_po)}
+                          END AS po_rn, {PICK.format(g="g", salt=6, n=n_pf)} AS pf_rn
+                FROM generate_series(1, %(n)s) g) s
+          JOIN bench_po po ON po.rn = s.po_rn JOIN bench_pf pf ON pf.rn = s.pf_rn
+          ON CONFLICT DO NOTHING""", {"n": n_reactions - n_on_comments})
+    x(f"""INSERT INTO reactions (profile_id, comment_id, emoji, created_at)
+          SELECT pf.id, co.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
+                 co.created_at + interval '1 hour'
+          FROM (SELECT g, {PICK.format(g="g", salt=7, n=n_comments)} AS co_rn,
+                       {PICK.format(g="g", salt=8, n=n_pf)} AS pf_rn
+                FROM generate_series(1, %(n)s) g) s
+          JOIN bench_co co ON co.rn = s.co_rn JOIN bench_pf pf ON pf.rn = s.pf_rn
+          ON CONFLICT DO NOTHING""", {"n": n_on_comments})
+    progress("reactions", n_reactions, n_reactions, started)
+    counts = ", ".join(f"count(*) FILTER (WHERE emoji = '{e}') AS {e}"
+                       for e in ("fire", "rocket", "lightbulb", "clap", "wrench"))
+    sets = ", ".join(f"{e}_count = c.{e}" for e in ("fire", "rocket", "lightbulb", "clap",
+                                                    "wrench"))
+    for table, fk in (("posts", "post_id"), ("post_comments", "comment_id")):
+        x(f"UPDATE {table} t SET {sets} FROM (SELECT {fk} AS id, {counts} FROM reactions "
+          f"WHERE {fk} IS NOT NULL GROUP BY {fk}) c WHERE t.id = c.id")
+    # visible comments only: not deleted or hidden, author neither hidden nor banned
+    x("UPDATE posts p SET comment_count = c.n FROM (SELECT c.post_id, count(*) AS n "
+      "FROM post_comments c JOIN profiles a ON a.id = c.author_id WHERE c.deleted_at IS NULL "
+      "AND c.hidden_at IS NULL AND a.hidden_at IS NULL AND a.banned_at IS NULL "
+      "GROUP BY c.post_id) c WHERE p.id = c.post_id")

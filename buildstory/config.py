@@ -142,6 +142,7 @@ def _community_settings(env):
     return {
         "TEAM_SIZE_LIMIT": int(env.get("TEAM_SIZE_LIMIT", "6")),
         "INVITE_LINK_TTL_DAYS": int(env.get("INVITE_LINK_TTL_DAYS", "7")),
+        "JOIN_REQUEST_TTL_DAYS": int(env.get("JOIN_REQUEST_TTL_DAYS", "7")),
         # A member's ownership request passes after this long unless the owner keeps it;
         # only an owner unseen for OWNERSHIP_IDLE_HOURS can be asked.
         "OWNERSHIP_REQUEST_HOURS": int(env.get("OWNERSHIP_REQUEST_HOURS", "72")),

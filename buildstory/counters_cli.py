@@ -41,9 +41,11 @@ def hackathon_mismatches(session) -> list[str]:
 @counters_group.command("verify")
 @with_appcontext
 def verify_command():
-    """Recount posts', comments', tools' and submissions' counters; exit 1 on a mismatch."""
+    """Recount posts', comments', ideas', tools' and submissions' counters; exit 1 on a mismatch."""
     from .buildlogs import counters
-    found = counters.mismatches(db.session) + hackathon_mismatches(db.session)
+    from .roadmap import counters as roadmap_counters
+    found = (counters.mismatches(db.session) + roadmap_counters.mismatches(db.session)
+             + hackathon_mismatches(db.session))
     for line in found:
         click.echo(line)
     if found:

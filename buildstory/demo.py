@@ -189,11 +189,27 @@ FEATURE_SEEDERS.append(_draws_demo.seed)  # after registrations: the past event'
 
 from .moderation import demo as _moderation_demo  # noqa: E402
 
+from .matching import demo as _matching_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_matching_demo.seed)  # after teams: skills, open roles, a join request
+
 FEATURE_SEEDERS.append(_moderation_demo.seed)  # last: moderates some of the demo's builders
+
+from .reports import demo as _reports_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_reports_demo.seed)  # after moderation: reports of visible content
 
 from .profiles import demo as _profiles_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_profiles_demo.seed)  # any position: a few demo builders' avatars
+
+from .buildlogs import demo as _buildlogs_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_buildlogs_demo.seed)  # after moderation: posts by visible builders only
+
+from .roadmap import demo as _roadmap_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_roadmap_demo.seed)  # after builders: ideas, upvotes and comments
 
 from .teams import ownership_demo as _ownership_demo  # noqa: E402
 

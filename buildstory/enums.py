@@ -119,6 +119,10 @@ class ProjectEventKind(LabelledEnum):
     submitted = "submitted"
     submission_updated = "submission_updated"
     submission_withdrawn = "submission_withdrawn"
+    join_requested = "join_requested"
+    join_request_withdrawn = "join_request_withdrawn"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
     ownership_transferred = "ownership_transferred"
     ownership_passed = "ownership_passed"
     ownership_succeeded = "ownership_succeeded"
@@ -191,10 +195,24 @@ class NotificationType(LabelledEnum):
     event_status = "event_status"
     mention = "mention"
     post_comment = "post_comment"
+    comment_reply = "comment_reply"
+    roadmap_shipped = "roadmap_shipped"
+    join_request_received = "join_request_received"
+    join_request_accepted = "join_request_accepted"
+    join_request_declined = "join_request_declined"
     ownership_transferred = "ownership_transferred"
     ownership_requested = "ownership_requested"
     ownership_request_reminder = "ownership_request_reminder"
     ownership_request_declined = "ownership_request_declined"
+
+
+class JoinRequestStatus(LabelledEnum):
+    """A request to join a project's team; "expired" is derived from ``expires_at``."""
+
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
 
 
 class PostContextType(LabelledEnum):
@@ -212,6 +230,18 @@ class PostSource(LabelledEnum):
     webhook = "webhook"
 
 
+class FeatureBoardStatus(LabelledEnum):
+    """Where a roadmap idea stands; inbox, closed and archived are for triagers only."""
+
+    inbox = "inbox"
+    exploring = "exploring"
+    next = "next"
+    now = "now"
+    shipped = "shipped"
+    closed = "closed"
+    archived = "archived"
+
+
 class ReactionEmoji(LabelledEnum):
     """The five reactions on posts and comments (their button names are the labels)."""
 
@@ -220,6 +250,36 @@ class ReactionEmoji(LabelledEnum):
     lightbulb = "lightbulb"
     clap = "clap"
     wrench = "wrench"
+
+
+class ReportTargetKind(LabelledEnum):
+    """What a report is about (each kind registered in ``reports.registry``)."""
+
+    profile = "profile"
+    project = "project"
+    post = "post"
+    post_comment = "post_comment"
+    review = "review"
+    roadmap_item = "roadmap_item"
+    roadmap_comment = "roadmap_comment"
+    help_request = "help_request"
+
+
+class ReportReason(LabelledEnum):
+    """Why a builder reports something."""
+
+    spam = "spam"
+    abuse = "abuse"
+    off_topic = "off_topic"
+    other = "other"
+
+
+class ReportStatus(LabelledEnum):
+    """A report's place in the moderators' queue."""
+
+    open = "open"
+    resolved = "resolved"
+    dismissed = "dismissed"
 
 
 EXPERIENCE_LEVEL_LABELS = {
@@ -293,6 +353,10 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.submitted: "Submitted",
     ProjectEventKind.submission_updated: "Submission updated",
     ProjectEventKind.submission_withdrawn: "Submission withdrawn",
+    ProjectEventKind.join_requested: "Asked to join",
+    ProjectEventKind.join_request_withdrawn: "Join request withdrawn",
+    ProjectEventKind.join_request_accepted: "Join request accepted",
+    ProjectEventKind.join_request_declined: "Join request declined",
     ProjectEventKind.ownership_transferred: "Ownership transferred",
     ProjectEventKind.ownership_passed: "Ownership passed on request",
     ProjectEventKind.ownership_succeeded: "Ownership passed to a successor",
@@ -350,10 +414,30 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.event_status: "Event updates",
     NotificationType.mention: "Mentions",
     NotificationType.post_comment: "Comments on your updates",
+    NotificationType.comment_reply: "Replies on the roadmap",
+    NotificationType.roadmap_shipped: "Shipped ideas",
+    NotificationType.join_request_received: "Requests to join your projects",
+    NotificationType.join_request_accepted: "Your requests accepted",
+    NotificationType.join_request_declined: "Your requests declined",
     NotificationType.ownership_transferred: "Projects passed to you",
     NotificationType.ownership_requested: "Requests to take over your projects",
     NotificationType.ownership_request_reminder: "Reminders before ownership passes",
     NotificationType.ownership_request_declined: "Your ownership requests declined",
+}
+FEATURE_BOARD_STATUS_LABELS = {
+    FeatureBoardStatus.inbox: "Inbox",
+    FeatureBoardStatus.exploring: "Exploring",
+    FeatureBoardStatus.next: "Next",
+    FeatureBoardStatus.now: "Now",
+    FeatureBoardStatus.shipped: "Shipped",
+    FeatureBoardStatus.closed: "Closed",
+    FeatureBoardStatus.archived: "Archived",
+}
+JOIN_REQUEST_STATUS_LABELS = {
+    JoinRequestStatus.pending: "Pending",
+    JoinRequestStatus.accepted: "Accepted",
+    JoinRequestStatus.declined: "Declined",
+    JoinRequestStatus.withdrawn: "Withdrawn",
 }
 POST_CONTEXT_TYPE_LABELS = {
     PostContextType.project: "Project",
@@ -370,6 +454,27 @@ REACTION_EMOJI_LABELS = {
     ReactionEmoji.lightbulb: "Insightful",
     ReactionEmoji.clap: "Props",
     ReactionEmoji.wrench: "Building",
+}
+REPORT_TARGET_KIND_LABELS = {
+    ReportTargetKind.profile: "Profile",
+    ReportTargetKind.project: "Project",
+    ReportTargetKind.post: "Update",
+    ReportTargetKind.post_comment: "Comment",
+    ReportTargetKind.review: "Review",
+    ReportTargetKind.roadmap_item: "Roadmap idea",
+    ReportTargetKind.roadmap_comment: "Roadmap comment",
+    ReportTargetKind.help_request: "Help request",
+}
+REPORT_REASON_LABELS = {
+    ReportReason.spam: "Spam",
+    ReportReason.abuse: "Abuse",
+    ReportReason.off_topic: "Off-topic",
+    ReportReason.other: "Other",
+}
+REPORT_STATUS_LABELS = {
+    ReportStatus.open: "Open",
+    ReportStatus.resolved: "Resolved",
+    ReportStatus.dismissed: "Dismissed",
 }
 
 LABELS: dict[type[LabelledEnum] | str, dict] = {}
@@ -391,10 +496,15 @@ for _cls, _labels, _names in (
     (ResultKind, RESULT_KIND_LABELS, ("result_kind",)),
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
+    (JoinRequestStatus, JOIN_REQUEST_STATUS_LABELS, ("join_request_status",)),
     (OwnershipRequestStatus, OWNERSHIP_REQUEST_STATUS_LABELS, ("ownership_request_status",)),
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
+    (ReportTargetKind, REPORT_TARGET_KIND_LABELS, ("report_target_kind",)),
+    (ReportReason, REPORT_REASON_LABELS, ("report_reason",)),
+    (ReportStatus, REPORT_STATUS_LABELS, ("report_status",)),
+    (FeatureBoardStatus, FEATURE_BOARD_STATUS_LABELS, ("feature_board_status",)),
 ):
     assert set(_labels) == set(_cls), f"{_cls.__name__} labels are incomplete"
     LABELS[_cls] = _labels
@@ -429,6 +539,11 @@ ownership_request_status_type = _pg_enum(OwnershipRequestStatus, "ownership_requ
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
+report_target_kind_type = _pg_enum(ReportTargetKind, "report_target_kind")
+report_reason_type = _pg_enum(ReportReason, "report_reason")
+report_status_type = _pg_enum(ReportStatus, "report_status")
+feature_board_status_type = _pg_enum(FeatureBoardStatus, "feature_board_status")
+join_request_status_type = _pg_enum(JoinRequestStatus, "join_request_status")
 
 # Name → Python enum, for code (and tests) that walk every type.
 PG_ENUMS: dict[str, type[LabelledEnum]] = {
@@ -452,4 +567,9 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,
+    "report_target_kind": ReportTargetKind,
+    "report_reason": ReportReason,
+    "report_status": ReportStatus,
+    "feature_board_status": FeatureBoardStatus,
+    "join_request_status": JoinRequestStatus,
 }

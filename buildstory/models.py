@@ -13,19 +13,25 @@ from buildstory.mail.models import EmailOutbox, NotificationPreference
 from buildstory.notifications.models import Notification, NotificationFanout
 from buildstory.profiles.models import Avatar, Profile
 from buildstory.projects.models import EventProject, Project, ProjectEvent
+from buildstory.reports.models import Report
+from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
+                                      FeatureBoardItem, FeatureBoardUpvote, RoadmapLeaderboard)
 from buildstory.streams.models import TwitchCategory
-from buildstory.teams.models import OwnershipRequest, ProjectMember, TeamInvite
+from buildstory.teams.models import JoinRequest, OwnershipRequest, ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
 from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account", "AuditLog", "Avatar", "DeletedIdentity", "EmailOutbox", "Event", "EventProject",
-    "EventRegistration", "LegacyUser", "MentorApplication", "Milestone", "Notification",
+    "EventRegistration", "JoinRequest", "LegacyUser", "MentorApplication", "Milestone", "Notification",
     "NotificationFanout", "NotificationPreference", "PrizeDraw", "Profile",
     "Project", "ProjectEvent", "ProjectMember", "SponsorshipInquiry", "TeamInvite",
     "TwitchCategory", "UserSession", "WebhookDelivery", "WebhookEndpoint",
     "AiTool", "ConflictOfInterest", "EventJudge", "EventResult", "EventSubmission",
     "EventSubmissionTool", "HackathonReview", "HackathonReviewHighlight", "JudgeScore",
     "QueueAssignment", "QueueSkip", "SubmissionCard", "SubmissionImage",
-    "Post", "PostComment", "PostImage", "RateEvent", "Reaction", "OwnershipRequest",
+    "Post", "PostComment", "PostImage", "RateEvent", "Reaction",
+    "Report",
+    "FeatureBoardCategory", "FeatureBoardComment", "FeatureBoardItem", "FeatureBoardUpvote",
+    "RoadmapLeaderboard", "OwnershipRequest",
 ]

@@ -27,10 +27,13 @@ def register_blueprints(app) -> None:
     from .identity import views as identity
     from .mail import admin_views as mail_admin, views as mail
     from .maintenance import admin_views as jobs_admin
+    from .matching import views as matching
     from .moderation import views as moderation
     from .notifications import views as notifications
     from .profiles import public_views, views as profiles
     from .projects import views as projects
+    from .reports import views as reports
+    from .roadmap import admin_views as roadmap_admin, views as roadmap
     from .streams import admin_views as streams_admin, views as streams
     from .teams import views as teams
     from .tools import views as tools
@@ -39,9 +42,11 @@ def register_blueprints(app) -> None:
     del onboarding_views, public_views, sitemap  # imported for the routes they attach
     for module in (home, identity, profiles, events, projects, teams, moderation,
                    applications, streams, mail, tools, notifications, showcase,
-                   submissions, hackathon_queues, hackathon_results, buildlogs, talk):
+                   submissions, hackathon_queues, hackathon_results, buildlogs, talk, roadmap, matching,
+                   reports):
         app.register_blueprint(module.bp)
     for module, prefix in ((admin, ""), (events_admin, "/events"), (applications_admin, ""),
                            (streams_admin, ""), (draws_admin, ""), (mail_admin, ""),
-                           (webhooks_admin, ""), (jobs_admin, ""), (hackathon_admin, "/events")):
+                           (webhooks_admin, ""), (jobs_admin, ""), (hackathon_admin, "/events"),
+                           (roadmap_admin, "")):
         app.register_blueprint(module.bp, url_prefix=ADMIN_PREFIX + prefix)

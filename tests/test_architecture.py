@@ -29,7 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "teams": {"profiles", "projects", "notifications", "events"},  # invites and members
     #                                  notify; ownership requests need a live event
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
-                   "buildlogs", "teams"},  # counters; bans and deletions pass projects on
+                   "buildlogs", "roadmap", "teams"},  # counters; bans and deletions pass
+    #                                                   projects on
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email
@@ -45,13 +46,23 @@ ALLOWED: dict[str, set[str]] = {
     # build logs: posts name their author, project or tool; the team check; hiding a
     # post removes the notifications about it.
     "buildlogs": {"profiles", "projects", "tools", "notifications"},
+    # matching: skills on profiles, registrations and projects; inviting and join requests
+    # go through the teams services
+    "matching": {"profiles", "events", "projects", "teams", "notifications"},
     "mail": {"profiles", "identity"},  # recipients' profiles; accounts' addresses and links
-    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs"},
-    #                          sitemap tool, submission pages and build-log posts
+    "home": {"profiles", "events", "projects", "teams", "tools", "hackathon", "buildlogs",
+             "roadmap"},
+    #                          sitemap tool, submission pages, build-log posts, ideas
+    # the roadmap: authors' names; the mention helper of build logs; comment_reply,
+    # mention and roadmap_shipped notices (and the shipped fan-out); the shipped webhook.
+    "roadmap": {"profiles", "buildlogs", "notifications", "webhooks"},
     # The webhook form reuses the URL and text rules; a delivery is skipped when its
     # project or event is no longer public; milestones count builders and registrations.
     "webhooks": {"profiles", "applications", "projects", "events"},
     "maintenance": {"webhooks"},  # /admin/jobs counts deliveries; clean-up deletes them
+    # Reports load each kind of target through its feature (the registry); features never
+    # import reports (their Report buttons are a template macro).
+    "reports": {"profiles", "projects", "buildlogs", "hackathon"},
     "admin": {"identity", "profiles", "events", "projects", "teams", "moderation", "home"},
 }
 FEATURES = set(ALLOWED)

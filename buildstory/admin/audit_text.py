@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "retry_webhook_delivery": "Retried webhook delivery",
     "hide_tool": "Hid AI tool", "unhide_tool": "Unhid AI tool", "update_tool": "Edited AI tool",
     "merge_tool": "Merged AI tool",
+    "resolve_report": "Resolved report", "dismiss_report": "Dismissed report",
 }
 _SKIP = {"project_id", "event_id", "application_id", "inquiry_id", "draw_id",
          "deleted_profile_id", "deletedProfileId", "via", "review_id"}

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import String, and_, cast, func, null, or_, select, tuple_
 from sqlalchemy.orm import aliased, defer
 
 from ..enums import PostContextType
@@ -15,7 +15,7 @@ from ..profiles.queries import visible
 from ..projects.models import Project
 from ..tools.models import AiTool
 from . import rules
-from .models import Post, PostImage
+from .models import Post, PostImage, Reaction
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
@@ -36,9 +36,20 @@ def visible_posts():
                          AiTool.hidden_at.is_(None))))
 
 
-def _statement():
-    """Posts with author, context and image (without its bytes) in one statement."""
-    return (select(Post, Author, Project, AiTool, PostImage, Owner)
+def _mine(viewer_id):
+    """The viewer's reactions on each post, as a column of the same statement (a lookup
+    of the reactions' unique index per post shown); NULL for visitors."""
+    if viewer_id is None:
+        return null().label("mine")
+    return func.array(select(cast(Reaction.emoji, String))
+                      .where(Reaction.post_id == Post.id, Reaction.profile_id == viewer_id)
+                      .scalar_subquery()).label("mine")
+
+
+def _statement(viewer_id=None):
+    """Posts with author, context, image (without its bytes) and the viewer's reactions
+    in one statement."""
+    return (select(Post, Author, Project, AiTool, PostImage, Owner, _mine(viewer_id))
             .join(Author, Author.id == Post.author_id)
             .outerjoin(Project, Project.id == Post.project_id)
             .outerjoin(Owner, Owner.id == Project.profile_id)
@@ -55,10 +66,19 @@ class Card:
     tool: AiTool | None
     image: PostImage | None
     owner: Profile | None = None
+    mine: list | None = None  # the viewer's reactions on this post (emoji names)
+    signed_in: bool = False
 
     @property
     def id(self):
         return self.post.id
+
+    @property
+    def reactions(self) -> dict:
+        """What the card's reaction buttons need."""
+        from .reactions import EMOJI_LIST
+        return {"mine": {("post", self.post.id, e) for e in self.mine or ()},
+                "emoji_list": EMOJI_LIST, "signed_in": self.signed_in}
 
 
 @dataclass
@@ -81,11 +101,15 @@ def decode_cursor(raw: str | None):
     return EPOCH + int(micros) * TICK, uuid.UUID(hex=hex_id)
 
 
+def _cards(rows, viewer_id) -> list[Card]:
+    return [Card(*row, signed_in=viewer_id is not None) for row in rows]
+
+
 def feed(session, *, project_id=None, tool_id=None, author_id=None, before=None,
-         limit: int = rules.PAGE_SIZE) -> Page:
+         limit: int = rules.PAGE_SIZE, viewer_id=None) -> Page:
     """Visible posts newest first (all, or one project's, tool's or builder's), one page
-    after ``before`` (a decoded cursor)."""
-    stmt = _statement().where(visible_posts())
+    after ``before`` (a decoded cursor), with ``viewer_id``'s reactions on each."""
+    stmt = _statement(viewer_id).where(visible_posts())
     if project_id is not None:
         stmt = stmt.where(Post.project_id == project_id)
     if tool_id is not None:
@@ -96,7 +120,7 @@ def feed(session, *, project_id=None, tool_id=None, author_id=None, before=None,
         stmt = stmt.where(tuple_(Post.created_at, Post.id) < tuple_(*before))
     rows = session.execute(stmt.order_by(Post.created_at.desc(), Post.id.desc())
                            .limit(limit + 1)).all()
-    cards = [Card(*row) for row in rows[:limit]]
+    cards = _cards(rows[:limit], viewer_id)
     older = encode_cursor(cards[-1].post) if len(rows) > limit else None
     return Page(cards, older)
 
@@ -106,11 +130,11 @@ def latest(session, **where) -> Page:
     return feed(session, limit=rules.LATEST, **where)
 
 
-def card(session, post_id) -> Card | None:
-    """One post with everything its card shows, whatever its state (the caller decides
-    who may see it)."""
-    row = session.execute(_statement().where(Post.id == post_id)).first()
-    return Card(*row) if row else None
+def card(session, post_id, viewer_id=None) -> Card | None:
+    """One post with everything its card shows (``viewer_id``'s reactions included),
+    whatever its state (the caller decides who may see it)."""
+    row = session.execute(_statement(viewer_id).where(Post.id == post_id)).first()
+    return _cards([row], viewer_id)[0] if row else None
 
 
 def is_visible(c: Card) -> bool:

@@ -29,6 +29,8 @@ EMOJI = {
     "wrench": ("Building", "wrench_count"),
 }
 COUNTERS = tuple(column for _, column in EMOJI.values())
+# (value, name, counter) in the buttons' order, as the templates draw them.
+EMOJI_LIST = [(e, name, column) for e, (name, column) in EMOJI.items()]
 DAILY_LIMIT = ratelimits.Limit(
     count=100, window=timedelta(days=1),
     count_message="You have reached the daily reaction limit. Please try again later.")

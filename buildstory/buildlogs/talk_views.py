@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, g, get_template_attribute, request, url_for
+from markupsafe import Markup
 
 from ..clock import utcnow
 from ..db import db
@@ -16,6 +17,7 @@ from ..errors import DomainError, NotFound
 from ..web import htmx
 from ..web.auth import login_required, role_required
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from ..profiles.models import Profile
 from . import comments, reactions
 from .models import Post
@@ -25,7 +27,7 @@ bp = Blueprint("talk", __name__)
 TEMPLATE = "buildlogs/talk.html"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
-EMOJI_LIST = [(e, name, column) for e, (name, column) in reactions.EMOJI.items()]
+EMOJI_LIST = reactions.EMOJI_LIST
 
 
 def limits_enabled() -> bool:
@@ -79,11 +81,6 @@ def comment_or_404(comment_id):
             abort(404)
     post_or_404(comment.post_id)
     return comment
-
-
-def reactions_context(mine) -> dict:
-    """What a post card's reaction buttons need (set as ``card.reactions``)."""
-    return {"mine": mine, "emoji_list": EMOJI_LIST, "signed_in": g.get("profile") is not None}
 
 
 def talk_context(post, *, after=None, values=None, errors=None, error=None, mine=None,
@@ -192,6 +189,9 @@ def _moderate(comment_id, action, *, ask: bool):
             raise refused.error
         return _comments_answer(post, refused.status, error=refused.message)
     db.session.commit()
+    back = safe_next(request.form.get("next"), "")
+    if back and not htmx.is_htmx(boosted=True):  # e.g. hidden from the reports queue
+        return htmx.redirect(back)
     return _comments_answer(post)
 
 
@@ -229,9 +229,10 @@ def _react(kind: str, target, post):
     target_id = target.id
     db.session.commit()
     if htmx.is_htmx(boosted=True):
-        return _reactions_answer(kind, target_id, outcome.counts, outcome.mine)
-    anchor = f"#reactions-{kind}-{target_id}"
-    return htmx.redirect(post_url(post.id) + anchor)
+        return _reactions_answer(kind, target_id, outcome.counts, outcome.mine, focus=emoji)
+    # without JavaScript: back to the page the button was on (a feed, the project…)
+    back = safe_next(request.form.get("next"), post_url(post.id)).split("#")[0]
+    return htmx.redirect(f"{back}#reactions-{kind}-{target_id}")
 
 
 def outcome_mine(kind, target_id):
@@ -239,10 +240,31 @@ def outcome_mine(kind, target_id):
     return reactions.viewer_reactions(db.session, g.profile, **ids)
 
 
-def _reactions_answer(kind, target_id, counts, mine, status: int = 200, error=None):
+def _reactions_answer(kind, target_id, counts, mine, status: int = 200, error=None,
+                      focus=None):
     return htmx.fragments((TEMPLATE, "reactions", {
         "kind": kind, "obj": {"id": target_id, **counts}, "mine": mine,
-        "emoji_list": EMOJI_LIST, "signed_in": True, "error": error}), status=status)
+        "emoji_list": EMOJI_LIST, "signed_in": True, "error": error, "focus": focus,
+        "back": safe_next(request.form.get("next"), "") or None}), status=status)
+
+
+_ICONS: dict = {}
+
+
+@bp.app_template_global("reaction_icons")
+def reaction_icons() -> dict:
+    """The five icons, drawn once by the ``reaction_icon`` macro and reused on every
+    button (a feed page draws a hundred)."""
+    if not _ICONS:
+        draw = get_template_attribute("buildlogs/_talk.html", "reaction_icon")
+        _ICONS.update({emoji: Markup(draw(emoji)) for emoji in reactions.EMOJI})
+    return _ICONS
+
+
+@bp.app_template_global("reaction_back")
+def reaction_back():
+    """The page reaction buttons are drawn on (for htmx, the page it was called from)."""
+    return safe_next(htmx.current_url_path(), "") or None
 
 
 @bp.post("/posts/<uuid:post_id>/reactions")

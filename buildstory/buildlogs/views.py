@@ -15,6 +15,7 @@ from ..tools import access as tool_access, queries as tool_queries
 from ..web import htmx
 from ..web.auth import login_required, role_required
 from ..web.refusals import refusal
+from ..web.safe_next import safe_next
 from . import queries, rules, services
 from .models import Post
 
@@ -40,6 +41,10 @@ def _before():
         abort(404)
 
 
+def _viewer_id():
+    return g.profile.id if g.profile is not None else None
+
+
 def _card_context(**extra) -> dict:
     return {"viewer": g.profile, "is_moderator": _is_moderator(), "now": utcnow(), **extra}
 
@@ -57,7 +62,7 @@ def _feed_page(title: str, heading: str, page, *, back=None, description=None):
 @bp.get("/feed")
 def feed():
     """Every visible post, newest first."""
-    page = queries.feed(db.session, before=_before())
+    page = queries.feed(db.session, before=_before(), viewer_id=_viewer_id())
     return _feed_page("Build logs", "Build logs", page,
                       description="What builders on Buildstory are shipping, newest first.")
 
@@ -80,7 +85,8 @@ def _tool_or_404(slug):
 def project_updates(slug):
     """All of a project's updates."""
     project = _project_or_404(slug)
-    page = queries.feed(db.session, project_id=project.id, before=_before())
+    page = queries.feed(db.session, project_id=project.id, before=_before(),
+                        viewer_id=_viewer_id())
     return _feed_page(f"Updates of {project.name}", f"Updates of {project.name}", page,
                       back=(url_for("projects.show", slug=project.slug), project.name))
 
@@ -89,7 +95,7 @@ def project_updates(slug):
 def tool_posts(slug):
     """All posts about a tool."""
     tool = _tool_or_404(slug)
-    page = queries.feed(db.session, tool_id=tool.id, before=_before())
+    page = queries.feed(db.session, tool_id=tool.id, before=_before(), viewer_id=_viewer_id())
     return _feed_page(f"Posts about {tool.name}", f"Posts about {tool.name}", page,
                       back=(url_for("tools.show", slug=tool.slug), tool.name))
 
@@ -103,7 +109,8 @@ def activity(username):
                                              sees_hidden=_is_moderator())
     if builder is None:
         abort(404)
-    page = queries.feed(db.session, author_id=builder.id, before=_before())
+    page = queries.feed(db.session, author_id=builder.id, before=_before(),
+                        viewer_id=_viewer_id())
     return _feed_page(f"Activity of {builder.display_name}", f"Activity of {builder.display_name}",
                       page, back=(url_for("profiles.profile", username=builder.username),
                                   builder.display_name))
@@ -116,12 +123,12 @@ def section_context(*, project=None, tool=None, values=None, errors=None, messag
     """What the Updates section (``section.html``) shows: the latest five and the
     composer for those who may post."""
     if project is not None:
-        latest = queries.latest(db.session, project_id=project.id)
+        latest = queries.latest(db.session, project_id=project.id, viewer_id=_viewer_id())
         can_post = services.can_post_on(project, g.profile)
         action = url_for("buildlogs.post_update", slug=project.slug)
         more = url_for("buildlogs.project_updates", slug=project.slug)
     else:
-        latest = queries.latest(db.session, tool_id=tool.id)
+        latest = queries.latest(db.session, tool_id=tool.id, viewer_id=_viewer_id())
         can_post = g.profile is not None
         action = url_for("buildlogs.post_about_tool", slug=tool.slug)
         more = url_for("buildlogs.tool_posts", slug=tool.slug)
@@ -173,7 +180,7 @@ def post_about_tool(slug):
 # --- One post -----------------------------------------------------------------------------
 
 def _card_or_404(post_id) -> queries.Card:
-    card = queries.card(db.session, post_id)
+    card = queries.card(db.session, post_id, _viewer_id())
     if card is None or not queries.can_view(card, g.profile, _is_moderator()):
         abort(404)
     return card
@@ -184,9 +191,8 @@ def show(post_id):
     """One post (and, later, its comments)."""
     card = _card_or_404(post_id)
     from . import talk_views  # its comments and reactions
-    talk = talk_views.talk_context(card.post, post_ids=[card.post.id],
+    talk = talk_views.talk_context(card.post,
                                    after=talk_views.parse_cursor(request.args.get("after")))
-    card.reactions = talk_views.reactions_context(talk["mine"])
     return htmx.page("buildlogs/post.html", None, **_card_context(card=card), talk=talk)
 
 
@@ -243,7 +249,7 @@ def delete(post_id):
 # --- Moderation ---------------------------------------------------------------------------
 
 def _moderate(post_id, action, done: str, ask: bool):
-    card = queries.card(db.session, post_id)
+    card = queries.card(db.session, post_id, _viewer_id())
     if card is None or card.post.deleted_at is not None:
         abort(404)
     if ask and not htmx.confirmed():
@@ -251,12 +257,13 @@ def _moderate(post_id, action, done: str, ask: bool):
     with refusal(Conflict) as refused:
         action(db.session, g.profile, card.post, card.author, now=utcnow())
     if refused:
-        return _card_answer(queries.card(db.session, post_id), refused.status,
+        return _card_answer(queries.card(db.session, post_id, _viewer_id()), refused.status,
                             message=refused.message)
     db.session.commit()
-    if not htmx.is_htmx():
-        return htmx.redirect(url_for("buildlogs.show", post_id=post_id))
-    return _card_answer(queries.card(db.session, post_id), done=done)
+    if not htmx.is_htmx():  # back where the form came from (e.g. the reports queue)
+        return htmx.redirect(safe_next(request.form.get("next"),
+                                       url_for("buildlogs.show", post_id=post_id)))
+    return _card_answer(queries.card(db.session, post_id, _viewer_id()), done=done)
 
 
 @bp.post("/moderation/posts/<uuid:post_id>/hide")
@@ -319,7 +326,7 @@ def post_deletable(card, viewer):
 @bp.app_template_global("recent_activity")
 def recent_activity(profile):
     """A builder's latest five visible posts (the profile page's Activity)."""
-    return queries.latest(db.session, author_id=profile.id)
+    return queries.latest(db.session, author_id=profile.id, viewer_id=_viewer_id())
 
 
 @bp.app_template_global("activity_viewer")

@@ -5,13 +5,15 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, Text,
+from sqlalchemy import (CHAR, CheckConstraint, DateTime, ForeignKey, Index, SmallInteger, Text,
                         UniqueConstraint, Uuid, false, func, text)
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
-from buildstory.enums import (CommitmentLevel, EventStatus, TeamPreference,
-                              commitment_level_type, event_status_type, team_preference_type)
+from buildstory.enums import (CommitmentLevel, EventStatus, ExperienceLevel, TeamPreference,
+                              commitment_level_type, event_status_type, experience_level_type,
+                              team_preference_type)
 
 if TYPE_CHECKING:
     from buildstory.profiles.models import Profile
@@ -80,7 +82,15 @@ class EventRegistration(db.Model):
     __tablename__ = "event_registrations"
     __table_args__ = (UniqueConstraint("event_id", "profile_id"),
                       # the admin dashboard's recent activity (latest registrations)
-                      Index("ix_event_registrations_registered_at", "registered_at"))
+                      Index("ix_event_registrations_registered_at", "registered_at"),
+                      # suggested teammates: candidates read from the index alone
+                      Index("ix_event_registrations_match", "event_id",
+                            text("registered_at DESC"), "profile_id",
+                            postgresql_include=["skill_bits", "role_bits", "utc_offset_minutes",
+                                                "experience_level", "country", "region",
+                                                "commitment_level"],
+                            postgresql_where=text("team_preference = 'looking_for_team' "
+                                                  "AND match_ok")))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())
@@ -95,6 +105,17 @@ class EventRegistration(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now(),
                                                  onupdate=func.now())
+    # Copies of the profile's matching fields, written only by the database's triggers
+    # (on registration insert and profile update), so the teammates ranking never joins
+    # profiles per candidate. match_ok: not hidden, not banned, accepts invites, has a
+    # username.
+    match_ok: Mapped[bool] = mapped_column(server_default=false())
+    skill_bits: Mapped[str] = mapped_column(BIT(64), server_default=text(f"B'{'0' * 64}'"))
+    role_bits: Mapped[str] = mapped_column(BIT(16), server_default=text(f"B'{'0' * 16}'"))
+    utc_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    experience_level: Mapped[ExperienceLevel | None] = mapped_column(experience_level_type)
+    country: Mapped[str | None] = mapped_column(CHAR(2))
+    region: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[Event] = relationship()
     profile: Mapped[Profile] = relationship()

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import Uuid, bindparam, exists, or_, select
+from sqlalchemy import Uuid, bindparam, exists, or_, select, union
 
 from ..errors import Forbidden
 from ..projects.models import Project
-from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
 from .models import ConflictOfInterest, EventJudge, EventSubmission
-from .queue import Owner, _circle
+from .queue import _circle
 
 NOT_A_REVIEWER = "You need a submission in this event to review others"
 NOT_A_JUDGE = "You are not a judge for this event"
@@ -31,12 +30,16 @@ HIDDEN_REVIEW = "This review was hidden by a moderator"
 
 @functools.cache
 def _reviewer_statement():
+    """From the person's own few projects (owned or joined) to their submissions in the
+    event, by the unique (event, project) index; ``visible`` is the submission's stored
+    copy of its project's visibility, so no owner is joined and no submission of the
+    event is walked."""
     me, e = bindparam("me", type_=Uuid), bindparam("e", type_=Uuid)
-    member = exists().where(ProjectMember.project_id == Project.id, ProjectMember.profile_id == me)
-    return select(exists().where(
-        EventSubmission.event_id == e, EventSubmission.project_id == Project.id,
-        Project.profile_id == Owner.id, visible_project(Project, Owner),
-        or_(Project.profile_id == me, member)))
+    mine = union(select(Project.id).where(Project.profile_id == me),
+                 select(ProjectMember.project_id).where(ProjectMember.profile_id == me))
+    return select(exists().where(EventSubmission.event_id == e,
+                                 EventSubmission.project_id.in_(mine),
+                                 EventSubmission.visible))
 
 
 def is_reviewer(session, event_id, profile_id) -> bool:

@@ -27,6 +27,8 @@ from ..projects.queries import visible_project
 from ..teams.models import ProjectMember
 from ..buildlogs import queries as post_queries
 from ..buildlogs.models import Post
+from ..roadmap import rules as roadmap_rules
+from ..roadmap.models import FeatureBoardItem
 from ..tools.models import AiTool
 from ..tools.queries import listed as listed_tool
 
@@ -137,6 +139,9 @@ class SitemapKind:
             return select().select_from(AiTool).where(listed_tool())
         if self.name == "posts":  # build-log posts anyone may see (their one filter)
             return post_queries.visible_select()
+        if self.name == "ideas":  # roadmap ideas in a public status
+            return select().select_from(FeatureBoardItem).where(
+                FeatureBoardItem.status.in_(roadmap_rules.PUBLIC))
         return select().select_from(Event).where(Event.status != EventStatus.draft)
 
     def start(self, value: str):
@@ -158,6 +163,7 @@ SITEMAP_KINDS = {
                                path=Event.slug + "/showcase/" + Project.slug),
     "tools": SitemapKind("tools", AiTool.slug, AiTool.updated_at),
     "posts": SitemapKind("posts", cast(Post.id, String), Post.updated_at),
+    "ideas": SitemapKind("ideas", FeatureBoardItem.slug, FeatureBoardItem.updated_at),
 }
 
 

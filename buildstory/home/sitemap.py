@@ -1,6 +1,6 @@
 """``/sitemap.xml``: a sitemap index whose chunks list visible profiles, visible projects,
-public events, visible AI-tool pages and the visible submission pages of open
-showcases, at most ``SITEMAP_CHUNK_SIZE`` (10,000) URLs each.
+public events, visible AI-tool pages, the visible submission pages of open
+showcases, visible build-log posts and public roadmap ideas, at most ``SITEMAP_CHUNK_SIZE`` (10,000) URLs each.
 
 The index names each chunk ``/sitemap-<kind>-<n>.xml?from=<first key>``: the first key
 (a username or slug) makes serving a chunk one keyset read on a unique index. A chunk
@@ -21,7 +21,7 @@ PAGES = {"profiles": ("profiles.profile", "username"), "projects": ("projects.sh
          "events": ("events.show", "slug"), "tools": ("tools.show", "slug"),
          # a submission's key is "<event slug>/showcase/<project slug>", after /events/
          "submissions": ("events.show", "slug"),
-         "posts": ("buildlogs.show", "post_id")}
+         "posts": ("buildlogs.show", "post_id"), "ideas": ("roadmap.idea", "slug")}
 KEY_MAX = 120
 PLACEHOLDER = "sitemap-key-placeholder"
 
@@ -57,7 +57,7 @@ def _page_url(kind: str):
     return lambda key: f"{prefix}{key}{suffix}"
 
 
-@bp.get("/sitemap-<any(profiles, projects, events, tools, submissions, posts):kind>"
+@bp.get("/sitemap-<any(profiles, projects, events, tools, submissions, posts, ideas):kind>"
         "-<int:number>.xml")
 def sitemap_chunk(kind, number):
     """One chunk: the pages of ``kind`` from the chunk's first key on, by key."""

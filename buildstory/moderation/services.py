@@ -20,6 +20,7 @@ from ..audit import AuditLog, record
 from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..buildlogs import counters as buildlog_counters
+from ..roadmap import counters as roadmap_counters
 from ..hackathon import counters
 from ..identity.models import Account, DeletedIdentity, UserSession
 from ..identity.roles import is_super_admin
@@ -34,29 +35,36 @@ BAN_REASON_REQUIRED = "Give a reason for the ban"
 CONFIRM_MISMATCH = "Type the username to confirm"
 
 
+def _commented():
+    """Whether the builder wrote a build-log or a roadmap comment (their counts move)."""
+    return buildlog_counters.has_commented() | roadmap_counters.has_commented()
+
+
 def hide_profile(session, actor, target, *, admin_ids, now: datetime) -> None:
     """Soft-hide ``target``; raises Forbidden (yourself, a super-admin) or Conflict (hidden)."""
     touched, commented = counters.lock_builder(session, target,
-                                               also=buildlog_counters.has_commented())
+                                               also=_commented())
     access.require_can_hide(actor, target, admin_ids)
     if target.hidden_at is not None:
         raise Conflict("User is already hidden")
     target.hidden_at, target.hidden_by = now, actor.id
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id, commented=commented)
     record(session, actor, "hide_user", target)
 
 
 def unhide_profile(session, actor, target, *, admin_ids) -> None:
     """Show ``target`` again; raises Forbidden (yourself) or Conflict ("User is not hidden")."""
     touched, commented = counters.lock_builder(session, target,
-                                               also=buildlog_counters.has_commented())
+                                               also=_commented())
     access.require_can_unhide(actor, target, admin_ids)
     if target.hidden_at is None:
         raise Conflict("User is not hidden")
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id, commented=commented)
     record(session, actor, "unhide_user", target)
 
 
@@ -105,7 +113,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
     """Ban ``target`` (effective at their next request) for ``reason`` (1–1000 characters);
     raises Forbidden, Conflict or ValidationFailed (422)."""
     touched, commented = counters.lock_builder(session, target,
-                                               also=buildlog_counters.has_commented())
+                                               also=_commented())
     access.require_can_ban(actor, target, admin_ids)
     if target.banned_at is not None:
         raise Conflict("User is already banned")
@@ -116,6 +124,7 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
     successions = ownership.on_ban(session, target, now=now)
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id, commented=commented)
     record(session, actor, "ban_user", target, reason=reason, successions=successions)
 
 
@@ -123,13 +132,14 @@ def unban_user(session, actor, target, *, admin_ids) -> None:
     """Lift a ban and any hide (admins only); raises Forbidden or Conflict ("User is not banned")."""
     access.require_can_unban(actor, admin_ids)
     touched, commented = counters.lock_builder(session, target,
-                                               also=buildlog_counters.has_commented())
+                                               also=_commented())
     if target.banned_at is None:
         raise Conflict("User is not banned")
     target.banned_at = target.banned_by = target.ban_reason = None
     target.hidden_at = target.hidden_by = None
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
+    roadmap_counters.builder_changed(session, target.id, commented=commented)
     record(session, actor, "unban_user", target)
 
 
@@ -189,6 +199,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
                         for p in ownership.succession_plan(session, target.id).deleted]
     pending = counters.before_builder_deleted(session, target.id)
     buildlog_pending = buildlog_counters.before_builder_deleted(session, target.id)
+    roadmap_pending = roadmap_counters.before_builder_deleted(session, target.id)
     meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
             "username": target.username, "clerkId": identity,
             "successions": successions, "deleted_projects": deleted_projects}
@@ -204,4 +215,5 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     session.expire_all()
     pending.apply(session)  # their submissions' tools, their reviews' and scores' counts
     buildlog_pending.apply(session)  # what their reactions and comments counted into
+    roadmap_pending.apply(session)  # what their upvotes and roadmap comments counted into
     return row

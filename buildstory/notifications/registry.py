@@ -73,6 +73,38 @@ def feed_page(s: Shown) -> Link:
     return "buildlogs.feed", {}
 
 
+def roadmap_slug(s: Shown) -> str | None:
+    """The idea's slug, kept in the once-ever key of roadmap notices (slugs never change):
+    ``roadmap_shipped:<slug>``, ``comment_reply[:reply]:<slug>:<comment>``,
+    ``mention:roadmap:<slug>:<comment>``."""
+    parts = (s.dedupe_key or "").split(":")
+    if parts[0] == "roadmap_shipped":
+        return ":".join(parts[1:])
+    if parts[0] == "comment_reply":
+        return parts[2] if parts[1] == "reply" else parts[1]
+    if parts[:2] == ["mention", "roadmap"]:
+        return parts[2]
+    return None
+
+
+def idea_page(s: Shown) -> Link:
+    return "roadmap.idea", {"slug": roadmap_slug(s)}
+
+
+def roadmap_page(s: Shown) -> Link:
+    return "roadmap.index", {}
+
+
+def _mention_link(s: Shown) -> Link:
+    return idea_page(s) if roadmap_slug(s) else post_page(s)
+
+
+def _comment_reply_sentence(s: Shown) -> str:
+    if (s.dedupe_key or "").startswith("comment_reply:reply:"):
+        return f"{s.actor} replied to your comment on {s.title or ''}"
+    return f"{s.actor} commented on {s.title or ''}"
+
+
 STATUS_WORDS = {EventStatus.active: "{event} is live", EventStatus.judging: "{event} is in judging",
                 EventStatus.complete: "{event} is complete"}
 
@@ -115,12 +147,23 @@ KINDS: dict[T, Kind] = {
                               fallback=event_page, names_actor=False),
     T.event_status: Kind(_event_status_sentence, event_page, names_actor=False),
     # Build logs: the subject is the post (comments and mentions are wired with them).
-    T.mention: Kind("{actor} mentioned you in {title}", post_page, fallback=feed_page),
+    T.join_request_received: Kind("{actor} asked to join {title}", invites_page),
+    T.join_request_accepted: Kind("{actor} accepted your request to join {title}",
+                                  project_page),
+    T.join_request_declined: Kind("Your request to join {title} was declined", invites_page,
+                                  names_actor=False),
+    T.mention: Kind("{actor} mentioned you in {title}", _mention_link, fallback=feed_page),
     T.post_comment: Kind("{actor} commented on your update in {title}", post_page,
                          fallback=feed_page,
                          grouped_one="{actor} and 1 other commented on your update in {title}",
                          grouped_many="{actor} and {others} others commented on your update "
                                       "in {title}"),
+    # The roadmap: the subject is the idea; its slug rides in the key (``roadmap_slug``).
+    T.comment_reply: Kind(_comment_reply_sentence, idea_page, fallback=roadmap_page,
+                          grouped_one="{actor} and 1 other commented on {title}",
+                          grouped_many="{actor} and {others} others commented on {title}"),
+    T.roadmap_shipped: Kind("Shipped: {title}", idea_page, fallback=roadmap_page,
+                            names_actor=False),
     T.ownership_transferred: Kind("You are now the owner of {title}", project_page),
     T.ownership_requested: Kind("{actor} asked to become the owner of {title}", project_page),
     T.ownership_request_reminder: Kind("Ownership of {title} passes to {actor} in 24 hours",

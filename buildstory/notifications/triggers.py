@@ -71,6 +71,20 @@ def invite_declined(session, invite, project, recipient, *, now: datetime) -> No
            title=project.name, project_id=project.id, subject_id=invite.id, now=now)
 
 
+def join_requested(session, request, project, requester, *, now: datetime) -> None:
+    """The owner hears a builder asked to join."""
+    notify(session, T.join_request_received, recipients=[project.profile_id], actor=requester,
+           title=project.name, project_id=project.id, subject_id=request.id, now=now)
+
+
+def join_request_answered(session, request, project, owner, *, accepted: bool,
+                          now: datetime) -> None:
+    """The requester hears the owner accepted or declined their request."""
+    notify(session, T.join_request_accepted if accepted else T.join_request_declined,
+           recipients=[request.requester_id], actor=owner, title=project.name,
+           project_id=project.id, subject_id=request.id, now=now)
+
+
 def member_left(session, project, member, *, now: datetime) -> None:
     """The owner hears a member left."""
     notify(session, T.member_left, recipients=[project.profile_id], actor=member,

@@ -5,8 +5,9 @@ import unicodedata
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (CHAR, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary, text,
-                        Text, Uuid, false, func, true)
+from sqlalchemy import (ARRAY, CHAR, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary,
+                        SmallInteger, text, Text, Uuid, false, func, true)
+from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from buildstory.db import db
@@ -60,6 +61,14 @@ class Profile(ModerationState, db.Model):
         Index("ix_profiles_country_directory", "country", postgresql_where=text(
             "hidden_at IS NULL AND banned_at IS NULL AND username IS NOT NULL "
             "AND country IS NOT NULL")),
+        # Skills and roles (docs/rules.md "Skills and matching"): the bits mirror the arrays.
+        CheckConstraint("cardinality(skills) <= 10 AND bit_count(skill_bits) = cardinality(skills)",
+                        name="skills_bits"),
+        CheckConstraint("cardinality(roles) <= 3 AND bit_count(role_bits) = cardinality(roles)",
+                        name="roles_bits"),
+        CheckConstraint("cardinality(other_skills) <= 3", name="other_skills_count"),
+        CheckConstraint("(timezone IS NULL) = (utc_offset_minutes IS NULL)",
+                        name="timezone_offset"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
@@ -93,6 +102,18 @@ class Profile(ModerationState, db.Model):
     hidden_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                              server_default=text("'{}'"))
+    other_skills: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                                    server_default=text("'{}'"))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                             server_default=text("'{}'"))
+    skill_bits: Mapped[str] = mapped_column(BIT(64), default="0" * 64,
+                                            server_default=text(f"B'{'0' * 64}'"))
+    role_bits: Mapped[str] = mapped_column(BIT(16), default="0" * 16,
+                                           server_default=text(f"B'{'0' * 16}'"))
+    timezone: Mapped[str | None] = mapped_column(Text)
+    utc_offset_minutes: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True,
                                                  server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),

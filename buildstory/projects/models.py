@@ -5,9 +5,9 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, UniqueConstraint,
-                        Uuid, func)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (ARRAY, CheckConstraint, DateTime, ForeignKey, Index, Text,
+                        UniqueConstraint, Uuid, func, text)
+from sqlalchemy.dialects.postgresql import BIT, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
@@ -39,6 +39,9 @@ class Project(db.Model):
         Index("ix_projects_description_trgm", "description", postgresql_using="gin",
               postgresql_ops={"description": "gin_trgm_ops"}),
         Index("ix_projects_created_at_id", "created_at", "id"),
+        CheckConstraint("cardinality(open_roles) <= 5 "
+                        "AND bit_count(open_role_bits) = cardinality(open_roles)",
+                        name="open_roles_bits"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
@@ -52,6 +55,12 @@ class Project(db.Model):
     goal_text: Mapped[str | None] = mapped_column(Text)
     github_url: Mapped[str | None] = mapped_column(Text)
     live_url: Mapped[str | None] = mapped_column(Text)
+    # Roles the team is looking for (docs/rules.md "Skills and matching"); the bits mirror
+    # the array so the rankings compare them with bit operations.
+    open_roles: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list,
+                                                  server_default=text("'{}'"))
+    open_role_bits: Mapped[str] = mapped_column(BIT(16), default="0" * 16,
+                                                server_default=text(f"B'{'0' * 16}'"))
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     hidden_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),

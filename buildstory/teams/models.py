@@ -10,9 +10,9 @@ from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
-from buildstory.enums import (InviteStatus, InviteType, OwnershipRequestStatus,
-                              invite_status_type, invite_type_type,
-                              ownership_request_status_type)
+from buildstory.enums import (InviteStatus, InviteType, JoinRequestStatus,
+                              OwnershipRequestStatus, invite_status_type, invite_type_type,
+                              join_request_status_type, ownership_request_status_type)
 
 if TYPE_CHECKING:
     from buildstory.profiles.models import Profile
@@ -83,6 +83,45 @@ class ProjectMember(db.Model):
 
     project: Mapped[Project] = relationship(back_populates="members")
     profile: Mapped[Profile] = relationship()
+
+
+class JoinRequest(db.Model):
+    """A builder asking to join a project's team (docs/rules.md "Skills and matching").
+
+    At most one pending request per (project, requester), held by a partial unique index.
+    "Expired" is derived from ``expires_at``; ``responded_at`` is when it stopped being
+    pending (accepted, declined, withdrawn).
+    """
+
+    __tablename__ = "join_requests"
+    __table_args__ = (
+        CheckConstraint("char_length(message) <= 500", name="message_length"),
+        Index("ix_join_requests_one_pending", "project_id", "requester_id", unique=True,
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_join_requests_requester_id_status", "requester_id", "status"),
+        Index("ix_join_requests_project_id_status", "project_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    role: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[JoinRequestStatus] = mapped_column(
+        join_request_status_type, default=JoinRequestStatus.pending,
+        server_default=JoinRequestStatus.pending.value)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    responded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    project: Mapped[Project] = relationship()
+    requester: Mapped[Profile] = relationship()
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.status == JoinRequestStatus.pending and self.expires_at <= now
 
 
 class OwnershipRequest(db.Model):

@@ -13,14 +13,14 @@ from functools import cache
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from ..enums import InviteStatus, InviteType
+from ..enums import InviteStatus, InviteType, JoinRequestStatus
 from ..errors import NotFound
 from ..profiles.models import Profile
 from ..profiles.queries import invitable_builders
 from ..projects import access as project_access
 from ..projects.models import Project
 from ..projects.queries import visible_project
-from .models import OwnershipRequest, ProjectMember, TeamInvite
+from .models import JoinRequest, OwnershipRequest, ProjectMember, TeamInvite
 from .services import hash_token, unexpired
 
 LIST_LIMIT = 50
@@ -41,24 +41,43 @@ def _received_by(recipient_id, now, owner) -> list:
 # cost several times more than running them).
 
 def _pending_count(recipient_id, now):
-    """SELECT the number of pending invites ``recipient_id`` may answer."""
+    """The number of pending invites ``recipient_id`` may answer plus the pending join
+    requests to the projects they own (from visible builders), as one column expression:
+    two scalar subqueries that correlate straight to the statement using them."""
     owner = aliased(Profile)
-    return (select(func.count(TeamInvite.id))
-            .join(Project, Project.id == TeamInvite.project_id)
-            .join(owner, owner.id == Project.profile_id)
-            .where(*_received_by(recipient_id, now, owner)))
+    invites = (select(func.count(TeamInvite.id))
+               .join(Project, Project.id == TeamInvite.project_id)
+               .join(owner, owner.id == Project.profile_id)
+               .where(*_received_by(recipient_id, now, owner))).scalar_subquery()
+    return invites + _requests_to_count(recipient_id, now)
+
+
+def _requests_to(owner_id, now, requester) -> list:
+    """Conditions for pending, unexpired join requests to ``owner_id``'s projects from
+    visible builders (the query joins Project and the requester as ``requester``)."""
+    return [Project.profile_id == owner_id, JoinRequest.status == JoinRequestStatus.pending,
+            JoinRequest.expires_at > now, Project.hidden_at.is_(None),
+            requester.hidden_at.is_(None), requester.banned_at.is_(None)]
+
+
+def _requests_to_count(owner_id, now):
+    requester = aliased(Profile)
+    return (select(func.count(JoinRequest.id))
+            .join(Project, Project.id == JoinRequest.project_id)
+            .join(requester, requester.id == JoinRequest.requester_id)
+            .where(*_requests_to(owner_id, now, requester))).scalar_subquery()
 
 
 @cache
 def _pending_count_statement():
-    return _pending_count(bindparam("recipient_id"), bindparam("now"))
+    return select(_pending_count(bindparam("recipient_id"), bindparam("now")))
 
 
 def pending_count_column(recipient_id, now):
     """The pending invite count of ``recipient_id`` (a column or bind parameter) as a
     scalar subquery: the session lookup of signed-in page views carries the header badge's
     count this way, saving a round trip per page."""
-    return _pending_count(recipient_id, now).scalar_subquery()
+    return _pending_count(recipient_id, now)
 
 
 @cache
@@ -86,6 +105,42 @@ def received_invites(session, profile: Profile, now: datetime) -> list[TeamInvit
     """Return the newest pending invites to ``profile`` (≤ 50) with project and sender loaded."""
     return list(session.scalars(_received_statement(),
                                 {"recipient_id": profile.id, "now": now}))
+
+
+def join_requests_received(session, profile: Profile, now: datetime) -> list[JoinRequest]:
+    """The newest pending join requests to ``profile``'s projects (≤ 50), project and
+    requester loaded; requests of builders now hidden or banned are not listed."""
+    return list(session.scalars(
+        select(JoinRequest).join(Project, Project.id == JoinRequest.project_id)
+        .join(Profile, Profile.id == JoinRequest.requester_id)
+        .options(contains_eager(JoinRequest.project), contains_eager(JoinRequest.requester))
+        .where(*_requests_to(profile.id, now, Profile))
+        .order_by(JoinRequest.created_at.desc(), JoinRequest.id).limit(LIST_LIMIT)))
+
+
+def join_requests_sent(session, profile: Profile, now: datetime) -> list[JoinRequest]:
+    """The builder's own pending, unexpired join requests (≤ 50), projects loaded."""
+    return list(session.scalars(
+        select(JoinRequest).join(JoinRequest.project)
+        .options(contains_eager(JoinRequest.project))
+        .where(JoinRequest.requester_id == profile.id,
+               JoinRequest.status == JoinRequestStatus.pending, JoinRequest.expires_at > now)
+        .order_by(JoinRequest.created_at.desc(), JoinRequest.id).limit(LIST_LIMIT)))
+
+
+def join_request_row(session, request_id) -> JoinRequest | None:
+    """One join request with its project and requester (a card after an action)."""
+    return session.scalar(select(JoinRequest).options(
+        joinedload(JoinRequest.project), joinedload(JoinRequest.requester))
+        .where(JoinRequest.id == request_id))
+
+
+def invitable_profile(session, username: str) -> Profile | None:
+    """The visible builder with this username (a teammates card after Invite)."""
+    name = (username or "").strip().lstrip("@").lower()[:40]
+    return session.scalar(select(Profile).where(Profile.username == name,
+                                                Profile.hidden_at.is_(None),
+                                                Profile.banned_at.is_(None))) if name else None
 
 
 def sent_invites(session, profile: Profile, now: datetime) -> list[TeamInvite]:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..enums import InviteStatus, InviteType, ProjectEventKind
+from ..enums import InviteStatus, InviteType, JoinRequestStatus, ProjectEventKind
 from ..errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
 from ..notifications import triggers as notices
 from ..profiles.models import Profile
@@ -31,7 +31,7 @@ from ..projects.models import Project
 from ..projects.queries import visible_project
 from ..projects.services import record_history
 from . import ownership
-from .models import ProjectMember, TeamInvite
+from .models import JoinRequest, ProjectMember, TeamInvite
 
 PENDING_LIMIT = 5
 LINK_SUBJECT = "Invite link"
@@ -219,6 +219,11 @@ def _join(session, invite: TeamInvite, profile: Profile, *, now: datetime,
         TeamInvite.project_id == project.id, TeamInvite.recipient_id == profile.id,
         TeamInvite.status == InviteStatus.pending, TeamInvite.id != invite.id,
     ).values(status=InviteStatus.revoked, responded_at=now))
+    # ... and so has their own pending request to join it.
+    session.execute(update(JoinRequest).where(
+        JoinRequest.project_id == project.id, JoinRequest.requester_id == profile.id,
+        JoinRequest.status == JoinRequestStatus.pending,
+    ).values(status=JoinRequestStatus.withdrawn, responded_at=now, responded_by=profile.id))
     session.flush()
     session.expire(project, ["members"])
     record_history(session, project, profile, ProjectEventKind.joined, None, now=now)

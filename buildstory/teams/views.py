@@ -117,11 +117,33 @@ def send_invite(slug):
         name = forms.invite_username(values)
         services.send_direct_invite(db.session, project, g.profile, name, now=utcnow(),
                                     team_limit=_limit())
+    if htmx.target().startswith("match-"):  # Invite on a suggested teammate's card
+        if not refused:
+            db.session.commit()
+        return _teammate_card(project, refused)
     if refused:
         return _team_answer(slug, refused.status, block="invite_form", form_values=values,
                             form_errors=refused.errors, form_error=refused.message)
     db.session.commit()
     return _team_answer(slug, notice=f"Invite sent to @{name}")
+
+
+def _teammate_card(project, refused):
+    """The teammates page's card after Invite: "Invite sent", or the refusal in the card.
+    The score and why chips come back from the card's own form (display only)."""
+    username = request.form.get("username", "")
+    profile = queries.invitable_profile(db.session, username)
+    if profile is None:
+        raise NotFound()
+    card = {"profile": profile, "chips": request.form.getlist("chip")[:5],
+            "score": request.form.get("score", "")[:3], "row": None,
+            "sent": not refused, "error": refused.message if refused else None}
+    if refused and refused.errors:
+        card["error"] = next(iter(refused.errors.values()))
+    return htmx.fragments(("matching/teammates.html", "teammate_card",
+                           {"card": card, "invite_refusal": None,
+                            "viewer": {"team": {"slug": project.slug}}}),
+                          status=refused.status if refused else 200)
 
 
 @bp.post("/projects/<slug>/invite-links")
@@ -254,6 +276,8 @@ def _inbox(status: int = 200, **extra):
     return htmx.page("teams/invites.html", None, status,
                      received=queries.received_invites(db.session, g.profile, now),
                      sent=queries.sent_invites(db.session, g.profile, now),
+                     requests_in=queries.join_requests_received(db.session, g.profile, now),
+                     requests_out=queries.join_requests_sent(db.session, g.profile, now),
                      card_errors={}, page_error=extra.pop("page_error", None), now=now, **extra)
 
 

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, text, update
 
 from ..audit import record
 from ..jobs import DEFAULT_ATTEMPTS
@@ -35,6 +35,10 @@ ENDPOINT_DISABLED = "Endpoint disabled"
 # Events whose subject can stop being public, and how to tell that it still is.
 PROJECT_SUBJECTS = {"project_created", "submission_made"}
 EVENT_SUBJECTS = {"results_published"}
+# A shipped idea is public while its status is; read by table name (no roadmap import).
+IDEA_SUBJECTS = {"roadmap_shipped"}
+_IDEA_PUBLIC = text("SELECT EXISTS (SELECT 1 FROM feature_board_items WHERE id = :id "
+                    "AND status IN ('exploring', 'next', 'now', 'shipped'))")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def _subject_public(session, delivery: WebhookDelivery) -> bool:
     if delivery.event in EVENT_SUBJECTS:
         return bool(session.scalar(select(exists().where(
             Event.id == delivery.subject_id, Event.status != EventStatus.draft))))
+    if delivery.event in IDEA_SUBJECTS:
+        return bool(session.scalar(_IDEA_PUBLIC, {"id": delivery.subject_id}))
     return True
 
 

@@ -19,6 +19,7 @@ EVENTS = {
     "results_published": "Results published",
     "mentor_application": "Mentor application",
     "sponsor_inquiry": "Sponsor inquiry",
+    "roadmap_shipped": "Roadmap item shipped",
 }
 PING = "ping"
 FORMATS = {"discord": "Discord", "json": "JSON"}
@@ -68,6 +69,10 @@ def discord_content(event: str, data: dict, public_url: str = "") -> str:
         lines = [f"Results are out for {e(data['event_slug'])}"]
         lines += [f"{w['place']}. {e(w['name'])}" for w in data.get("winners", [])]
         text = "\n".join(lines)
+    elif event == "roadmap_shipped":
+        text = f"Shipped: **{e(data['title'])}**"
+        if base:
+            text += f"\n<{base}/roadmap/{data['slug']}>"
     elif event == "mentor_application":
         kinds = ", ".join(data.get("mentor_types") or [])
         text = f"New mentor application from {e(data['name'])} ({e(kinds)})"

@@ -1,7 +1,7 @@
 """Ownership transfer and succession: ownership_requests and the new enum values.
 
 Revision ID: 0018_ownership
-Revises: 0015b_submission_visible
+Revises: 0020_reports
 Create Date: 2026-12-06
 
 A member of a project whose owner has gone quiet during a live event can ask to take it
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0018_ownership"
-down_revision = "0015b_submission_visible"
+down_revision = "0020_reports"
 branch_labels = None
 depends_on = None
 

@@ -58,6 +58,8 @@ ELSEWHERE = {
     "pages.dashboard": ("test_dashboard.py", '"/dashboard"'),
     "identity.account": ("test_a11y_foundation.py", '"/settings/account"'),
     "profiles.settings": ("test_settings.py", '"/settings"'),
+    "matching.settings": ("test_matching.py", '"/settings/skills"'),
+    "matching.teammates": ("test_matching.py", '"/events/pair-week/teammates"'),
     "profiles.profile": ("test_moderation_inline.py", '"/profiles/ada"'),
     "profiles.members": ("test_moderation_inline.py", '"/members?q=ada"'),
     "events.index": ("test_events_browser.py", '"/events"'),
@@ -91,6 +93,14 @@ ELSEWHERE = {
     "notifications.bell": ("test_notifications_browser.py", '"/notifications/bell"'),
     "showcase.index": ("test_showcase_browser.py", 'f"/events/{slug}/showcase"'),
     "showcase.submission": ("test_showcase_browser.py", 'f"/events/{slug}/showcase/{project}"'),
+    "reports.new": ("test_reports_browser.py", '"{site}/reports/new?kind=post&id={post_id}"'),
+    "reports.queue": ("test_reports_browser.py", '"{site}/moderation/reports"'),
+    "roadmap.index": ("test_roadmap_browser.py", '"/roadmap?view=contributors"'),
+    "roadmap.new": ("test_roadmap_browser.py", '"/roadmap/new"'),
+    "roadmap.idea": ("test_roadmap_browser.py", 'f"/roadmap/{slug}"'),
+    "roadmap.edit": ("test_roadmap_browser.py", 'f"/roadmap/{slug}/edit"'),
+    "roadmap.edit_comment": ("test_roadmap_browser.py", 'f"/roadmap/comments/{comment_id}/edit"'),
+    "roadmap_admin.categories": ("test_roadmap_browser.py", '"/admin/roadmap"'),
 }
 
 EXCLUDED = {
@@ -276,6 +286,12 @@ PAGES = [
              shows="Axe Tool reads receipts well"),
     PageCase("activity", "buildlogs.activity", "anon", "/profiles/amara/activity",
              shows="Parsed my first receipt"),
+    # signed in: every card's reaction buttons, the builder's own pressed
+    PageCase("feed-builder", "buildlogs.feed", "builder", "/feed", shows="Parsed my first receipt"),
+    PageCase("tool-posts-builder", "buildlogs.tool_posts", "builder", "/tools/axe-tool/posts",
+             shows="Axe Tool reads receipts well"),
+    PageCase("activity-builder", "buildlogs.activity", "builder", "/profiles/amara/activity",
+             shows="Parsed my first receipt"),
     PageCase("post", "buildlogs.show", "anon", "/posts/{post_id}", shows="Parsed my first receipt"),
     PageCase("post-author", "buildlogs.show", "builder", "/posts/{post_id}", shows="Delete update"),
     PageCase("post-edit", "buildlogs.edit", "builder", "/posts/{post_id}/edit", shows="Save update"),
@@ -430,6 +446,9 @@ def _build_log_posts(author, project, tool) -> str:
     Image.new("RGB", (320, 180), (40, 90, 160)).save(out, "WEBP")
     db.session.add(PostImage(post_id=post.id, data=out.getvalue(), hash="axeimage", width=320,
                              height=180, description="The parsed receipt next to the photo"))
+    from buildstory.buildlogs.models import Reaction
+    db.session.add(Reaction(profile_id=author.id, post_id=post.id, emoji="fire"))
+    post.fire_count = 1
     db.session.flush()
     return str(post.id)
 

@@ -67,15 +67,45 @@ def world():
     posts = [Post(author_id=me.id, context_type="project", project_id=mine.id,
                   body=f"Day {i}: taught the **agent** to read faded receipts. " * 3,
                   link_url="https://ledger.example.com/changelog") for i in range(25)]
+    posts += [Post(author_id=me.id, context_type="tool", tool_id=tool.id,
+                   body=f"Note {i}: **Claude Code** renamed 40 files without a slip. " * 3)
+              for i in range(20)]
     db.session.add_all(posts)
     db.session.flush()
-    return me.clerk_id, {"event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
+    # the admin's own reactions pressed on every card
+    from buildstory.buildlogs.models import Reaction
+    db.session.add_all(Reaction(profile_id=me.id, post_id=p.id, emoji=e)
+                       for p in posts for e in ("fire", "rocket"))
+    db.session.flush()
+    reported = _reports(posts)
+    return me.clerk_id, {"report": f"/reports/new?kind=profile&id={reported}",
+                         "reports": "/moderation/reports",
+                         "event": f"/events/{event.slug}", "profile": f"/profiles/{me.username}",
+                         "teammates": f"/events/{event.slug}/teammates",
                          "project": f"/projects/{mine.slug}", "tool": f"/tools/{tool.slug}",
                          "submission": f"/projects/{mine.slug}/submissions/{event.slug}",
                          "results": f"/events/{judged}/results",
                          "reviews": f"/projects/{mine.slug}/reviews",
                          "judging": f"/admin/events/{judged}/judging",
-                         "feed": "/feed", "post": f"/posts/{posts[0].id}"}
+                         "feed": "/feed", "post": f"/posts/{posts[0].id}",
+                         "updates": f"/projects/{mine.slug}/updates",
+                         "activity": f"/profiles/{me.username}/activity",
+                         "tool posts": f"/tools/{tool.slug}/posts"}
+
+
+def _reports(posts):
+    """A full queue: 50 reported targets, each with three reports carrying long details;
+    returns a builder the admin may report."""
+    from buildstory.reports.models import Report
+    reporters = [ProfileFactory(display_name=f"Reporter Ångström {i}") for i in range(3)]
+    targets = [("post", p.id) for p in posts] + [("profile", ProfileFactory().id)
+                                                   for _ in range(30)]
+    for kind, target_id in targets[:51]:
+        db.session.add_all(Report(reporter_id=r.id, target_kind=kind, target_id=target_id,
+                                  reason="spam", details="Posted the same link again. " * 17)
+                           for r in reporters)
+    db.session.flush()
+    return targets[-1][1]
 
 
 def _judged(mine, admin) -> str:
@@ -138,10 +168,10 @@ def first_visit(browser, url, cookies=None) -> dict:
 
 PUBLIC = ["/", "/sign-in", "/sign-up"]
 BOTH = ["/events", "event", "/members", "profile", "/projects", "project", "/tools", "tool",
-        "results", "feed", "post"]
+        "results", "feed", "post", "updates", "activity", "tool posts"]
 SIGNED_IN = ["/dashboard", "/settings", "/invites", "/admin", "/admin/users",
              "/settings/notifications", "/admin/outbox", "/notifications", "submission",
-             "reviews", "judging"]
+             "reviews", "judging", "/settings/skills", "teammates", "report", "reports"]
 
 
 def test_every_main_page_is_at_most_40_kb_on_a_first_visit(browser, site, app, setup):

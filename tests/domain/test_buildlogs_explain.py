@@ -69,3 +69,48 @@ def test_every_feed_is_index_backed_first_and_later_pages(db_session, data):
             index_backed(db_session, lambda w=where, b=before: queries.feed(
                 db_session, before=b, **w))
     assert len(queries.feed(db_session).cards) == 20
+
+
+TALK = """
+INSERT INTO post_comments (post_id, author_id, body, created_at)
+  SELECT p.id, p.author_id, 'Nice', p.created_at + interval '1 minute'
+  FROM posts p CROSS JOIN generate_series(1, 2);
+INSERT INTO reactions (profile_id, post_id, emoji)
+  SELECT pr.id, p.id, e::reaction_emoji
+  FROM posts p JOIN profiles pr ON pr.clerk_id = 'user_bl' || (1 + hashtext(p.id::text) & 1023)
+  CROSS JOIN unnest(ARRAY['fire', 'clap']) e;
+INSERT INTO reactions (profile_id, comment_id, emoji)
+  SELECT c.author_id, c.id, 'rocket' FROM post_comments c;
+ANALYZE post_comments; ANALYZE reactions;
+"""
+
+
+def test_the_viewers_reactions_and_the_post_pages_comments_are_index_backed(db_session, data):
+    """The feeds with a signed-in viewer (their reactions read with the cards), the post
+    page's comments oldest first and the viewer's reactions on them."""
+    from buildstory.buildlogs import comments, reactions
+    from tests.domain.test_explain_hot_queries import captured as capture
+    db_session.execute(text(TALK))
+    viewer = data["builder"]
+    tables = LARGE + ("reactions", "post_comments")
+    for where in ({}, {"project_id": data["project"].id}, {"tool_id": data["tool"].id},
+                  {"author_id": data["builder"].id}):
+        with capture(db_session) as sent:
+            page = queries.feed(db_session, viewer_id=viewer.id, **where)
+        assert page.cards and len(sent) == 1
+        assert_no_seq_scan(db_session, sent, tables)
+    post = queries.feed(db_session, project_id=data["project"].id).cards[0].post
+    with capture(db_session) as sent:
+        rows, _ = comments.page_of_comments(db_session, post.id, sees_hidden=False,
+                                            viewer_id=viewer.id)
+        mine = reactions.viewer_reactions(db_session, viewer, post_ids=[post.id],
+                                          comment_ids=[c.id for c in rows])
+    assert rows and len(sent) == 2
+    assert_no_seq_scan(db_session, sent, tables)
+    assert {("comment", c.id, "rocket") for c in rows if c.author_id == viewer.id} <= mine
+
+
+def assert_no_seq_scan(session, sent, tables):
+    for plan in plans(session, sent):
+        for table in tables:
+            assert not re.search(rf"Seq Scan on {table}\b", plan), plan

@@ -1,5 +1,7 @@
 """Migrations: empty → head → base → head on a database of its own, then no drift; and the
 migrations applied to a database already holding the demo (`flask seed-demo`)."""
+import json
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -61,6 +63,29 @@ def table_contents(engine) -> dict[str, tuple[int, str]]:
             f'FROM "{name}" t')).one()) for name in names}
 
 
+def table_rows(engine) -> dict[str, list[dict]]:
+    """Every table's rows as dicts (``to_jsonb``), to compare column by column."""
+    with engine.connect() as conn:
+        names = list(conn.execute(sa.text(TABLES)).scalars())
+        return {name: list(conn.execute(sa.text(f'SELECT to_jsonb(t) FROM "{name}" t')).scalars())
+                for name in names}
+
+
+def table_columns(engine) -> dict[str, set[str]]:
+    with engine.connect() as conn:
+        columns: dict[str, set[str]] = {}
+        for table, column in conn.execute(sa.text(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public'")):
+            columns.setdefault(table, set()).add(column)
+        return columns
+
+
+def without(rows: list[dict], columns: set[str]) -> list[str]:
+    return sorted(json.dumps({k: v for k, v in row.items() if k not in columns},
+                             sort_keys=True) for row in rows)
+
+
 @pytest.fixture
 def demo_app(cluster):
     cluster.create_database("buildstory_migrations_demo")
@@ -93,6 +118,10 @@ def test_migrations_apply_to_a_database_holding_the_demo(demo_app):
         assert result.exit_code == 0 and "Demo ready" in result.output, result.output
         db.session.remove()  # no open transaction may hold locks the migrations need
         seeded = table_contents(db.engine)
+        seeded_rows, seeded_columns = table_rows(db.engine), table_columns(db.engine)
+        # A downgrade past a column's creation drops its values (skills a builder chose);
+        # those columns are compared no more once a downgrade has dropped them.
+        dropped_columns: dict[str, set[str]] = {}
         assert seeded["profiles"][0] > 50 and seeded["projects"][0] > 0
         assert seeded["admin_audit_log"][0] > 0 and seeded["event_registrations"][0] > 0
 
@@ -107,12 +136,20 @@ def test_migrations_apply_to_a_database_holding_the_demo(demo_app):
             assert at(expected)
             contents = table_contents(db.engine)
             if expected == head:
-                assert {k: v for k, v in contents.items() if k not in dropped} == \
-                    {k: v for k, v in seeded.items() if k not in dropped}, \
+                rows = table_rows(db.engine)
+                assert {k: without(v, dropped_columns.get(k, set())) for k, v in rows.items()
+                        if k not in dropped} == \
+                    {k: without(v, dropped_columns.get(k, set()))
+                     for k, v in seeded_rows.items() if k not in dropped}, \
                     f"the demo data changed at {expected}"
             else:  # a downgrade may drop a column (or a table it created), never a row
                 #    (but seeded rows nobody used)
                 dropped |= set(counts) - set(contents)
+                now_columns = table_columns(db.engine)
+                for table, columns in seeded_columns.items():
+                    if table in now_columns:
+                        dropped_columns.setdefault(table, set()).update(
+                            columns - now_columns[table])
                 assert {name: contents[name][0] for name in contents
                         if name in counts and name not in SEED_TABLES} == \
                     {name: n for name, n in counts.items()

@@ -44,7 +44,7 @@ from buildstory.hackathon.models import EventSubmission, QueueAssignment, Submis
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
-from buildstory.models import Notification, OwnershipRequest
+from buildstory.models import JoinRequest, Notification, OwnershipRequest
 from buildstory.notifications import services as notifications
 from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
@@ -352,6 +352,30 @@ _entries = {
     "teams.withdraw_ownership_request": [P("member", lambda w:
                                            f"/ownership-requests/{w.ownership_request_id}/withdraw",
                                            CONFIRM, refused=404, to="/projects/mx-owned#team")],
+    # --- matching -------------------------------------------------------------------------
+    "matching.settings": [G("signed_in", lambda w: "/settings/skills"),
+                          P("signed_in", lambda w: "/settings/skills",
+                            {"skills": "python", "roles": "backend"}, status=200)],
+    # every signed-in builder gets 200: non-registrants see "Register for this event first"
+    "matching.teammates": [G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"),
+                           G("signed_in", lambda w: f"/events/{w.event_slug}/teammates"
+                             "?role=backend&skill=python&commitment=daily&near=1&page=2")],
+    "matching.open_roles": [P("owner", lambda w: f"/projects/{w.project_slug}/open-roles",
+                              {"open_roles": ["backend", "data"]}, to="/projects/mx-project"),
+                            P(frozenset(), lambda w: f"/projects/{w.hidden_project_slug}/open-roles",
+                              {"open_roles": "backend"}, refused=404,
+                              expect={a: 403 for a in MODERATORS})],
+    # ``other`` has a pending request already; the owner and the member are on the team
+    "matching.ask": [P("signed_in", lambda w: f"/projects/{w.project_slug}/join-requests",
+                       {"role": "backend", "event": "mx-event"}, to="/events/mx-event/teammates",
+                       expect={"builder": 409, "member": 409, "other": 409, "hidden": 403})],
+    "matching.accept": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/accept",
+                          refused=404, to="/invites")],
+    "matching.decline": [P("owner", lambda w: f"/join-requests/{w.join_request_id}/decline",
+                           refused=404, to="/invites")],
+    "matching.withdraw": [P(frozenset({"other"}),
+                            lambda w: f"/join-requests/{w.join_request_id}/withdraw", CONFIRM,
+                            refused=404, to="/invites")],
     # --- notifications ----------------------------------------------------------------------
     "notifications.index": [G("signed_in", lambda w: "/notifications"),
                             G("signed_in", lambda w: f"/notifications?before={w.notification_cursor}"),
@@ -439,6 +463,53 @@ _entries = {
                           {"emoji": "fire", "state": "on"}, to="/posts/")],
     "talk.react_comment": [P("signed_in", lambda w: f"/comments/{w.comment_id}/reactions",
                              {"emoji": "rocket", "state": "on"}, to="/posts/")],
+    # --- the roadmap ----------------------------------------------------------------------
+    "roadmap.index": [G("public", lambda w: "/roadmap"),
+                      G("public", lambda w: "/roadmap?view=list&sort=new&q=mx"),
+                      G("public", lambda w: "/roadmap?view=contributors&period=month")],
+    "roadmap.new": [G("signed_in", lambda w: "/roadmap/new"),
+                    P("signed_in", lambda w: "/roadmap/new", {"title": "Matrix idea"},
+                      to="/roadmap/matrix-idea")],
+    "roadmap.idea": [G("public", lambda w: f"/roadmap/{w.idea_slug}"),
+                     # the builder's idea waiting in the inbox: its author and triagers only
+                     G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404, login=False),
+                     G(MODERATORS, lambda w: f"/roadmap/{w.closed_idea_slug}", refused=404,
+                       login=False)],
+    "roadmap.edit": [G(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit", refused=404),
+                     P(frozenset({"builder"}) | MODERATORS,
+                       lambda w: f"/roadmap/{w.inbox_idea_slug}/edit",
+                       {"title": "Matrix idea, edited", "status": "inbox"},
+                       to=lambda w: f"/roadmap/{w.inbox_idea_slug}", refused=404),
+                     # other's public idea, past its author's 15 minutes
+                     G(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/edit",
+                       expect={"other": 409})],
+    "roadmap.delete": [P(frozenset({"builder"}) | MODERATORS,
+                         lambda w: f"/roadmap/{w.inbox_idea_slug}/delete", CONFIRM,
+                         to="/roadmap", refused=404),
+                       P(MODERATORS, lambda w: f"/roadmap/{w.idea_slug}/delete", CONFIRM,
+                         to="/roadmap", expect={"other": 409})],
+    "roadmap.upvote": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/upvote",
+                         {"state": "on"}, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.add_comment": [P("signed_in", lambda w: f"/roadmap/{w.idea_slug}/comments",
+                              {"body": "Matrix comment @mx-builder"},
+                              to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.edit_comment": [G(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit"),
+                             P(frozenset({"other"}),
+                               lambda w: f"/roadmap/comments/{w.idea_comment_id}/edit",
+                               {"body": "Matrix comment, edited"},
+                               to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap.delete_comment": [P(frozenset({"other"}) | MODERATORS,
+                                 lambda w: f"/roadmap/comments/{w.idea_comment_id}/delete",
+                                 CONFIRM, to=lambda w: f"/roadmap/{w.idea_slug}")],
+    "roadmap_admin.categories": [G("admin", lambda w: "/admin/roadmap"),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   {"name": "Matrix category", "colour": "red"}, status=200),
+                                 P("admin", lambda w: "/admin/roadmap",
+                                   lambda w: {"delete": str(w.roadmap_category_id), **CONFIRM},
+                                   status=200)],
     # --- moderation -----------------------------------------------------------------------
     "moderation.hide_profile": [P("moderator", lambda w: f"/moderation/profiles/{w.victim_id}/hide",
                                   CONFIRM, to="/admin/users/")],
@@ -584,6 +655,44 @@ _entries = {
     "hackathon_results.unhide_review": [
         P("moderator", lambda w: f"/moderation/reviews/{w.hidden_review_id}/unhide",
           to="/moderation/events/mx-judging/reviews")],
+    # --- reports (the builder wrote post P1 and owns project P; ``other`` wrote the review
+    # of P and the hidden post; a report by ``other`` of the member's post is open) --------
+    "reports.new": [
+        G(SIGNED_IN - {"builder"}, lambda w: f"/reports/new?kind=post&id={w.post_id}"),
+        # Only what the viewer can see: a hidden post is for its author and moderators
+        # (its author cannot report it), an unknown id for nobody.
+        G(MODERATORS, lambda w: f"/reports/new?kind=post&id={w.hidden_post_id}", refused=404,
+          expect={"other": 403}),
+        G(frozenset(), lambda w: f"/reports/new?kind=post&id={UNKNOWN_ID}", refused=404),
+        G(frozenset(), lambda w: "/reports/new?kind=nonsense&id=x", refused=404),
+        # Reviews are read by the team that received them (and moderators).
+        G(frozenset({"builder", "member"}) | MODERATORS,
+          lambda w: f"/reports/new?kind=review&id={w.review_id}", refused=404)],
+    "reports.send": [
+        P(SIGNED_IN - {"builder"}, lambda w: "/reports",
+          lambda w: {"kind": "post", "id": str(w.post_id), "reason": "spam",
+                     "details": "Matrix report"}, to="/reports/new?kind=post"),
+        # Your own project: 403 for its owner, anyone else reports it.
+        P(SIGNED_IN - {"builder"}, lambda w: "/reports",
+          lambda w: {"kind": "project", "id": str(w.project_id), "reason": "other"},
+          to="/reports/new?kind=project"),
+        P(frozenset({"builder", "member"}) | MODERATORS, lambda w: "/reports",
+          lambda w: {"kind": "review", "id": str(w.review_id), "reason": "abuse"},
+          refused=404, to="/reports/new?kind=review"),
+        P(frozenset(), lambda w: "/reports",
+          {"kind": "post", "id": UNKNOWN_ID, "reason": "spam"}, refused=404)],
+    "reports.queue": [G("moderator", lambda w: "/moderation/reports"),
+                      G("moderator", lambda w: "/moderation/reports?page=2")],
+    "reports.resolve": [
+        P("moderator", lambda w: f"/moderation/reports/{w.report_id}/resolve",
+          to="/moderation/reports"),
+        P(frozenset(), lambda w: "/moderation/reports/987654321/resolve",
+          expect={a: 404 for a in MODERATORS})],
+    "reports.dismiss": [
+        P("moderator", lambda w: f"/moderation/reports/{w.report_id}/dismiss",
+          to="/moderation/reports"),
+        P(frozenset(), lambda w: "/moderation/reports/987654321/dismiss",
+          expect={a: 404 for a in MODERATORS})],
     "webhooks_admin.index": [G("admin", lambda w: "/admin/webhooks"),
                              P("admin", lambda w: "/admin/webhooks", WEBHOOK_FORM, status=200)],
     "webhooks_admin.edit": [G("admin", lambda w: f"/admin/webhooks/{w.webhook_id}"),
@@ -732,11 +841,19 @@ def build_world(app, session):
     (w.card_path, w.stale_card_path), (w.hidden_card_path, _) = card_paths
     w.hidden_owner_project_slug = ProjectFactory(owner=people["hidden"], slug="mx-hidden-owners").slug
     w.project_slug, w.event_slug, w.other_event_slug = project.slug, event.slug, other_event.slug
+    w.project_id = project.id
     w.event_id, w.other_event_id = str(event.id), str(other_event.id)
     w.draft_slug = draft.slug
     w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
     w.ownership_request_id = ownership_request.id
+    project.open_roles, project.open_role_bits = ["backend"], "01" + "0" * 14
+    session.flush()
+    w.join_request_id = JoinRequest(project_id=project.id, requester_id=people["other"].id,
+                                    role="backend", expires_at=noticed + timedelta(days=7))
+    session.add(w.join_request_id)
+    session.flush()
+    w.join_request_id = w.join_request_id.id
     w.notification_id = notification_id
     w.notification_cursor = encode_cursor(
         session.get(Notification, notification_id).created_at, notification_id)
@@ -755,6 +872,8 @@ def build_world(app, session):
     _hackathon_world(w, session, people, project, victim, judging, judge)
     _build_log_posts(session, w, people, project, tool)
     w.comment_id, w.hidden_comment_id = _build_log_comments(session, w.post_id, people, victim)
+    w.report_id = _open_report(session, people["other"], w.member_post_id)
+    _roadmap_world(session, w, people, victim)
     now = identity.utcnow()
     w.reset_token = tokens.encode_reset(accounts["builder"], app.config["SECRET_KEY"], now=now)
     w.email_token = tokens.encode_email_link(accounts["builder"], app.config["SECRET_KEY"],
@@ -820,6 +939,45 @@ def _build_log_comments(session, post_id, people, victim):
     session.flush()
     post.comment_count = 1
     return comment.id, hidden.id
+
+
+def _open_report(session, reporter, post_id):
+    """``other``'s open report of the member's post (what the queue shows)."""
+    from buildstory.reports.models import Report
+    report = Report(reporter_id=reporter.id, target_kind="post", target_id=post_id,
+                    reason="spam", details="Matrix details")
+    session.add(report)
+    session.flush()
+    return report.id
+def _roadmap_world(session, w, people, victim):
+    """A public idea by ``other`` (past its 15 minutes) with a fresh comment by ``other``,
+    the builder's fresh idea waiting in the inbox, the victim's closed idea, a category."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
+                                           FeatureBoardItem, FeatureBoardUpvote)
+    now = identity.utcnow()
+    category = FeatureBoardCategory(name="Matrix", colour="blue", sort_order=1)
+    session.add(category)
+    items = []
+    for slug, author, status, age in (
+            ("mx-idea", people["other"], FeatureBoardStatus.next, timedelta(hours=2)),
+            ("mx-inbox-idea", people["builder"], FeatureBoardStatus.inbox, timedelta(minutes=1)),
+            ("mx-closed-idea", victim, FeatureBoardStatus.closed, timedelta(hours=3))):
+        item = FeatureBoardItem(title=slug.replace("-", " ").title(), slug=slug,
+                                author_id=author.id, status=status, upvote_count=1,
+                                created_at=now - age)
+        session.add(item)
+        items.append(item)
+    session.flush()
+    for item in items:
+        session.add(FeatureBoardUpvote(item_id=item.id, profile_id=item.author_id))
+    comment = FeatureBoardComment(item_id=items[0].id, author_id=people["other"].id,
+                                  body="Matrix idea comment", created_at=now - timedelta(minutes=1))
+    session.add(comment)
+    items[0].comment_count = 1
+    session.flush()
+    w.idea_slug, w.inbox_idea_slug, w.closed_idea_slug = (i.slug for i in items)
+    w.idea_comment_id, w.roadmap_category_id = comment.id, category.id
 
 
 def _showcased(session, event, project):

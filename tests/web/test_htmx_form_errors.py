@@ -25,6 +25,8 @@ FILLABLE = {"text", "email", "password", "url", "search", "number", "datetime-lo
 INVALID = [
     (re.compile(r"/moderation/profiles/[^/]+/ban$"), None, {"reason": "x" * 1001}),
     (re.compile(r"^/onboarding$"), "goal", {"goal_text": "x" * 1201}),
+    (re.compile(r"^/settings/skills$"), None, {"timezone": "Nowhere/Zone"}),
+    (re.compile(r"/join-requests$"), None, {"message": "x" * 501}),
 ]
 FIELD_MESSAGE = re.compile(r'class="field-error"|role="alert"|class="error-summary"')
 

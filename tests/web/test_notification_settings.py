@@ -11,7 +11,9 @@ from tests.factories import ProfileFactory
 LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Members leaving", "Removed from a team", "Project hidden", "Project unhidden",
           "Team submissions", "Reviews received", "Judging assignments", "Results",
-          "Event updates", "Mentions", "Comments on your updates",
+          "Event updates", "Mentions", "Comments on your updates", "Replies on the roadmap",
+          "Shipped ideas",
+          "Requests to join your projects", "Your requests accepted", "Your requests declined",
           "Projects passed to you", "Requests to take over your projects",
           "Reminders before ownership passes", "Your ownership requests declined"]
 OWNERSHIP = ["ownership_transferred", "ownership_requested", "ownership_request_reminder",
@@ -28,8 +30,8 @@ def test_the_page_lists_every_type_with_its_default(login):
     positions = [page.index(f"> {label}</label>") for label in LABELS]
     assert positions == sorted(positions)
     assert checked(page) == {"team_invite", "review_received", "judge_assigned",
-                             "results_published", "ownership_requested",
-                             "ownership_request_reminder"}
+                             "results_published", "join_request_received",
+                             "ownership_requested", "ownership_request_reminder"}
     assert "Save notification settings" in page
     # the ownership types sit in their own fieldset, under its legend
     fieldset = page[page.index("<legend>Project ownership</legend>"):]
@@ -60,3 +62,12 @@ def test_unknown_fields_are_ignored_and_signed_out_visitors_sign_in(client, logi
     c = login(ProfileFactory())
     r = c.post("/settings/notifications", {"email_nonsense": "on", "email_team_invite": "x"})
     assert r.status_code == 200 and checked(r.get_data(as_text=True)) == set()
+
+
+def test_join_request_emails_sit_under_their_own_legend(login):
+    page = login(ProfileFactory()).get("/settings/notifications").get_data(as_text=True)
+    group = page[page.index("<legend>Join requests</legend>"):]
+    group = group[:group.index("</fieldset>")]
+    assert [label for label in ("Requests to join your projects", "Your requests accepted",
+                                "Your requests declined") if f"> {label}</label>" in group] \
+        == ["Requests to join your projects", "Your requests accepted", "Your requests declined"]

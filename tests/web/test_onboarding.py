@@ -301,3 +301,18 @@ def test_query_count_is_small_and_constant(login, event, app, step):
         counts.append((full.count, fragment.count))
     assert counts[0] == counts[1], counts
     assert counts[0][0] <= 8 and counts[0][1] <= 8, counts
+
+
+def test_the_done_step_links_builders_looking_for_a_team_to_find_teammates(login, db_session,
+                                                                           event):
+    builder = at_step(event, "plan")
+    c = login(builder)
+    c.post("/onboarding", {"step": "plan", "plan": "joining"})
+    reg = registration(db_session, event, builder)
+    link = f'href="/events/{event.slug}/teammates">Find teammates</a>'
+    reg.team_preference = "solo"
+    db_session.commit()
+    assert link not in html(c.get("/onboarding?step=done"))
+    reg.team_preference = "looking_for_team"
+    db_session.commit()
+    assert link in html(c.get("/onboarding?step=done"))

@@ -83,6 +83,8 @@ CASES = {
     "projects.edit": ("builder", "/projects/counted-bot/edit", None),
     "projects.slug_check": ("builder", "/project-slug-check?slug=counted-bot", None),
     "teams.invites": ("builder", "/invites", None),
+    "matching.settings": ("builder", "/settings/skills", None),
+    "matching.teammates": ("builder", "/events/counted-live/teammates", None),
     "teams.invite_link": ("other", "/invite/{link}", None),
     "teams.invitee_search": ("builder", "/projects/counted-bot/invitee-search?q=builder",
                              "invitee-options"),
@@ -124,6 +126,12 @@ CASES = {
     "mail_admin.outbox": ("admin", "/admin/outbox?status=sent", None),
     "mail_admin.outbox_email": ("admin", "/admin/outbox/{outbox_id}", None),
     "tools.index": ("anon", "/tools", None),
+    "roadmap.index": ("builder", "/roadmap", None),
+    "roadmap.new": ("builder", "/roadmap/new", None),
+    "roadmap.idea": ("builder", "/roadmap/counted-idea", None),
+    "roadmap.edit": ("builder", "/roadmap/counted-idea/edit", None),
+    "roadmap.edit_comment": ("builder", "/roadmap/comments/{idea_comment_id}/edit", None),
+    "roadmap_admin.categories": ("admin", "/admin/roadmap", None),
     "talk.edit_comment": ("builder", "/comments/{comment_id}/edit", None),
     "tools.show": ("admin", "/tools/counted-tool", None),
     "buildlogs.feed": ("builder", "/feed", None),
@@ -140,6 +148,8 @@ CASES = {
     "showcase.index": ("builder", "/events/counted-live/showcase", None),
     "showcase.submission": ("builder", "/events/counted-live/showcase/counted-bot", None),
     "showcase.card": ("anon", "{card}", None),
+    "reports.new": ("other", "/reports/new?kind=post&id={post_id}", None),
+    "reports.queue": ("admin", "/moderation/reports", None),
 }
 EXEMPT = {"static": "files served from disk (versioned, cached), no SQL"}
 
@@ -211,8 +221,14 @@ def grow(n: int, event, project) -> None:
         TeamInviteFactory(project=theirs, link=True)
         TeamInviteFactory(project=project, recipient=builder)
         AvatarFactory(profile=builder)
-        _posts(builder, theirs, project)
+        _reports(builder, _posts(builder, theirs, project), theirs)
+        _ideas(builder)
         live = db.session.scalar(db.select(Event).filter_by(slug="counted-live"))
+        # the teammates page: builders looking for a team, projects with an open role
+        project.owner.roles, project.owner.role_bits = ["backend"], "01" + "0" * 14
+        theirs.open_roles, theirs.open_role_bits = ["backend"], "01" + "0" * 14
+        EventRegistrationFactory(event=live, profile=ProfileFactory(),
+                                 team_preference="looking_for_team")
         sub = EventSubmissionFactory(entry=EventProjectFactory(event=live, project=theirs),
                                      tools=[AiToolFactory()])
         HackathonReviewFactory(submission=sub, highlights={"design": "Tidy"})
@@ -267,8 +283,52 @@ def _posts(author, own_project, counted_project):
     db.session.flush()
     db.session.add(PostImage(post_id=posts[0].id, data=b"RIFF0000WEBP", hash="h", width=1,
                              height=1, description="Grown image"))
+    # the counted owner (the "builder" viewer) reacts to each: the feeds show their own
+    from buildstory.buildlogs.models import Reaction
+    db.session.add_all(Reaction(profile_id=counted_project.profile_id, post_id=p.id,
+                                emoji=emoji) for p in posts for emoji in ("fire", "clap"))
+    # a comment on the counted post, with a reaction: the post page's comments grow too
+    from buildstory.buildlogs.models import PostComment
+    counted = db.session.scalar(select(Post).where(Post.body == "Counted update"))
+    comment = PostComment(post_id=counted.id, author_id=author.id, body="Grown comment")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add(Reaction(profile_id=counted_project.profile_id, comment_id=comment.id,
+                            emoji="rocket"))
     db.session.flush()
     return posts
+
+
+def _reports(builder, posts, theirs):
+    """Reports the queue reads: of a post (open), a project (closed) and a comment."""
+    from buildstory.buildlogs.models import PostComment
+    from buildstory.reports.models import Report
+    comment = PostComment(post_id=posts[2].id, author_id=builder.id, body="Grown comment")
+    db.session.add(comment)
+    db.session.flush()
+    db.session.add_all([
+        Report(reporter_id=builder.id, target_kind="post", target_id=posts[2].id,
+               reason="spam", details="Grown details"),
+        Report(reporter_id=builder.id, target_kind="project", target_id=theirs.id,
+               reason="other", status="resolved"),
+        Report(reporter_id=builder.id, target_kind="post_comment", target_id=comment.id,
+               reason="abuse")])
+    db.session.flush()
+
+
+def _ideas(builder):
+    """An idea in every public status by ``builder``, upvoted and commented on the counted
+    idea, and a category: what the roadmap's pages read."""
+    from buildstory.enums import FeatureBoardStatus
+    from buildstory.roadmap.models import FeatureBoardItem
+    from tests.roadmap_helpers import make_category, make_comment, make_idea
+    counted = db.session.scalar(select(FeatureBoardItem).where(FeatureBoardItem.slug == "counted-idea"))
+    for status in (FeatureBoardStatus.now, FeatureBoardStatus.next, FeatureBoardStatus.exploring,
+                   FeatureBoardStatus.shipped):
+        idea = make_idea(db.session, builder, status=status)
+        make_comment(db.session, idea, builder)
+    make_comment(db.session, counted, builder)
+    make_category(db.session, name=f"Category {builder.id.hex[:8]}", order=2)
 
 
 def counted_tool():
@@ -339,13 +399,17 @@ def world(app, db_session, login, client):
     comment = PostComment(post_id=post.id, author_id=owner.id, body="Mine")
     db_session.add(comment)
     db_session.flush()
+    from tests.roadmap_helpers import make_comment, make_idea
+    counted_idea = make_idea(db_session, owner, title="Counted idea", age=timedelta(minutes=1),
+                             status="inbox")
+    idea_comment = make_comment(db_session, counted_idea, owner)
     return {
         "event": event, "project": project,
         "fields": {"reset": reset, "link": LINK_TOKEN, "owner_id": owner.id,
                    "avatar": avatar_path, "demo": demo_path,
                    "webhook_id": webhook.id, "email_link": email_link,
                    "unsubscribe": unsubscribe, "outbox_id": sent.id,
-                   "comment_id": comment.id,
+                   "comment_id": comment.id, "idea_comment_id": idea_comment.id,
                    "post_id": post.id, "post_image": "counted",
                    "card": f"/cards/{shown.id}/{cards.card_version(card_inputs)}.png"},
         "clients": {"anon": client, "builder": login(owner),
