@@ -145,6 +145,10 @@ def _community_settings(env):
         "JOIN_REQUEST_TTL_DAYS": int(env.get("JOIN_REQUEST_TTL_DAYS", "7")),
         "MENTOR_CLAIM_TTL_DAYS": int(env.get("MENTOR_CLAIM_TTL_DAYS", "14")),
         "MENTOR_MAX_CLAIMED": int(env.get("MENTOR_MAX_CLAIMED", "3")),
+        # A member's ownership request passes after this long unless the owner keeps it;
+        # only an owner unseen for OWNERSHIP_IDLE_HOURS can be asked.
+        "OWNERSHIP_REQUEST_HOURS": int(env.get("OWNERSHIP_REQUEST_HOURS", "72")),
+        "OWNERSHIP_IDLE_HOURS": int(env.get("OWNERSHIP_IDLE_HOURS", "48")),
         "DISCORD_INVITE_URL": env.get("DISCORD_INVITE_URL", ""),
     }
 

@@ -214,3 +214,7 @@ FEATURE_SEEDERS.append(_roadmap_demo.seed)  # after builders: ideas, upvotes and
 from .mentoring import demo as _mentoring_demo  # noqa: E402
 
 FEATURE_SEEDERS.append(_mentoring_demo.seed)  # after projects and teams: mentors, a live queue
+
+from .teams import ownership_demo as _ownership_demo  # noqa: E402
+
+FEATURE_SEEDERS.append(_ownership_demo.seed)  # after teams and events: a pending ownership request

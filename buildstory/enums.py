@@ -123,6 +123,22 @@ class ProjectEventKind(LabelledEnum):
     join_request_withdrawn = "join_request_withdrawn"
     join_request_accepted = "join_request_accepted"
     join_request_declined = "join_request_declined"
+    ownership_transferred = "ownership_transferred"
+    ownership_passed = "ownership_passed"
+    ownership_succeeded = "ownership_succeeded"
+    ownership_requested = "ownership_requested"
+    ownership_request_withdrawn = "ownership_request_withdrawn"
+    ownership_request_declined = "ownership_request_declined"
+
+
+class OwnershipRequestStatus(LabelledEnum):
+    """Where a member's request to take over an idle owner's project stands."""
+
+    pending = "pending"
+    declined = "declined"
+    withdrawn = "withdrawn"
+    transferred = "transferred"
+    void = "void"
 
 
 class AiToolCategory(LabelledEnum):
@@ -190,6 +206,10 @@ class NotificationType(LabelledEnum):
     help_request_released = "help_request_released"
     help_request_resolved = "help_request_resolved"
     help_request_cancelled = "help_request_cancelled"
+    ownership_transferred = "ownership_transferred"
+    ownership_requested = "ownership_requested"
+    ownership_request_reminder = "ownership_request_reminder"
+    ownership_request_declined = "ownership_request_declined"
 
 
 class JoinRequestStatus(LabelledEnum):
@@ -360,6 +380,19 @@ PROJECT_EVENT_KIND_LABELS = {
     ProjectEventKind.join_request_withdrawn: "Join request withdrawn",
     ProjectEventKind.join_request_accepted: "Join request accepted",
     ProjectEventKind.join_request_declined: "Join request declined",
+    ProjectEventKind.ownership_transferred: "Ownership transferred",
+    ProjectEventKind.ownership_passed: "Ownership passed on request",
+    ProjectEventKind.ownership_succeeded: "Ownership passed to a successor",
+    ProjectEventKind.ownership_requested: "Ownership requested",
+    ProjectEventKind.ownership_request_withdrawn: "Ownership request withdrawn",
+    ProjectEventKind.ownership_request_declined: "Ownership request declined",
+}
+OWNERSHIP_REQUEST_STATUS_LABELS = {
+    OwnershipRequestStatus.pending: "Pending",
+    OwnershipRequestStatus.declined: "Declined",
+    OwnershipRequestStatus.withdrawn: "Withdrawn",
+    OwnershipRequestStatus.transferred: "Transferred",
+    OwnershipRequestStatus.void: "No longer applies",
 }
 AI_TOOL_CATEGORY_LABELS = {
     AiToolCategory.planning: "Planning",
@@ -415,6 +448,10 @@ NOTIFICATION_TYPE_LABELS = {
     NotificationType.help_request_released: "Your team's requests released",
     NotificationType.help_request_resolved: "Your team's requests resolved",
     NotificationType.help_request_cancelled: "Requests you took, cancelled",
+    NotificationType.ownership_transferred: "Projects passed to you",
+    NotificationType.ownership_requested: "Requests to take over your projects",
+    NotificationType.ownership_request_reminder: "Reminders before ownership passes",
+    NotificationType.ownership_request_declined: "Your ownership requests declined",
 }
 FEATURE_BOARD_STATUS_LABELS = {
     FeatureBoardStatus.inbox: "Inbox",
@@ -497,6 +534,7 @@ for _cls, _labels, _names in (
     (QueueKind, QUEUE_KIND_LABELS, ("queue_kind",)),
     (NotificationType, NOTIFICATION_TYPE_LABELS, ("notification_type",)),
     (JoinRequestStatus, JOIN_REQUEST_STATUS_LABELS, ("join_request_status",)),
+    (OwnershipRequestStatus, OWNERSHIP_REQUEST_STATUS_LABELS, ("ownership_request_status",)),
     (PostContextType, POST_CONTEXT_TYPE_LABELS, ("post_context_type",)),
     (PostSource, POST_SOURCE_LABELS, ("post_source",)),
     (ReactionEmoji, REACTION_EMOJI_LABELS, ("reaction_emoji",)),
@@ -536,6 +574,7 @@ highlight_category_type = _pg_enum(HighlightCategory, "highlight_category")
 result_kind_type = _pg_enum(ResultKind, "result_kind")
 queue_kind_type = _pg_enum(QueueKind, "queue_kind")
 notification_type_type = _pg_enum(NotificationType, "notification_type")
+ownership_request_status_type = _pg_enum(OwnershipRequestStatus, "ownership_request_status")
 post_context_type_type = _pg_enum(PostContextType, "post_context_type")
 post_source_type = _pg_enum(PostSource, "post_source")
 reaction_emoji_type = _pg_enum(ReactionEmoji, "reaction_emoji")
@@ -565,6 +604,7 @@ PG_ENUMS: dict[str, type[LabelledEnum]] = {
     "result_kind": ResultKind,
     "queue_kind": QueueKind,
     "notification_type": NotificationType,
+    "ownership_request_status": OwnershipRequestStatus,
     "post_context_type": PostContextType,
     "post_source": PostSource,
     "reaction_emoji": ReactionEmoji,

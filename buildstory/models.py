@@ -18,7 +18,7 @@ from buildstory.reports.models import Report
 from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
                                       FeatureBoardItem, FeatureBoardUpvote, RoadmapLeaderboard)
 from buildstory.streams.models import TwitchCategory
-from buildstory.teams.models import JoinRequest, ProjectMember, TeamInvite
+from buildstory.teams.models import JoinRequest, OwnershipRequest, ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
 from buildstory.webhooks.models import Milestone, WebhookDelivery, WebhookEndpoint
 
@@ -36,4 +36,5 @@ __all__ = [
     "FeatureBoardCategory", "FeatureBoardComment", "FeatureBoardItem", "FeatureBoardUpvote",
     "RoadmapLeaderboard",
     "HelpRequest", "Mentor",
+    "OwnershipRequest",
 ]

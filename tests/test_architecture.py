@@ -27,10 +27,11 @@ ALLOWED: dict[str, set[str]] = {
                  "buildlogs"},  # + the project page's Updates section
     #                 deleting moves counters and clears its notifications; project_created;
     #                 submissions: search text, "Withdraw the submission first"
-    "teams": {"profiles", "projects", "notifications"},  # invites and members notify
+    "teams": {"profiles", "projects", "notifications", "events"},  # invites and members
+    #                                  notify; ownership requests need a live event
     "moderation": {"identity", "profiles", "projects", "hackathon", "notifications",
-                   "buildlogs", "roadmap",
-                   "mentoring"},  # counters; a ban releases help requests
+                   "buildlogs", "roadmap", "mentoring", "teams"},  # counters; a ban releases
+    #                          help requests; bans and deletions pass projects on
     #                                       move on hides; hide/unhide notify
     # notifications: names and slugs of what they are about; the team of a project
     "notifications": {"profiles", "projects", "events", "teams", "mail"},  # + opt-ins' email

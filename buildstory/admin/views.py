@@ -27,6 +27,7 @@ from ..web.refusals import refusal
 from ..events.queries import featured_event
 from ..mentoring import admin_views as mentor_panel
 from ..mentoring import services as mentor_services
+from ..teams import ownership
 from . import audit_text, charts, queries, stats
 
 bp = Blueprint("admin", __name__)  # mounted at /admin (buildstory/routes.py)
@@ -93,15 +94,24 @@ def _detail_context(profile: Profile, **extra) -> dict:
            "target_is_super": is_super_admin(profile, admin_ids()),
            "done": request.args.get("done"), "role_error": None, "role_errors": {},
            "delete_error": None, "delete_errors": {}, "delete_values": {},
-           **mentor_panel.context(session, profile)}
+           **mentor_panel.context(session, profile),
+           "succession": _succession(profile)}
     ctx.update(extra)
     return ctx
+
+
+def _succession(profile: Profile):
+    """What deleting the builder does to their projects (shown to admins above the form)."""
+    if g.role != "admin" or is_super_admin(profile, admin_ids()) or profile.id == g.profile.id:
+        return None  # only admins see the delete form, never for themselves or a super-admin
+    return ownership.succession_plan(db.session, profile.id)
 
 
 def _form_context(profile: Profile, **extra) -> dict:
     """What the role and delete form blocks need (no list queries)."""
     ctx = {"profile": profile, "roles": USER_ROLE_LABELS, "done": None, "role_error": None,
-           "role_errors": {}, "delete_error": None, "delete_errors": {}, "delete_values": {}}
+           "role_errors": {}, "delete_error": None, "delete_errors": {}, "delete_values": {},
+           "succession": _succession(profile)}
     ctx.update(extra)
     return ctx
 

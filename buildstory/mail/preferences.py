@@ -34,13 +34,17 @@ def register(name: str, label: str, *, default: bool = False, legend: str | None
 # Every type's label is its enum label (``enums.NOTIFICATION_TYPE_LABELS``); only the
 # defaults are chosen here: on for team invites, reviews received, judging and results.
 EMAIL_ON_BY_DEFAULT = {"team_invite", "review_received", "judge_assigned", "results_published",
-                       "join_request_received"}
-# Types shown together under one legend on the settings page (a fieldset each).
+                       "join_request_received", "ownership_requested",
+                       "ownership_request_reminder"}
+# Types shown together under one legend on the settings page.
 LEGENDS = {"join_request_received": "Join requests", "join_request_accepted": "Join requests",
            "join_request_declined": "Join requests",
            "mentor_granted": "Mentoring", "help_request_opened": "Help requests",
            "help_request_claimed": "Help requests", "help_request_released": "Help requests",
-           "help_request_resolved": "Help requests", "help_request_cancelled": "Help requests"}
+           "help_request_resolved": "Help requests", "help_request_cancelled": "Help requests",
+           **{name: "Project ownership" for name in (
+               "ownership_transferred", "ownership_requested", "ownership_request_reminder",
+               "ownership_request_declined")}}
 for _type in enums.NotificationType:
     register(_type.value, _type.label, default=_type.value in EMAIL_ON_BY_DEFAULT,
              legend=LEGENDS.get(_type.value))

@@ -28,6 +28,7 @@ from ..locking import lock_row
 from ..mentoring import services as mentoring
 from ..notifications import services as notifications
 from ..notifications import triggers as notices
+from ..teams import ownership
 from . import access
 
 BAN_REASON_MAX = 1000
@@ -120,10 +121,13 @@ def ban_user(session, actor, target, *, reason: str | None, admin_ids, now: date
     reason = clean_reason(reason)
     target.banned_at, target.banned_by, target.ban_reason = now, actor.id, reason
     mentoring.release_all(session, target.id, actor=None, now=now)  # their help requests
+    # Owned projects with an eligible member pass to a successor; a banned account keeps
+    # no pending invite, link or ownership request.
+    successions = ownership.on_ban(session, target, now=now)
     counters.builder_changed(session, target.id, touched=touched)
     buildlog_counters.builder_changed(session, target.id, commented=commented)
     roadmap_counters.builder_changed(session, target.id, commented=commented)
-    record(session, actor, "ban_user", target, reason=reason)
+    record(session, actor, "ban_user", target, reason=reason, successions=successions)
 
 
 def unban_user(session, actor, target, *, admin_ids) -> None:
@@ -190,11 +194,17 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     if not confirmation_matches(target, confirm):
         raise ValidationFailed({"confirm_username": CONFIRM_MISMATCH})
     identity = target.clerk_id
+    # Owned projects with an eligible member pass to a successor first; the rest go with
+    # the profile (ON DELETE CASCADE), as listed on the admin page before confirming.
+    successions = ownership.pass_on_projects(session, target, now=now)
+    deleted_projects = [{"project_id": str(p.id), "slug": p.slug}
+                        for p in ownership.succession_plan(session, target.id).deleted]
     pending = counters.before_builder_deleted(session, target.id)
     buildlog_pending = buildlog_counters.before_builder_deleted(session, target.id)
     roadmap_pending = roadmap_counters.before_builder_deleted(session, target.id)
     meta = {"deletedProfileId": str(target.id), "displayName": target.display_name,
-            "username": target.username, "clerkId": identity}
+            "username": target.username, "clerkId": identity,
+            "successions": successions, "deleted_projects": deleted_projects}
     row = record(session, actor, "delete_user", target, **meta)
     session.execute(delete(UserSession).where(UserSession.identity_id == identity))
     session.execute(delete(Account).where(Account.id == identity))

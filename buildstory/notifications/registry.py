@@ -181,6 +181,11 @@ KINDS: dict[T, Kind] = {
                           grouped_many="{actor} and {others} others commented on {title}"),
     T.roadmap_shipped: Kind("Shipped: {title}", idea_page, fallback=roadmap_page,
                             names_actor=False),
+    T.ownership_transferred: Kind("You are now the owner of {title}", project_page),
+    T.ownership_requested: Kind("{actor} asked to become the owner of {title}", project_page),
+    T.ownership_request_reminder: Kind("Ownership of {title} passes to {actor} in 24 hours",
+                                       project_page),
+    T.ownership_request_declined: Kind("{actor} kept ownership of {title}", project_page),
 }
 
 

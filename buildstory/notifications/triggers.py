@@ -97,6 +97,39 @@ def member_removed(session, project, owner, member_profile_id, *, now: datetime)
            title=project.name, project_id=project.id, now=now)
 
 
+# --- ownership ---------------------------------------------------------------------------
+
+def ownership_reminder_key(request_id) -> str:
+    return f"ownership_request_reminder:{request_id}"
+
+
+def ownership_transferred(session, project, new_owner, *, actor=None, now: datetime) -> None:
+    """Ownership passed by any path: the new owner hears it (the old one named when it was
+    their choice; nobody for the job or a succession)."""
+    notify(session, T.ownership_transferred, recipients=[new_owner.id], actor=actor,
+           title=project.name, project_id=project.id, now=now)
+
+
+def ownership_requested(session, request, project, requester, *, now: datetime) -> None:
+    """A member asked to take over: the owner hears it (and may keep ownership)."""
+    notify(session, T.ownership_requested, recipients=[request.owner_id], actor=requester,
+           title=project.name, project_id=project.id, subject_id=request.id, now=now)
+
+
+def ownership_request_reminder(session, request_id, project, owner_id, requester, *,
+                               now: datetime) -> None:
+    """A day before a request passes, its owner is reminded, once per request."""
+    notify(session, T.ownership_request_reminder, recipients=[owner_id], actor=requester,
+           title=project.name, project_id=project.id, subject_id=request_id,
+           dedupe_key=ownership_reminder_key(request_id), now=now)
+
+
+def ownership_request_declined(session, request, project, owner, *, now: datetime) -> None:
+    """The owner kept ownership: the requester hears it."""
+    notify(session, T.ownership_request_declined, recipients=[request.requester_id], actor=owner,
+           title=project.name, project_id=project.id, subject_id=request.id, now=now)
+
+
 # --- moderation --------------------------------------------------------------------------
 
 def project_visibility(session, project, moderator, *, hidden: bool,

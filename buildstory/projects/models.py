@@ -75,6 +75,11 @@ class Project(db.Model):
     members: Mapped[list["ProjectMember"]] = relationship(  # noqa: F821
         back_populates="project", cascade="all, delete-orphan", passive_deletes=True,
         order_by="ProjectMember.joined_at")
+    # The pending ownership request (at most one), loaded with the project page's project.
+    pending_ownership_request: Mapped["OwnershipRequest | None"] = relationship(  # noqa: F821
+        primaryjoin="and_(OwnershipRequest.project_id == Project.id, "
+                    "OwnershipRequest.status == 'pending')",
+        viewonly=True, uselist=False)
 
     @property
     def is_hidden(self) -> bool:

@@ -17,7 +17,7 @@ from ..enums import EventStatus
 from ..events.rules import ENTRY_STATUSES, PUBLIC_STATUSES
 from ..profiles.models import Profile
 from ..profiles.queries import visible
-from ..teams.models import ProjectMember
+from ..teams.models import OwnershipRequest, ProjectMember
 from .models import EventProject, Project, ProjectEvent
 from .rules import SLUG_CURRENT, SLUG_MAX, SLUG_TAKEN, normalise_slug, slug_format_error
 
@@ -96,7 +96,9 @@ def project_for_page(session, slug: str) -> Project | None:
 def _page_statement():
     return (select(Project).join(Project.owner).options(
             contains_eager(Project.owner),
-            joinedload(Project.members).joinedload(ProjectMember.profile))
+            joinedload(Project.members).joinedload(ProjectMember.profile),
+            joinedload(Project.pending_ownership_request)
+            .joinedload(OwnershipRequest.requester))
             .where(Project.slug == bindparam("slug")))
 
 

@@ -105,8 +105,10 @@ def page_context(project, **extra) -> dict:
     submissions, reviews_received, og_submission = hackathon_awards.project_panel(
         db.session, project.id, count_reviews=on_team or can_moderate, all_reviews=can_moderate)
     if "team" not in extra:  # the team section's own data (teams feature)
-        extra["team"] = team_queries.team_section(db.session, project, viewer, now=utcnow(),
-                                                  team_limit=current_app.config["TEAM_SIZE_LIMIT"])
+        extra["team"] = team_queries.team_section(
+            db.session, project, viewer, now=utcnow(),
+            team_limit=current_app.config["TEAM_SIZE_LIMIT"],
+            idle_hours=current_app.config["OWNERSHIP_IDLE_HOURS"])
     return {
         "project": project, "members": members, "is_owner": is_owner, "on_team": on_team,
         "can_moderate": can_moderate,

@@ -10,8 +10,9 @@ from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from buildstory.db import db
-from buildstory.enums import (InviteStatus, InviteType, JoinRequestStatus, invite_status_type,
-                              invite_type_type, join_request_status_type)
+from buildstory.enums import (InviteStatus, InviteType, JoinRequestStatus,
+                              OwnershipRequestStatus, invite_status_type, invite_type_type,
+                              join_request_status_type, ownership_request_status_type)
 
 if TYPE_CHECKING:
     from buildstory.profiles.models import Profile
@@ -121,3 +122,39 @@ class JoinRequest(db.Model):
 
     def is_expired(self, now: datetime) -> bool:
         return self.status == JoinRequestStatus.pending and self.expires_at <= now
+
+
+class OwnershipRequest(db.Model):
+    """A member's request to take over a project whose owner has gone quiet during a live
+    event (docs/rules.md "Ownership"). It passes at ``decide_by`` unless the owner keeps
+    ownership; at most one is pending per project (a partial unique index)."""
+
+    __tablename__ = "ownership_requests"
+    __table_args__ = (
+        Index("uq_ownership_requests_pending_project", "project_id", unique=True,
+              postgresql_where=text("status = 'pending'")),
+        # the every-minute job reads the due ones through this index only
+        Index("ix_ownership_requests_pending_decide_by", "decide_by",
+              postgresql_where=text("status = 'pending'")),
+        Index("ix_ownership_requests_requester_id", "requester_id"),
+        Index("ix_ownership_requests_owner_id", "owner_id"),
+        Index("ix_ownership_requests_event_id", "event_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
+                                          server_default=func.gen_random_uuid())
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    requester_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    # the owner when asked: a request made of someone else no longer applies
+    owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    status: Mapped[OwnershipRequestStatus] = mapped_column(
+        ownership_request_status_type, default=OwnershipRequestStatus.pending,
+        server_default=OwnershipRequestStatus.pending.value)
+    decide_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
+                                                 server_default=func.now())
+
+    requester: Mapped[Profile] = relationship(foreign_keys=[requester_id])
+    owner: Mapped[Profile] = relationship(foreign_keys=[owner_id])

@@ -7,7 +7,7 @@ constant number of statements.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, or_, select
@@ -20,7 +20,7 @@ from ..profiles.queries import invitable_builders
 from ..projects import access as project_access
 from ..projects.models import Project
 from ..projects.queries import visible_project
-from .models import JoinRequest, ProjectMember, TeamInvite
+from .models import JoinRequest, OwnershipRequest, ProjectMember, TeamInvite
 from .services import hash_token, unexpired
 
 LIST_LIMIT = 50
@@ -218,8 +218,23 @@ def shown_members(project: Project, viewer, role) -> list[ProjectMember]:
     return [m for m in project.members if not (m.profile.is_hidden or m.profile.is_banned)]
 
 
+def _owner_idle(project: Project, now: datetime, idle_hours: int) -> bool:
+    seen = project.owner.last_seen_at
+    return seen is None or seen <= now - timedelta(hours=idle_hours)
+
+
+def ownership_request_slug_or_404(session, request_id) -> str:
+    """The slug of an ownership request's project; NotFound (404) for an unknown id."""
+    slug = session.scalar(select(Project.slug).join(
+        OwnershipRequest, OwnershipRequest.project_id == Project.id)
+        .where(OwnershipRequest.id == request_id))
+    if slug is None:
+        raise NotFound()
+    return slug
+
+
 def team_section(session, project: Project, viewer, *, now: datetime, team_limit: int,
-                 **state) -> dict:
+                 idle_hours: int = 48, **state) -> dict:
     """Return the team section's own data for the project page (one query, for the owner).
 
     ``project.members`` must be loaded. ``state`` carries what a just-finished action
@@ -235,6 +250,13 @@ def team_section(session, project: Project, viewer, *, now: datetime, team_limit
         "notice": None, "notice_error": None, "member_errors": {}, "leave_error": None,
         "revoke_errors": {},
         "now": now,
+        # ownership: the transfer and the owner's leave forms, the request panel
+        "transfer_values": {}, "transfer_errors": {}, "leave_values": {}, "leave_errors": {},
+        "ownership_error": None, "ownership_confirm_error": None,
+        "successors": [m for m in project.members if m.profile.banned_at is None] if owner else [],
+        "request": project.pending_ownership_request,
+        "viewer_id": viewer.id if viewer is not None else None,
+        "owner_idle": _owner_idle(project, now, idle_hours),
     }
     data.update(state)
     return data

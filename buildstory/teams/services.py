@@ -30,6 +30,7 @@ from ..profiles.rules import normalise_username
 from ..projects.models import Project
 from ..projects.queries import visible_project
 from ..projects.services import record_history
+from . import ownership
 from .models import JoinRequest, ProjectMember, TeamInvite
 
 PENDING_LIMIT = 5
@@ -49,8 +50,7 @@ YOU_OWN_IT = "You are the owner of this project"
 YOU_ARE_MEMBER = "You are already a team member"
 NOT_PENDING = "This invite is no longer pending"
 ONLY_PENDING = "Only pending invites can be revoked"
-OWNER_CANNOT_LEAVE = "Owners cannot leave their own project"
-NOT_A_MEMBER = "You are not a member of this project"
+NOT_A_MEMBER = ownership.NOT_A_MEMBER
 
 
 def hash_token(raw: str) -> str:
@@ -100,6 +100,13 @@ def _require_owner(project: Project, actor: Profile) -> None:
         raise Forbidden(NOT_OWNER)
 
 
+def _recheck_owner(session, project: Project, actor: Profile) -> None:
+    """Under a lock every ownership change takes (the owner's profile or the project),
+    re-read the owner: a form opened before a transfer must not act for the old owner."""
+    if session.scalar(select(Project.profile_id).where(Project.id == project.id)) != actor.id:
+        raise Forbidden(NOT_OWNER)
+
+
 def _check_sender_limits(session, project: Project, sender: Profile, *, now: datetime,
                          team_limit: int | None) -> None:
     """Raise Conflict when the sender is at the pending limit or the team is full.
@@ -126,6 +133,7 @@ def send_direct_invite(session, project: Project, sender: Profile, username: str
     """
     _require_owner(project, sender)
     _lock(session, Profile, sender.id)
+    _recheck_owner(session, project, sender)
     name = normalise_username(username).lstrip("@")
     recipient = session.scalar(select(Profile).where(Profile.username == name, visible())) \
         if name else None
@@ -166,6 +174,7 @@ def create_invite_link(session, project: Project, sender: Profile, *, now: datet
     """
     _require_owner(project, sender)
     _lock(session, Profile, sender.id)
+    _recheck_owner(session, project, sender)
     _check_sender_limits(session, project, sender, now=now, team_limit=team_limit)
     raw = secrets.token_urlsafe(32)
     invite = TeamInvite(project_id=project.id, sender_id=sender.id, recipient_id=None,
@@ -317,7 +326,10 @@ def remove_member(session, project: Project, owner: Profile, member_profile_id, 
     not a member.
     """
     _require_owner(project, owner)
+    # their pending ownership request turns void (locked before the project, as always)
+    request = ownership.lock_pending_request_of(session, project.id, member_profile_id)
     _lock(session, Project, project.id)
+    _recheck_owner(session, project, owner)
     name = session.scalar(select(Profile.display_name).join(
         ProjectMember, ProjectMember.profile_id == Profile.id).where(
         ProjectMember.project_id == project.id, ProjectMember.profile_id == member_profile_id))
@@ -325,24 +337,19 @@ def remove_member(session, project: Project, owner: Profile, member_profile_id, 
         raise NotFound()
     session.execute(delete(ProjectMember).where(ProjectMember.project_id == project.id,
                                                 ProjectMember.profile_id == member_profile_id))
+    ownership.void_request(request, now=now)
     session.expire(project, ["members"])
     record_history(session, project, owner, ProjectEventKind.removed, name, now=now)
     notices.member_removed(session, project, owner, member_profile_id, now=now)
 
 
-def leave_project(session, project: Project, profile: Profile, *, now: datetime) -> None:
-    """Leave a team the builder is a member of; access ends at once.
+def leave_project(session, project: Project, profile: Profile, next_owner=None, *,
+                  now: datetime) -> None:
+    """Leave a team; access ends at once (``ownership.leave``: a member just goes, the
+    owner names a ``next_owner`` first).
 
-    Raises Forbidden (403) "Owners cannot leave their own project" for the owner and
-    "You are not a member of this project" for anyone off the team.
+    Raises Forbidden (403) "You are not a member of this project" for anyone off the team;
+    for the owner, Conflict "Owners cannot leave a project with no other members" or
+    ValidationFailed on ``next_owner``.
     """
-    if project.profile_id == profile.id:
-        raise Forbidden(OWNER_CANNOT_LEAVE)
-    _lock(session, Project, project.id)
-    gone = session.execute(delete(ProjectMember).where(
-        ProjectMember.project_id == project.id, ProjectMember.profile_id == profile.id)).rowcount
-    if not gone:
-        raise Forbidden(NOT_A_MEMBER)
-    session.expire(project, ["members"])
-    record_history(session, project, profile, ProjectEventKind.left, None, now=now)
-    notices.member_left(session, project, profile, now=now)
+    ownership.leave(session, project, profile, next_owner, now=now)

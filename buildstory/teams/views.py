@@ -12,14 +12,14 @@ from flask_limiter.util import get_remote_address
 
 from ..clock import utcnow
 from ..db import db
-from ..errors import Conflict, Gone, NotFound
+from ..errors import Conflict, Gone, NotFound, ValidationFailed
 from ..projects import queries as project_queries
 from ..projects.views import page_context, profile_url
 from ..web import htmx
 from ..web.auth import login_required, preload_with_session, username_required
 from ..web.limits import limiter, rate
 from ..web.refusals import refusal
-from . import access, forms, header, queries, services
+from . import access, forms, header, ownership, queries, services
 
 bp = Blueprint("teams", __name__)
 
@@ -74,7 +74,8 @@ def _team_answer(slug: str, status: int = 200, *, block: str = "team_section", *
     """
     project = _project(slug)
     team = queries.team_section(db.session, project, g.profile, now=utcnow(),
-                                team_limit=_limit(), **state)
+                                team_limit=_limit(),
+                                idle_hours=current_app.config["OWNERSHIP_IDLE_HOURS"], **state)
     if htmx.is_htmx():
         ctx = {"project": project, "team": team, "profile_url": profile_url,
                "members": queries.shown_members(project, g.profile, g.role),
@@ -180,16 +181,92 @@ def remove_member(slug, profile_id):
 @bp.post("/projects/<slug>/leave")
 @login_required
 def leave(slug):
-    """A member leaves the team; they land on the project page if they may still see it."""
+    """Leave the team; the owner names a Next owner first. Members land on the project
+    page if they may still see it."""
     project = _project(slug)
+    values = {"next_owner": request.form.get("next_owner", "")}
     if not htmx.confirmed():
-        return _team_answer(slug, 422, leave_error=CONFIRM)
-    services.leave_project(db.session, project, g.profile, now=utcnow())
+        return _team_answer(slug, 422, leave_error=CONFIRM, leave_values=values)
+    with refusal() as refused:
+        services.leave_project(db.session, project, g.profile, values["next_owner"] or None,
+                               now=utcnow())
+    if refused:
+        return _team_answer(slug, refused.status, leave_errors=refused.errors,
+                            notice_error=refused.message, leave_values=values)
     db.session.commit()
     project = project_queries.project_for_page(db.session, slug)
     if project is not None and access.project_access.can_view(project, g.profile, g.role):
         return htmx.redirect(_project_url(project))
     return htmx.redirect(url_for("pages.dashboard"))
+
+
+# --- Ownership --------------------------------------------------------------------------
+
+@bp.post("/projects/<slug>/transfer")
+@login_required
+def transfer(slug):
+    """The owner hands the project to a member (hx-confirm, or the box without JS)."""
+    project = _project(slug, owner=True)
+    values = {"new_owner": request.form.get("new_owner", "")}
+    with refusal() as refused:
+        if not values["new_owner"].strip():
+            raise ValidationFailed({"new_owner": ownership.CHOOSE_NEW_OWNER})
+        if not htmx.confirmed():
+            raise ValidationFailed({"confirm": ownership.CONFIRM_TRANSFER})
+        new_owner = ownership.transfer(db.session, project, g.profile, values["new_owner"],
+                                       now=utcnow())
+    if refused:
+        return _team_answer(slug, refused.status, transfer_errors=refused.errors,
+                            transfer_values=values, notice_error=refused.message)
+    name = new_owner.display_name
+    db.session.commit()
+    return _team_answer(slug, notice=f"{name} now owns this project")
+
+
+@bp.post("/projects/<slug>/ownership-requests")
+@login_required
+def request_ownership(slug):
+    """A member asks to take over a project whose owner has gone quiet in a live event."""
+    project = _project(slug)
+    config = current_app.config
+    with refusal(Conflict) as refused:
+        ownership.request_ownership(db.session, project, g.profile, now=utcnow(),
+                                    request_hours=config["OWNERSHIP_REQUEST_HOURS"],
+                                    idle_hours=config["OWNERSHIP_IDLE_HOURS"])
+    if refused:
+        return _team_answer(slug, refused.status, ownership_error=refused.message)
+    db.session.commit()
+    return _team_answer(slug)
+
+
+def _request_answer(request_id, action, *, confirm: bool = False):
+    """Run keep or withdraw on a request and answer with its project's team section."""
+    slug = queries.ownership_request_slug_or_404(db.session, request_id)
+    _project(slug)
+    if confirm and not htmx.confirmed():
+        return _team_answer(slug, 422, ownership_confirm_error=CONFIRM)
+    with refusal(Conflict) as refused:
+        action()
+    if refused:
+        return _team_answer(slug, refused.status, ownership_error=refused.message)
+    db.session.commit()
+    return _team_answer(slug)
+
+
+@bp.post("/ownership-requests/<uuid:request_id>/decline")
+@login_required
+def keep_ownership(request_id):
+    """The owner keeps ownership: the request is declined."""
+    return _request_answer(request_id, lambda: ownership.keep_ownership(
+        db.session, request_id, g.profile, now=utcnow()))
+
+
+@bp.post("/ownership-requests/<uuid:request_id>/withdraw")
+@login_required
+def withdraw_ownership_request(request_id):
+    """The requester takes the request back."""
+    return _request_answer(request_id, lambda: ownership.withdraw_request(
+        db.session, request_id, g.profile, now=utcnow()), confirm=True)
 
 
 # --- The inbox --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,6 +161,15 @@ PAGES = [
              shows="Join team"),
     PageCase("admin-user-detail", "admin.user_detail", "admin", "/admin/users/{builder_id}",
              shows="Winter Agents Jam"),
+    # the delete form lists what passes to a new owner and what is deleted with the user
+    PageCase("admin-user-succession", "admin.user_detail", "admin", "/admin/users/{builder_id}",
+             shows="Passes to a new owner"),
+    # the owner's team section: transfer and leave forms, the pending ownership request
+    PageCase("project-ownership-panel", "projects.show", "builder", "/projects/{project_slug}",
+             shows="unless the owner keeps it"),
+    PageCase("project-transfer-errors", "projects.show", "builder", "/projects/{project_slug}",
+             status=422, shows="Tick the box to confirm the transfer",
+             post={"new_owner": "{member_id}"}, action="/projects/{project_slug}/transfer"),
     PageCase("banned", "pages.banned", "banned", "/banned", shows="Your account is suspended"),
     PageCase("reset-password", "identity.reset_password", "anon", "/reset-password/{reset_token}",
              shows="Choose a new password"),
@@ -311,6 +321,7 @@ class World:
     post_id: str = ""
     commented_post_id: str = ""
     comment_id: str = ""
+    member_id: str = ""
 
 
 def _post_with_comment(profile) -> tuple[str, str]:
@@ -345,7 +356,11 @@ def make_world(app) -> World:
         AvatarFactory(profile=builder.profile)
         project = ProjectFactory(owner=builder.profile, slug="receipt-whisperer",
                                  name="Receipt Whisperer", live_url="https://receipts.example.com/")
-        ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Mo Member"))
+        mo = ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Mo Member")).profile
+        from buildstory.models import OwnershipRequest
+        db.session.add(OwnershipRequest(project_id=project.id, requester_id=mo.id,
+                                        owner_id=builder.profile.id, event_id=event.id,
+                                        decide_by=utcnow() + timedelta(hours=30)))
         TeamInviteFactory(project=project)
         TeamInviteFactory(project=project, link=True, raw_token="axe-pages-link")
         TeamInviteFactory(recipient=builder.profile)
@@ -408,7 +423,7 @@ def make_world(app) -> World:
                       project_slug="receipt-whisperer", link_token="axe-pages-link",
                       reset_token=reset, email_token=email_token,
                       unsubscribe_token=unsubscribe, outbox_id=email.id, tool_id=str(tool.id),
-                      post_id=post_id)
+                      post_id=post_id, member_id=str(mo.id))
         world.commented_post_id, world.comment_id = _post_with_comment(builder.profile)
         db.session.commit()
         db.session.remove()

@@ -120,3 +120,30 @@ def test_each_destructive_button_asks_naming_the_thing(browser, site, app):
     walk(admin, site + "/admin/streams", button("Remove Software and Game Development"),
          ["Software and Game Development"],
          lambda p: expect(p.locator("#streams-main")).to_contain_text("No categories yet"))
+
+
+def test_transfer_and_the_owners_leave_ask_naming_the_project(browser, site, app):
+    """Transfer ownership and the owner's Leave project: each asks (naming the project)
+    after a member is chosen; dismissing sends nothing; accepting hands the project over."""
+    with app.app_context():
+        owner = AccountFactory(profile__username="tess", profile__display_name="Tess Owner")
+        nina = AccountFactory(profile__username="nina", profile__display_name="Nina Next")
+        project = ProjectFactory(owner=owner.profile, name="Beacon", slug="beacon")
+        ProjectMemberFactory(project=project, profile=nina.profile)
+        ProjectMemberFactory(project=project,
+                             profile=ProfileFactory(display_name="Paz Pal", username="paz"))
+        db.session.commit()
+        owner_id, nina_id = owner.id, nina.id
+        db.session.remove()
+    page = as_(browser, app, site, owner_id)
+    page.goto(site + "/projects/beacon")
+    page.get_by_label("New owner").select_option(label="Nina Next (@nina)")
+    walk(page, None, button("Transfer ownership"), ["Beacon"],
+         lambda p: expect(p.locator("#team")).to_contain_text("Nina Next now owns this project"))
+    # Nina now owns it: she leaves naming Paz as the next owner
+    nina_page = as_(browser, app, site, nina_id)
+    nina_page.goto(site + "/projects/beacon")
+    nina_page.get_by_label("Next owner").select_option(label="Paz Pal (@paz)")
+    walk(nina_page, None, button("Leave project", "#owner-leave-form"), ["Beacon"],
+         lambda p: expect(p).to_have_url(re.compile(r"/projects/beacon$")))
+    expect(nina_page.locator("#team .person").first).to_contain_text("Paz Pal")

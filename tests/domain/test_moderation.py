@@ -134,7 +134,7 @@ def test_a_moderator_bans_with_a_reason(db_session, people):
     assert (b.banned_at, b.banned_by, b.ban_reason) == (NOW, people.moderator.id, "Spam links")
     assert effective_role(b, ADMINS) == UserRole.user
     row, = audit_rows(db_session)
-    assert row.action == "ban_user" and row.meta == {"reason": "Spam links"}
+    assert row.action == "ban_user" and row.meta == {"reason": "Spam links", "successions": []}
 
 
 def test_the_reason_is_at_most_1000_characters(db_session, people):

@@ -49,6 +49,10 @@ def world(db_session):
     TeamInviteFactory(project=w.own, link=True)
     EventProjectFactory(event=w.event, project=w.own)
     ProjectEventFactory(project=w.own)
+    # A project of theirs nobody else is on, with its entry and history: it goes with them.
+    w.alone = ProjectFactory(owner=w.doomed, slug="doomed-alone")
+    EventProjectFactory(event=w.event, project=w.alone)
+    ProjectEventFactory(project=w.alone)
     # Someone else's project they joined, were invited to, entered and were invited from.
     w.theirs = ProjectFactory(owner=w.friend)
     accepted = TeamInviteFactory(project=w.theirs, recipient=w.doomed, status="accepted")
@@ -67,7 +71,7 @@ def world(db_session):
     s.flush()
     w.ids = dict(mentor=mentor.id, sponsor=sponsor.id, category=category.id, draw=draw.id,
                  entry=entry.id, keep_session=keep_session.id, member_row=member_row.id,
-                 own=w.own.id, theirs=w.theirs.id, doomed=w.doomed.id)
+                 own=w.own.id, theirs=w.theirs.id, doomed=w.doomed.id, alone=w.alone.id)
     return w
 
 
@@ -83,10 +87,20 @@ def test_delete_user_removes_everything_they_own_in_one_go(db_session, world):
     assert count(s, UserSession, UserSession.identity_id == identity_id) == 0
     assert count(s, Avatar, Avatar.profile_id == w.ids["doomed"]) == 0
     assert s.get(DeletedIdentity, identity_id).deleted_at == NOW
-    # Their project and everything hanging off it.
-    assert s.get(Project, w.ids["own"]) is None
+    # Their project nobody else is on, and everything hanging off it.
+    assert s.get(Project, w.ids["alone"]) is None
     for model in (ProjectMember, TeamInvite, EventProject, ProjectEvent):
-        assert count(s, model, model.project_id == w.ids["own"]) == 0
+        assert count(s, model, model.project_id == w.ids["alone"]) == 0
+    # Their project with a member passes to that member (no member row for the new owner),
+    # keeping its entry and history; the invites they sent for it went with them.
+    kept = s.get(Project, w.ids["own"])
+    assert kept.profile_id == w.friend.id
+    assert count(s, ProjectMember, ProjectMember.project_id == w.ids["own"]) == 0
+    assert count(s, TeamInvite, TeamInvite.project_id == w.ids["own"]) == 0
+    assert count(s, EventProject, EventProject.project_id == w.ids["own"]) == 1
+    lines = s.execute(select(ProjectEvent.kind, ProjectEvent.actor_name, ProjectEvent.subject_name)
+                      .where(ProjectEvent.project_id == w.ids["own"])).all()
+    assert ("ownership_succeeded", "Buildstory", w.friend.display_name) in lines
     # Their memberships, invites and registrations elsewhere.
     assert count(s, ProjectMember, ProjectMember.profile_id == w.ids["doomed"]) == 0
     assert count(s, TeamInvite, TeamInvite.recipient_id == w.ids["doomed"]) == 0
@@ -111,7 +125,12 @@ def test_delete_user_removes_everything_they_own_in_one_go(db_session, world):
     # The metadata keys are the seed schema's.
     assert row.meta == {"deletedProfileId": str(w.ids["doomed"]),
                         "displayName": "Doug Doomed", "username": "doomed",
-                        "clerkId": identity_id}
+                        "clerkId": identity_id,
+                        "successions": [{"project_id": str(w.ids["own"]), "slug": w.own.slug,
+                                         "new_owner_id": str(w.friend.id),
+                                         "new_owner_name": w.friend.display_name}],
+                        "deleted_projects": [{"project_id": str(w.ids["alone"]),
+                                              "slug": "doomed-alone"}]}
     assert count(s, AuditLog, AuditLog.actor_profile_id == w.ids["doomed"]) == 1
 
 

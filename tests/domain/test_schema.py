@@ -41,7 +41,10 @@ REFERENCE_ENUMS = {
     "project_event_kind": ["invite_sent", "invite_revoked", "joined", "left", "removed",
                            "entered_event", "left_event", "submitted", "submission_updated",
                            "submission_withdrawn", "join_requested", "join_request_withdrawn",
-                           "join_request_accepted", "join_request_declined"],
+                           "join_request_accepted", "join_request_declined",
+                           "ownership_transferred", "ownership_passed",
+                           "ownership_succeeded", "ownership_requested",
+                           "ownership_request_withdrawn", "ownership_request_declined"],
     "ai_tool_category": ["planning", "coding", "code_review", "models", "other"],
     "highlight_category": ["creativity", "business_case", "technical_challenge", "impact",
                            "design"],
@@ -55,7 +58,9 @@ REFERENCE_ENUMS = {
                           "join_request_accepted", "join_request_declined",
                           "mentor_granted", "help_request_opened", "help_request_claimed",
                           "help_request_released", "help_request_resolved",
-                          "help_request_cancelled"],
+                          "help_request_cancelled",
+                          "ownership_transferred", "ownership_requested",
+                          "ownership_request_reminder", "ownership_request_declined"],
     "post_context_type": ["project", "tool"],
     "post_source": ["manual", "cli", "webhook"],
     "reaction_emoji": ["fire", "rocket", "lightbulb", "clap", "wrench"],
@@ -68,6 +73,7 @@ REFERENCE_ENUMS = {
     "join_request_status": ["pending", "accepted", "declined", "withdrawn"],
     "help_kind": ["design", "technical", "growth"],
     "help_request_status": ["open", "claimed", "resolved", "cancelled"],
+    "ownership_request_status": ["pending", "declined", "withdrawn", "transferred", "void"],
 }
 
 

@@ -377,7 +377,7 @@ def test_only_the_owner_removes(db_session):
     assert services.is_member(db_session, project.id, b.id)
 
 
-def test_member_leaves_and_owner_cannot(db_session):
+def test_member_leaves_and_a_lone_owner_cannot(db_session):
     project = ProjectFactory()
     member = ProjectMemberFactory(project=project, profile=ProfileFactory(display_name="Lu")).profile
     services.leave_project(db_session, project, member, now=NOW)
@@ -386,9 +386,10 @@ def test_member_leaves_and_owner_cannot(db_session):
     with pytest.raises(Forbidden) as exc:
         services.leave_project(db_session, project, member, now=NOW)
     assert exc.value.message == "You are not a member of this project"
-    with pytest.raises(Forbidden) as exc:
+    with pytest.raises(Conflict) as exc:
         services.leave_project(db_session, project, project.owner, now=NOW)
-    assert exc.value.message == "Owners cannot leave their own project" and exc.value.status == 403
+    assert exc.value.message == "Owners cannot leave a project with no other members"
+    assert exc.value.status == 409
 
 
 def test_team_size_counts_the_owner_and_hidden_members(db_session):

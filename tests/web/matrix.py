@@ -44,7 +44,7 @@ from buildstory.hackathon.models import EventSubmission, QueueAssignment, Submis
 from buildstory.identity import services as identity
 from buildstory.identity import tokens
 from buildstory.enums import NotificationType
-from buildstory.models import JoinRequest, Notification
+from buildstory.models import JoinRequest, Notification, OwnershipRequest
 from buildstory.notifications import services as notifications
 from buildstory.notifications.queries import encode_cursor
 from buildstory.mail import tokens as mail_tokens
@@ -336,8 +336,23 @@ _entries = {
     "teams.remove_member": [P("owner", lambda w:
                               f"/projects/{w.project_slug}/members/{w.member_id}/remove", CONFIRM,
                               to="/projects/mx-project#team")],
-    "teams.leave": [P("member", lambda w: f"/projects/{w.project_slug}/leave", CONFIRM,
-                      to="/projects/mx-project")],  # the owner: "Owners cannot leave…" (403)
+    # The owner leaves naming the member as next owner (a transfer, then leaving).
+    "teams.leave": [P("team", lambda w: f"/projects/{w.project_slug}/leave",
+                      lambda w: {**CONFIRM, "next_owner": str(w.member_id)},
+                      to="/projects/mx-project")],
+    "teams.transfer": [P("owner", lambda w: f"/projects/{w.project_slug}/transfer",
+                         lambda w: {**CONFIRM, "new_owner": str(w.member_id)},
+                         to="/projects/mx-project#team")],
+    # P is in the live event and its owner has not been seen: the member may ask; the
+    # owner is refused in place ("You are the owner of this project", 409).
+    "teams.request_ownership": [P("member", lambda w: f"/projects/{w.project_slug}/ownership-requests",
+                                  to="/projects/mx-project#team", expect={"builder": 409})],
+    # O (mx-owned) has the member's pending request: the owner keeps, the member withdraws.
+    "teams.keep_ownership": [P("owner", lambda w: f"/ownership-requests/{w.ownership_request_id}/decline",
+                               refused=404, to="/projects/mx-owned#team")],
+    "teams.withdraw_ownership_request": [P("member", lambda w:
+                                           f"/ownership-requests/{w.ownership_request_id}/withdraw",
+                                           CONFIRM, refused=404, to="/projects/mx-owned#team")],
     # --- matching -------------------------------------------------------------------------
     "matching.settings": [G("signed_in", lambda w: "/settings/skills"),
                           P("signed_in", lambda w: "/settings/skills",
@@ -799,6 +814,16 @@ def build_world(app, session):
         EventRegistrationFactory(event=other_event, profile=people[actor])
     EventProjectFactory(event=event, project=project)
     live = EventFactory(active=True, slug="mx-live")
+    # O: the builder's second project, in the live event, with the member's pending
+    # ownership request.
+    owned = ProjectFactory(owner=people["builder"], slug="mx-owned")
+    ProjectMemberFactory(project=owned, profile=people["member"])
+    EventProjectFactory(event=live, project=owned)
+    ownership_request = OwnershipRequest(project_id=owned.id, requester_id=people["member"].id,
+                                         owner_id=people["builder"].id, event_id=live.id,
+                                         decide_by=now_utc() + timedelta(hours=72))
+    session.add(ownership_request)
+    session.flush()
     invite = TeamInviteFactory(project=project, recipient=people["other"])
     # The invite's notice for ``other``; an older one for ``builder`` (Mark all as read).
     noticed = identity.utcnow()
@@ -859,6 +884,7 @@ def build_world(app, session):
     w.draft_slug = draft.slug
     w.judging_slug, w.entry_slug = judging.slug, "mx-entry"
     w.invite_id, w.link_token = invite.id, "mx-link-token"
+    w.ownership_request_id = ownership_request.id
     project.open_roles, project.open_role_bits = ["backend"], "01" + "0" * 14
     session.flush()
     w.join_request_id = JoinRequest(project_id=project.id, requester_id=people["other"].id,

@@ -19,7 +19,11 @@ LABELS = ["Team invites", "Invites accepted", "Invites declined", "New members",
           "Becoming a mentor",
           "New requests for your mentor types", "Your team's requests taken",
           "Your team's requests released", "Your team's requests resolved",
-          "Requests you took, cancelled"]
+          "Requests you took, cancelled",
+          "Projects passed to you", "Requests to take over your projects",
+          "Reminders before ownership passes", "Your ownership requests declined"]
+OWNERSHIP = ["ownership_transferred", "ownership_requested", "ownership_request_reminder",
+             "ownership_request_declined"]
 
 
 def checked(html: str) -> set[str]:
@@ -32,8 +36,13 @@ def test_the_page_lists_every_type_with_its_default(login):
     positions = [page.index(f"> {escape(label)}</label>") for label in LABELS]
     assert positions == sorted(positions)
     assert checked(page) == {"team_invite", "review_received", "judge_assigned",
-                             "results_published", "join_request_received"}
+                             "results_published", "join_request_received",
+                             "ownership_requested", "ownership_request_reminder"}
     assert "Save notification settings" in page
+    # the ownership types sit in their own fieldset, under its legend
+    fieldset = page[page.index("<legend>Project ownership</legend>"):]
+    fieldset = fieldset[:fieldset.index("</fieldset>")]
+    assert all(f'name="email_{name}"' in fieldset for name in OWNERSHIP)
 
 
 def test_saving_as_a_plain_form_and_with_htmx(login, db_session):

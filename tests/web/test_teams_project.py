@@ -57,7 +57,9 @@ def test_owner_sees_the_management_controls(login, team):
         assert f">{button}</button>" in section
     assert ">Remove<span" in section and "Pat Pending" in section and ">Revoke<span" in section
     assert f'action="/invites/{pending.id}/revoke"' in section
-    assert "Leave project" not in section
+    # the owner leaves only by naming the next owner (a member), or hands the project over
+    assert '<label for="next_owner">Next owner</label>' in section
+    assert '<label for="new_owner">New owner</label>' in section and ">Transfer ownership</button>" in section
 
 
 def test_member_sees_leave_and_no_management(login, team):
@@ -284,7 +286,7 @@ def test_member_leaves(login, db_session, team):
     kinds = list(db_session.scalars(select(ProjectEvent.kind)))
     assert kinds == [ProjectEventKind.left]
     r = login(owner).post("/projects/receipts/leave", {"confirm": "yes"})
-    assert r.status_code == 403 and "Owners cannot leave their own project" in text(r)
+    assert r.status_code == 409 and "Owners cannot leave a project with no other members" in text(r)
     r = login(stranger).post("/projects/receipts/leave", {"confirm": "yes"}, htmx=True)
     assert r.status_code == 403 and r.headers["HX-Retarget"] == "#messages"
 
