@@ -11,6 +11,8 @@ LATEST_FAILURES = 20
 KEEP_NOTIFICATIONS = timedelta(days=180)
 KEEP_FINISHED = timedelta(days=30)       # sent emails, finished deliveries
 KEEP_FAILED_JOBS = timedelta(days=14)
+# counted reaction and upvote adds: the longest limit counts the last 24 hours
+KEEP_RATE_EVENTS = timedelta(days=2)
 JOB_STATUSES = ("todo", "doing", "failed")
 JOB_STATUS_LABELS = {"todo": "Waiting", "doing": "Running", "failed": "Failed"}
 DELIVERY_STATUSES = ("queued", "succeeded", "failed", "skipped")

@@ -91,8 +91,15 @@ def delete_old_failed_jobs(session, now: datetime) -> int:
     return session.execute(_OLD_FAILED_JOBS, {"cutoff": now - rules.KEEP_FAILED_JOBS}).rowcount
 
 
+def delete_old_rate_events(session, now: datetime) -> int:
+    """Counted reaction and upvote adds older than two days: every daily limit counts only
+    the last 24 hours, so older rows count nothing."""
+    return _delete(session, "DELETE FROM rate_events WHERE created_at < :cutoff",
+                   cutoff=now - rules.KEEP_RATE_EVENTS)
+
+
 CLEAN_UPS = (delete_old_notifications, delete_finished_emails, delete_finished_deliveries,
-             delete_old_failed_jobs)
+             delete_old_failed_jobs, delete_old_rate_events)
 
 
 def clean_up(session, *, now: datetime) -> dict[str, int]:

@@ -15,5 +15,6 @@ def requeue_stalled(session, *, timestamp: int | None = None) -> None:
 
 @jobs.task(name="maintenance.clean_up", queue="maintenance", attempts=3, cron="0 4 * * *")
 def clean_up(session, *, timestamp: int | None = None) -> None:
-    """At 04:00 UTC: delete old notifications, finished emails and deliveries, failed jobs."""
+    """At 04:00 UTC: delete old notifications, finished emails and deliveries, failed jobs
+    and counted rate events older than two days."""
     services.clean_up(session, now=utcnow())

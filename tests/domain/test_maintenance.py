@@ -14,6 +14,7 @@ from buildstory.db import db
 from buildstory.errors import Conflict, NotFound
 from buildstory.maintenance import queries, rules, services
 from buildstory.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.factories import ProfileFactory
 from tests.helpers import run_jobs, without_event_loop
 from tests.querycount import count_queries
 
@@ -195,3 +196,15 @@ def test_each_periodic_task_is_deferred_once_per_period_whatever_the_workers(com
     assert mine == [("maintenance.clean_up", int(at) - 5),
                     ("maintenance.requeue_stalled", int(at) - 5),
                     ("webhooks.milestones", int(at) - 5)]
+
+
+def test_clean_up_deletes_rate_events_older_than_two_days(db_session):
+    """The counted reaction and upvote adds: older than two days they count toward no limit."""
+    now = utcnow()
+    who = ProfileFactory()
+    for hours in (49, 47, 1):
+        db_session.execute(sa.text("INSERT INTO rate_events (profile_id, kind, created_at) "
+                                   "VALUES (:p, 'reaction_add', :at)"),
+                           {"p": who.id, "at": now - timedelta(hours=hours)})
+    assert services.clean_up(db_session, now=now)["delete_old_rate_events"] == 1
+    assert db_session.scalar(sa.text("SELECT count(*) FROM rate_events")) == 2
