@@ -99,25 +99,32 @@ def listing(session, *, triager: bool, viewer_id, sort: str = "top", status=None
     return rows[:rules.PAGE_SIZE], len(rows) > rules.PAGE_SIZE
 
 
-def idea_by_slug(session, slug: str, *, viewer_id):
+def idea_by_slug(session, slug: str, *, viewer_id, with_comment=None):
     """The idea with its category, author and whether the viewer upvoted it (one
     statement), or None. The caller decides whether the viewer may see it
-    (``access.can_see``)."""
+    (``access.can_see``). ``with_comment`` (a comment id, e.g. the parent of a reply) is
+    loaded in the same statement, so ``session.get`` of it afterwards runs no query."""
     from sqlalchemy import exists, select
     from ..profiles.models import Profile
-    from .models import FeatureBoardCategory as C, FeatureBoardItem as I, FeatureBoardUpvote as U
+    from .models import FeatureBoardCategory as C, FeatureBoardComment as Cm
+    from .models import FeatureBoardItem as I, FeatureBoardUpvote as U
     upvoted = exists().where(U.item_id == I.id, U.profile_id == viewer_id)
-    row = session.execute(
-        select(I, C.name, C.colour, Profile.username, Profile.display_name,
-               upvoted.label("upvoted"))
-        .join(Profile, Profile.id == I.author_id)
-        .outerjoin(C, C.id == I.category_id)
-        .where(I.slug == slug)).first()
+    stmt = (select(I, C.name, C.colour, Profile.username, Profile.display_name,
+                   upvoted.label("upvoted"))
+            .join(Profile, Profile.id == I.author_id)
+            .outerjoin(C, C.id == I.category_id)
+            .where(I.slug == slug))
+    if with_comment is not None:
+        stmt = stmt.add_columns(Cm).outerjoin(Cm, Cm.id == with_comment)
+    row = session.execute(stmt).first()
     if row is None:
         return None
+    # the joined comment is kept on the idea: the session's identity map holds objects
+    # weakly, so without a reference it would be gone before ``session.get`` asks for it
     return Idea(row[0], {"category_name": row[1], "category_colour": row[2],
                          "author_username": row[3], "author_name": row[4],
-                         "upvoted": bool(row[5]) if viewer_id is not None else False})
+                         "upvoted": bool(row[5]) if viewer_id is not None else False,
+                         "joined_comment": row[6] if with_comment is not None else None})
 
 
 class Idea:

@@ -42,12 +42,14 @@ def _viewer_id():
     return viewer.id if viewer is not None else None
 
 
-def _idea_or_404(slug: str):
+def _idea_or_404(slug: str, *, with_comment=None):
     """The idea when the viewer may see it; 404 otherwise (inbox, closed and archived
-    ideas do not exist for anyone but triagers and, while waiting, the author)."""
+    ideas do not exist for anyone but triagers and, while waiting, the author).
+    ``with_comment``: a comment id to load in the same statement (a reply's parent)."""
     if len(slug) > 200:
         abort(404)
-    idea = queries.idea_by_slug(db.session, slug, viewer_id=_viewer_id())
+    idea = queries.idea_by_slug(db.session, slug, viewer_id=_viewer_id(),
+                                with_comment=with_comment)
     if idea is None or not access.can_see(idea.item, g.get("profile"), _triager()):
         abort(404)
     return idea
@@ -247,8 +249,12 @@ def _comments_answer(found, status: int = 200, **extra):
 @login_required
 def add_comment(slug):
     """Comment on an idea, or reply to a top-level comment (``parent``)."""
-    found = _idea_or_404(slug)
     parent = request.form.get("parent")
+    try:  # a reply's parent comes with the idea (posting a reply stays within 8 statements)
+        parent_id = uuid.UUID(parent) if parent else None
+    except ValueError:
+        parent_id = None  # comments.add_comment answers 404
+    found = _idea_or_404(slug, with_comment=parent_id)
     with refusal(DomainError) as refused:
         comments.add_comment(db.session, found.item, g.profile, request.form.get("body"),
                              parent, now=utcnow(), limit_enabled=_limits())

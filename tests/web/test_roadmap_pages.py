@@ -326,6 +326,19 @@ def test_upvote_toggle_and_comment_budgets(app, db_session, login):
     # the write, the counter, the notification and its email, and the section re-rendered
     print(f"\n  {q.count} statements  comment")
     assert q.count <= 8, q.count
+    # a reply by someone else: the parent comes with the idea's checks, so the same budget
+    parent_id = str(db_session.scalars(select(FeatureBoardComment.id)
+                                       .where(FeatureBoardComment.body == "Budget")).one())
+    other = login(ProfileFactory())
+    other.get("/roadmap")
+    other_token = other.csrf()
+    with count_queries(app) as q:
+        r = other.raw.post(f"/roadmap/{slug}/comments", data={"body": "Reply", "parent": parent_id},
+                           headers={"HX-Request": "true", "HX-Target": "idea-comments",
+                                    "X-CSRF-Token": other_token})
+    assert r.status_code == 200 and "Reply" in r.get_data(as_text=True)
+    print(f"\n  {q.count} statements  reply")
+    assert q.count <= 8, q.count
 
 
 def test_sitemap_lists_public_ideas_only(db_session, client):
