@@ -213,10 +213,3 @@ def login(app, db_session):
 
     return _login
 
-
-@pytest.fixture(autouse=True)
-def _repeatable_fake_data(request):
-    """Seed the factories' Faker from the test's id, so a random name ("Kenneth …" in a
-    search for "ken") can never make a test pass on one run and fail on the next."""
-    import factory.random
-    factory.random.reseed_random(request.node.nodeid)

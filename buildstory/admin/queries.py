@@ -176,3 +176,13 @@ def deleted_entry(session, entry_id) -> AuditLog | None:
         return None
     return session.scalar(select(AuditLog).where(and_(AuditLog.id == entry_id,
                                                       AuditLog.action == literal("delete_user"))))
+
+
+def profile_with_mentor(session, profile_id):
+    """``(profile, mentors row or None)`` for the admin user page in one statement (the
+    page's Mentor section needs the row), or None when there is no such builder."""
+    from ..mentoring.models import Mentor
+    row = session.execute(select(Profile, Mentor)
+                          .outerjoin(Mentor, Mentor.profile_id == Profile.id)
+                          .where(Profile.id == profile_id)).first()
+    return None if row is None else (row[0], row[1])

@@ -83,7 +83,7 @@ def users():
                      roles=USER_ROLE_LABELS, deleted=deleted)
 
 
-def _detail_context(profile: Profile, **extra) -> dict:
+def _detail_context(profile: Profile, *, mentor=mentor_panel.UNLOADED, **extra) -> dict:
     session = db.session
     audit, _ = queries.audit_entries(session, person_id=profile.id)
     ctx = {"profile": profile, "registrations": queries.registrations_of(session, profile.id),
@@ -94,7 +94,7 @@ def _detail_context(profile: Profile, **extra) -> dict:
            "target_is_super": is_super_admin(profile, admin_ids()),
            "done": request.args.get("done"), "role_error": None, "role_errors": {},
            "delete_error": None, "delete_errors": {}, "delete_values": {},
-           **mentor_panel.context(session, profile),
+           **mentor_panel.context(session, profile, mentor=mentor),
            "succession": _succession(profile)}
     ctx.update(extra)
     return ctx
@@ -120,8 +120,11 @@ def _form_context(profile: Profile, **extra) -> dict:
 @role_required("moderator")
 def user_detail(profile_id):
     """One builder: registrations, projects, invites, audit history; role and delete forms."""
-    profile = db.get_or_404(Profile, profile_id)
-    return htmx.page(USER_TEMPLATE, None, **_detail_context(profile))
+    found = queries.profile_with_mentor(db.session, profile_id)
+    if found is None:
+        raise NotFound()
+    profile, mentor = found
+    return htmx.page(USER_TEMPLATE, None, **_detail_context(profile, mentor=mentor))
 
 
 def _form_refusal(profile, block: str, refused, **fields):

@@ -18,9 +18,15 @@ USER_TEMPLATE = "admin/user.html"
 MENTORS_TEMPLATE = "admin/mentors.html"
 
 
-def context(session, profile, **extra) -> dict:
-    """What the user page's Mentor section needs (one statement)."""
-    ctx = {"mentor": queries.mentor_row(session, profile.id), "mentor_error": None,
+UNLOADED = object()  # ``context``'s mentor: not read yet
+
+
+def context(session, profile, *, mentor=UNLOADED, **extra) -> dict:
+    """What the user page's Mentor section needs (one statement, none when the caller read
+    the mentors row with the profile)."""
+    if mentor is UNLOADED:
+        mentor = queries.mentor_row(session, profile.id)
+    ctx = {"mentor": mentor, "mentor_error": None,
            "mentor_errors": {}, "mentor_done": None, "mentor_values": None}
     ctx.update(extra)
     return ctx

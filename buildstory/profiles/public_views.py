@@ -99,10 +99,18 @@ def profile(username):
     fallback = f"{builder.display_name} (@{builder.username}) builds with AI on Buildstory."
     return htmx.page("profiles/profile.html", profile=builder, can_moderate=sees_hidden,
                      awards=hackathon_awards.profile_awards(db.session, builder.id),
-                     is_mentor=builder.banned_at is None
-                     and mentoring_queries.is_mentor(db.session, builder.id),
+                     is_mentor=builder.banned_at is None and _mentor_badge(builder),
                      is_self=g.profile is not None and g.profile.id == builder.id,
                      description=markdown.meta_description(builder.bio, fallback=fallback))
+
+
+def _mentor_badge(builder) -> bool:
+    """The Mentor badge: read with the profile (``queries.public_profile``), or asked for
+    on the builder's own page, which reads no profile."""
+    badge = getattr(builder, "mentor_badge", None)
+    if badge is None or builder is g.profile:
+        return mentoring_queries.is_mentor(db.session, builder.id)
+    return badge
 
 
 def _printable(value: str | None) -> str:

@@ -8,7 +8,8 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, exists, literal, select, union_all
+from sqlalchemy import (Boolean, Select, bindparam, exists, literal, literal_column, select,
+                        union_all)
 
 from ..enums import ExperienceLevel, UserRole
 from ..events.models import Event, EventRegistration
@@ -94,7 +95,19 @@ def public_profile(session, username: str, *, viewer: Profile | None = None,
     """
     if viewer is not None and viewer.username == username:
         return viewer
-    return session.scalar(_profile_statement(sees_hidden), {"username": username})
+    row = session.execute(_profile_statement(sees_hidden), {"username": username}).first()
+    if row is None:
+        return None
+    # the Mentor badge comes with the profile (a plain attribute, not a column), so the
+    # profile page pays no statement for it; ``mentor_badge`` is absent on the viewer's own
+    row[0].mentor_badge = bool(row[1])
+    return row[0]
+
+
+# whether the builder has a mentors row (the badge), read with the profile by the mentors
+# primary key; SQL text because profiles never import the mentoring feature's models
+_MENTOR = literal_column("EXISTS (SELECT 1 FROM mentors m WHERE m.profile_id = profiles.id)",
+                         Boolean).label("mentor_badge")
 
 
 @cache
@@ -103,7 +116,7 @@ def _profile_statement(sees_hidden: bool):
     condition = Profile.username == bindparam("username")
     if not sees_hidden:
         condition = condition & visible()
-    return select(Profile).where(condition)
+    return select(Profile, _MENTOR).where(condition)
 
 
 @dataclass(frozen=True)

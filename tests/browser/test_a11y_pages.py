@@ -167,7 +167,7 @@ PAGES = [
     # the owner's team section: transfer and leave forms, the pending ownership request
     PageCase("project-ownership-panel", "projects.show", "builder", "/projects/{project_slug}",
              shows="unless the owner keeps it"),
-    PageCase("project-transfer-errors", "projects.show", "builder", "/projects/{project_slug}",
+    PageCase("project-transfer-errors", "teams.transfer", "builder", "/projects/{project_slug}",
              status=422, shows="Tick the box to confirm the transfer",
              post={"new_owner": "{member_id}"}, action="/projects/{project_slug}/transfer"),
     PageCase("banned", "pages.banned", "banned", "/banned", shows="Your account is suspended"),
