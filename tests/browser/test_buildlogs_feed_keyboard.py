@@ -39,6 +39,9 @@ def test_react_on_feed_cards_by_keyboard_only(browser, site, app):
             expect(shipped).to_have_attribute("aria-pressed", "true")
             expect(shipped).to_contain_text("1")
             expect(shipped).to_be_focused()
+            # a person presses again only after the first answer has settled on the page
+            page.wait_for_function("!document.querySelector("
+                                   "'.htmx-request, .htmx-swapping, .htmx-settling')")
             page.keyboard.press("Enter")  # the same button again: taken back
             expect(shipped).to_have_attribute("aria-pressed", "false")
             expect(shipped).to_contain_text("0")
