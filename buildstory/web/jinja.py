@@ -22,6 +22,11 @@ HTMX_CONFIG = json.dumps({
     "includeIndicatorStyles": False,
     "historyCacheSize": 0,
     "selfRequestsOnly": True,
+    # New content is processed by htmx in the settle step. With the default 20 ms delay a
+    # keyboard user could Tab to a freshly swapped button and press it before htmx had
+    # taken it over, sending the plain form instead (a full reload that loses the focus).
+    # We use no settle transitions, so settle at once, in the same task as the swap.
+    "defaultSettleDelay": 0,
 }, separators=(",", ":"))
 
 

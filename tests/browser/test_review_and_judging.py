@@ -301,3 +301,26 @@ def test_the_xss_corpus_in_feedback_highlights_and_comments_never_runs(page, sit
     page.goto(site + "/events/kb-jam/review")
     assert page.locator("#own-reviews .queue-feedback").count() == n
     expect(page.locator("#own-reviews")).to_contain_text(PAYLOADS[0])
+
+
+def test_a_button_swapped_in_is_live_at_once(page, site, app):
+    """htmx takes over new content in its settle step; we settle in the same task as the
+    swap (``defaultSettleDelay`` 0, ``docs/architecture.md``), so a keyboard user pressing the
+    just-swapped **Review skipped submissions** the very next moment sends it with htmx,
+    not as a plain form that reloads the page and loses the focus (a CI flake once)."""
+    me, _ = world(app, others=("Receipt Whisperer",))
+    page.context.add_cookies(session_cookies(app, me, site))
+    page.goto(site + "/events/kb-jam/review")
+    page.evaluate("window.__sameDocument = true")
+    page.get_by_role("button", name="Review next submission").click()
+    expect(page.locator("#review-heading")).to_be_focused()
+    # press the next button from the very task that follows the swap
+    page.evaluate("""() => document.addEventListener('htmx:afterSwap', () => setTimeout(() => {
+        const b = [...document.querySelectorAll('#review-panel button')]
+            .find(b => b.textContent.trim() === 'Review skipped submissions');
+        if (b) b.form.requestSubmit(b);
+    }, 0))""")
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator("#review-heading")).to_have_text("Receipt Whisperer")
+    expect(page.locator("#review-heading")).to_be_focused()
+    assert page.evaluate("window.__sameDocument") is True  # never reloaded
