@@ -8,7 +8,7 @@ REDIS_SERVER ?= /usr/bin/redis-server
 PGBOUNCER ?= /usr/sbin/pgbouncer
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium nginx redis pgbouncer postgres clean-db bench flags
+.PHONY: run test install chromium nginx redis pgbouncer postgres clean-db bench bench-curve flags
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,5 +72,11 @@ clean-db: install
 	$(PY) -m buildstory destroy
 
 ## make bench — 100k builders in a separate database, gunicorn + wrk on loopback (see README).
+## SCALE=10k|100k|1m picks the size (one database per size, reused while it matches).
+SCALE ?= 100k
 bench: install postgres
-	$(PY) bench/run.py
+	SCALE=$(SCALE) $(PY) bench/run.py
+
+## make bench-curve — the three sizes one after the other: one table and an SVG chart.
+bench-curve: install postgres
+	$(PY) bench/curve.py

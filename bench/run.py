@@ -33,7 +33,12 @@ sys.path.insert(0, str(ROOT))
 from bench import seed as seeder  # noqa: E402
 from buildstory.devdb import cluster_for  # noqa: E402
 
-DB = "buildstory_bench"
+SCALE = seeder.SCALE_NAME  # SCALE=10k|100k|1m (make bench SCALE=1m)
+DB = os.environ.get("BENCH_DB") or (
+    f"buildstory_bench_{SCALE}" if seeder.SCALE == 1 else
+    f"buildstory_bench_{SCALE}_x{seeder.SCALE:g}".replace(".", "_"))
+# BENCH_CURVE=1: the paths of the size curve (bench/curve.py), no fan-out phase.
+CURVE = os.environ.get("BENCH_CURVE") == "1"
 DURATION = int(os.environ.get("BENCH_SECONDS", "4"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -52,35 +57,91 @@ def ensure_wrk() -> str:
 
 
 def database_url():
-    """Return (sqlalchemy url, libpq conninfo, cluster-we-started-or-None)."""
+    """Return (sqlalchemy url, libpq conninfo, cluster-we-started-or-None, cluster-or-None)."""
     if os.environ.get("BENCH_DATABASE_URL"):
         url = os.environ["BENCH_DATABASE_URL"]
-        return url, url.replace("postgresql+psycopg://", "postgresql://"), None
+        return url, url.replace("postgresql+psycopg://", "postgresql://"), None, None
     cluster = cluster_for(ROOT / "instance")
     started = not cluster.running()
     cluster.start()
     cluster.create_database(DB)
     return cluster.url(DB), f"host={cluster.socket_dir} user=postgres dbname={DB}", \
-        cluster if started else None
+        cluster if started else None, cluster
 
 
-def prepare(url, conninfo, env):
+def migration_head() -> str:
+    """The newest migration of this checkout (what a reused bench database must be at)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+META = ("CREATE TABLE IF NOT EXISTS bench_meta (scale text NOT NULL, sizes jsonb NOT NULL, "
+        "head text NOT NULL, seeded_at timestamptz NOT NULL DEFAULT now(), seconds real)")
+
+
+def recorded(conninfo) -> dict | None:
+    """What the bench database says it holds (its ``bench_meta`` row), or None."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        if not conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]:
+            return None
+        row = conn.execute("SELECT scale, sizes, head, seconds FROM bench_meta").fetchone()
+    return dict(zip(("scale", "sizes", "head", "seconds"), row)) if row else None
+
+
+def reusable(meta: dict | None, head: str) -> bool:
+    """A bench database is reused when its recorded size and migration head match."""
+    return bool(meta) and meta["sizes"] == seeder.SIZES and meta["head"] == head \
+        and meta["scale"] == SCALE
+
+
+def empty_database(conninfo, cluster) -> None:
+    """Start again from an empty database: drop and create it in our own cluster, else
+    drop every table of the public schema (BENCH_DATABASE_URL)."""
+    if cluster is not None:
+        with psycopg.connect(host=str(cluster.socket_dir), user="postgres", dbname="postgres",
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB}"')
+        return
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def prepare(url, conninfo, env, cluster=None) -> dict:
+    """Migrate the bench database and seed it unless it already holds this size at this
+    migration head; return its ``bench_meta`` record."""
+    head = migration_head()
+    meta = recorded(conninfo)
+    if reusable(meta, head) and not os.environ.get("BENCH_RESEED"):
+        print(f"Benchmark data present in {DB} ({SCALE}, seeded in {meta['seconds']:.0f} s, "
+              f"head {head}); BENCH_RESEED=1 to rebuild.")
+        return meta
+    if meta is not None or os.environ.get("BENCH_RESEED") or _has_rows(conninfo):
+        print(f"Rebuilding {DB} (recorded: {meta and (meta['scale'], meta['head'])}, "
+              f"wanted: {(SCALE, head)}).")
+        empty_database(conninfo, cluster)
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], check=True, env=env,
                    cwd=ROOT, stdout=subprocess.DEVNULL)
-    with psycopg.connect(conninfo) as conn:
-        have = conn.execute("SELECT count(*) FROM profiles").fetchone()[0]
-    if have >= seeder.SIZES["profiles"] and not os.environ.get("BENCH_RESEED"):
-        print(f"Benchmark data present ({have} profiles); BENCH_RESEED=1 to rebuild.")
-        seeder.top_up(conninfo)
-        return
-    if have:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            tables = [r[0] for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'")]
-            conn.execute("TRUNCATE " + ", ".join(tables) + " CASCADE")
-    print("Seeding benchmark data (bulk COPY):")
-    seeder.seed(conninfo)
+    print(f"Seeding {DB} at {SCALE} ({seeder.SIZES['profiles']:,} profiles, bulk COPY):")
+    seconds = seeder.seed(conninfo)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(META)
+        conn.execute("DELETE FROM bench_meta")
+        conn.execute("INSERT INTO bench_meta (scale, sizes, head, seconds) VALUES (%s, %s, %s, %s)",
+                     (SCALE, json.dumps(seeder.SIZES), head, seconds))
+    return recorded(conninfo)
+
+
+def _has_rows(conninfo) -> bool:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return bool(conn.execute("SELECT to_regclass('profiles') IS NOT NULL AND "
+                                 "EXISTS (SELECT 1 FROM profiles)").fetchone()[0]) \
+            if conn.execute("SELECT to_regclass('profiles')").fetchone()[0] else False
 
 
 def session_cookie(conninfo, secret, *, admin: bool) -> tuple[str, dict]:
@@ -210,7 +271,7 @@ LAT = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 
 def wrk(binary, base, name, paths, cookie=None, warm=2):
     """Run wrk for one path (or a rotation of paths); return a result dict."""
-    args = [binary, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
+    args = [binary, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "10s",
             "-s", str(ROOT / "bench" / "rotate.lua")]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
@@ -274,9 +335,12 @@ def load_average() -> list[float]:
         return []
 
 
+LOAD_BEFORE: list[float] = []
+
+
 def main() -> int:
     wrk_bin = ensure_wrk()
-    url, conninfo, started_cluster = database_url()
+    url, conninfo, started_cluster, cluster = database_url()
     secret = secrets.token_hex(32)
     env = dict(os.environ, FLASK_APP="buildstory", DATABASE_URL=url, SECRET_KEY=secret,
                BUILDSTORY_ENV="production", RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT),
@@ -286,12 +350,13 @@ def main() -> int:
                                                                "5000"))
     proc, fanout = None, None
     try:
-        prepare(url, conninfo, env)
+        meta = prepare(url, conninfo, env, cluster)
         builder_cookie, names = session_cookie(conninfo, secret, admin=False)
         admin_cookie, _ = session_cookie(conninfo, secret, admin=True)
         port = free_port()
         proc = serve(serving, port)  # production settings; migrations run without the timeout
         base = f"http://127.0.0.1:{port}"
+        LOAD_BEFORE[:] = load_average()
         print(f"\ngunicorn: gunicorn.conf.py, {WORKERS} {WORKER_CLASS} workers x {THREADS} threads, production config, "
               f"statement timeout {serving['DB_STATEMENT_TIMEOUT_MS']} ms\n"
               f"wrk: {CONNECTIONS} connections on loopback, median of {ROUNDS} rounds of "
@@ -325,11 +390,13 @@ def main() -> int:
             ("/posts/<id>", [f"/posts/{names['busy_post']}"], None),
             ("/tools/<slug>/posts", [f"/tools/{names['busy_tool']}/posts"], None),
         ]
+        if CURVE:
+            plan = curve_plan(base, names, builder_cookie, admin_cookie)
         only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
         if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)
             plan = plan[:1] + [p for p in plan[1:] if any(p[0].startswith(o) for o in only)]
         results = measure(wrk_bin, base, plan)
-        if not only or any("fan-out".startswith(o) for o in only):
+        if not CURVE and (not only or any("fan-out".startswith(o) for o in only)):
             fanout = fanout_phase(wrk_bin, base, env, conninfo, builder_cookie)
     finally:
         if proc:
@@ -340,7 +407,48 @@ def main() -> int:
                 proc.kill()
         if started_cluster:
             started_cluster.stop()
-    return report(results, fanout)
+    return report(results, fanout, meta)
+
+
+def deepest_sitemap_chunk(base: str) -> str:
+    """The last profiles chunk named by the sitemap index (the deepest key range)."""
+    index = urllib.request.urlopen(f"{base}/sitemap.xml", timeout=30).read().decode()
+    chunks = re.findall(r"<loc>[^<]*?(/sitemap-profiles-[^<]+)</loc>", index)
+    return chunks[-1].replace("&amp;", "&")
+
+
+# The size curve's paths (``make bench-curve``): the name is the table's row.
+CURVE_PATHS = ("/username-check", "/members?q=<2-letter prefix>", "/members?q=<3-letter trigram>",
+               "/members?q=<accented>", "/profiles/<u>", "/projects/<slug>", "/events/<slug>",
+               "/events/<slug>/showcase", "/events/<slug>/review (queue pick)",
+               "/dashboard (full bell)", "/notifications", "/feed (signed in)",
+               "/events/<slug>/teammates", "/admin/users?q=", "/sitemap-profiles-<n>.xml")
+
+
+def curve_plan(base, names, builder_cookie, admin_cookie) -> list:
+    chunk = deepest_sitemap_chunk(base)
+    paths = {
+        "/username-check": ([f"/username-check?username={names['profile']}",
+                             "/username-check?username=surely-free-name-42",
+                             "/username-check?username=x"], None),
+        "/members?q=<2-letter prefix>": (["/members?q=ma"], None),
+        "/members?q=<3-letter trigram>": (["/members?q=oka"], None),
+        "/members?q=<accented>": (["/members?q=m%C3%BCller"], None),
+        "/profiles/<u>": ([f"/profiles/{names['profile']}"], None),
+        "/projects/<slug>": ([f"/projects/{names['project']}"], None),
+        "/events/<slug>": ([f"/events/{names['event']}"], None),
+        "/events/<slug>/showcase": ([f"/events/{names['showcase']}/showcase"], None),
+        "/events/<slug>/review (queue pick)": ([f"/events/{names['review_event']}/review"],
+                                               builder_cookie),
+        "/dashboard (full bell)": (["/dashboard"], builder_cookie),
+        "/notifications": (["/notifications"], builder_cookie),
+        "/feed (signed in)": (["/feed"], builder_cookie),
+        "/events/<slug>/teammates": ([f"/events/{names['event']}/teammates"], builder_cookie),
+        "/admin/users?q=": (["/admin/users?q=ana"], admin_cookie),
+        "/sitemap-profiles-<n>.xml": ([chunk], None),
+    }
+    return [("/healthz (baseline)", ["/healthz"], None),
+            *((name, *paths[name]) for name in CURVE_PATHS)]
 
 
 def fanout_phase(wrk_bin, base, env, conninfo, cookie) -> dict:
@@ -382,7 +490,7 @@ def fanout_phase(wrk_bin, base, env, conninfo, cookie) -> dict:
             "during": during}
 
 
-def report(results, fanout=None) -> int:
+def report(results, fanout=None, meta=None) -> int:
     base = results[0]["rps"]
     print(f"{'path':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'baseline':>10}{'ratio':>8}"
           f"{'non-2xx':>9}  budget")
@@ -409,7 +517,8 @@ def report(results, fanout=None) -> int:
             r["ratio"] = round(r["rps"] / base_during, 3) if base_during else None
             print(f"  {r['path']:<40}{r['rps']:>9.0f}{r['p50_ms'] or 0:>9.1f}"
                   f"{r['p99_ms'] or 0:>9.1f}{r['ratio']:>8.2f}")
-    out = ROOT / "bench" / "results" / (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ".json")
+    out = Path(os.environ["BENCH_OUT"]) if os.environ.get("BENCH_OUT") else \
+        ROOT / "bench" / "results" / (datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + ".json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(),
                                "load_average_after": load_average(),
@@ -417,10 +526,13 @@ def report(results, fanout=None) -> int:
                                "rounds": ROUNDS,
                                "gunicorn": {"workers": int(WORKERS), "threads": int(THREADS),
                                             "worker_class": WORKER_CLASS},
-                               "rate_limits": "off", "sizes": seeder.SIZES,
+                               "rate_limits": "off", "scale": SCALE, "database": DB,
+                               "seeded_seconds": meta and meta.get("seconds"),
+                               "load_average_before": LOAD_BEFORE,
+                               "sizes": seeder.SIZES,
                                "results": results, "fanout": fanout}, indent=2,
                               default=str) + "\n")
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    print(f"\nwritten {out}")
     return 0 if ok else 1
 
 
