@@ -182,9 +182,11 @@ def seed(url: str, rng_seed: int = 7) -> float:
     return seconds
 
 
-# Big tables whose generators make unique rows (no ON CONFLICT) and that no foreign key
-# points at: their primary key and unique constraints are built after the load too.
-UNIQUE_BY_CONSTRUCTION = ("event_registrations", "admin_audit_log", "notifications")
+# Big tables whose generators make unique rows (by construction or DISTINCT ON) and that
+# no foreign key points at: their primary key and unique constraints are built after the
+# load too.
+UNIQUE_BY_CONSTRUCTION = ("event_registrations", "admin_audit_log", "notifications",
+                          "reactions")
 
 
 def drop_secondary_indexes(conn) -> list[tuple[str, str]]:
@@ -656,8 +658,10 @@ def seed_build_logs(conn):
     x("CREATE UNIQUE INDEX ON bench_co (rn)")
     started = time.time()
     n_on_comments = n_reactions // 10
+    # DISTINCT ON drops repeated picks in one sort, so the load needs no unique index
     x(f"""INSERT INTO reactions (profile_id, post_id, emoji, created_at)
-          SELECT pf.id, po.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
+          SELECT DISTINCT ON (pf.id, po.id, 1 + mod(s.g, 5))
+                 pf.id, po.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
                  po.created_at + interval '1 hour'
           FROM (SELECT g, CASE WHEN mod(g, 50) = 0 THEN 1 ELSE {PICK.format(g="g", salt=5, n=n_po)}
                           END AS po_rn, {PICK.format(g="g", salt=6, n=n_pf)} AS pf_rn
@@ -665,7 +669,8 @@ def seed_build_logs(conn):
           JOIN bench_po po ON po.rn = s.po_rn JOIN bench_pf pf ON pf.rn = s.pf_rn
           ON CONFLICT DO NOTHING""", {"n": n_reactions - n_on_comments})
     x(f"""INSERT INTO reactions (profile_id, comment_id, emoji, created_at)
-          SELECT pf.id, co.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
+          SELECT DISTINCT ON (pf.id, co.id, 1 + mod(s.g, 5))
+                 pf.id, co.id, (enum_range(NULL::reaction_emoji))[1 + mod(s.g, 5)],
                  co.created_at + interval '1 hour'
           FROM (SELECT g, {PICK.format(g="g", salt=7, n=n_comments)} AS co_rn,
                        {PICK.format(g="g", salt=8, n=n_pf)} AS pf_rn
