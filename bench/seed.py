@@ -98,9 +98,10 @@ def fold(text: str) -> str:
 def progress(label: str, done: int, total: int, started: float) -> None:
     width = 30
     filled = int(width * done / max(total, 1))
-    rate = done / max(time.time() - started, 1e-6)
+    seconds = time.time() - started
+    rate = f"{done / max(seconds, 1e-6):>8.0f}/s" if total > 1 else f"{seconds:>8.1f} s"
     sys.stdout.write(f"\r  {label:<14} [{'#' * filled}{'.' * (width - filled)}] "
-                     f"{done:>7}/{total:<7} {rate:>8.0f}/s")
+                     f"{done:>7}/{total:<7} {rate}")
     if done >= total:
         sys.stdout.write("\n")
     sys.stdout.flush()
@@ -245,15 +246,9 @@ def rebuild_indexes(conn, indexes) -> None:
 
 
 def derive(conn) -> None:
-    """Write what the row triggers keep, as they would have: the registrations' copies of
-    their builder's matching fields and the submissions' visibility."""
+    """Write what the row triggers keep, as they would have: the submissions' visibility
+    (the registrations' copies of their builder's matching fields are written with them)."""
     started = time.time()
-    conn.execute(
-        "UPDATE event_registrations r SET match_ok = (p.hidden_at IS NULL AND p.banned_at IS NULL "
-        "AND p.allow_invites AND p.username IS NOT NULL), skill_bits = p.skill_bits, "
-        "role_bits = p.role_bits, utc_offset_minutes = p.utc_offset_minutes, "
-        "experience_level = p.experience_level, country = p.country, region = p.region "
-        "FROM profiles p WHERE p.id = r.profile_id")
     conn.execute(
         "UPDATE event_submissions s SET visible = (p.hidden_at IS NULL AND o.hidden_at IS NULL "
         "AND o.banned_at IS NULL) FROM projects p JOIN profiles o ON o.id = p.profile_id "
@@ -302,7 +297,8 @@ def number_projects(conn) -> None:
 
 def seed_profiles(conn, rng) -> None:
     """The builders, generated in the database from small tables of names, places and
-    skill sets (deterministic ids: md5 of the row number)."""
+    skill sets. Ids are deterministic and ascending (the row number, then md5 digits), so
+    the primary key index grows at its end instead of taking a million random inserts."""
     from buildstory.matching import skills as catalogue
 
     x = conn.execute
@@ -340,7 +336,8 @@ def seed_profiles(conn, rng) -> None:
                               experience_level, allow_invites, search_text, created_at,
                               updated_at, hidden_at, banned_at, skills, skill_bits, roles,
                               role_bits)
-        SELECT md5('bench-profile-' || s.g)::uuid, 'bench_' || s.g, nm.base || s.g, nm.name,
+        SELECT (lpad(to_hex(s.g), 12, '0') || substr(md5('bench-profile-' || s.g), 13))::uuid,
+               'bench_' || s.g, nm.base || s.g, nm.name,
                'Building things with AI. #' || s.g, pl.country, pl.region,
                (ARRAY[{experience}]::experience_level[])[1 + mod(s.h, 3)], mod(s.h, 10) <> 0,
                nm.base || s.g || ' ' || nm.folded, s.t, s.t,
@@ -487,17 +484,24 @@ def seed_registrations(conn, event_ids):
     commit = ", ".join(f"'{c}'" for c in COMMIT)
     insert_in_chunks(conn, "event_registrations", f"""
         INSERT INTO event_registrations (event_id, profile_id, team_preference,
-                                         commitment_level, registered_at)
-        SELECT (%(ring)s::uuid[])[1 + mod(s.first + s.round, {len(ring)})], pf.id,
+                                         commitment_level, registered_at, match_ok,
+                                         skill_bits, role_bits, utc_offset_minutes,
+                                         experience_level, country, region)
+        SELECT (%(ring)s::uuid[])[1 + mod(s.first + s.round, {len(ring)})], p.id,
                (ARRAY[{prefs}]::team_preference[])[1 + mod(s.h / 7, 4)],
                (ARRAY[{commit}]::commitment_level[])[1 + mod(s.h / 11, 4)],
-               %(now)s - mod(s.h, 200000) * interval '1 minute'
+               %(now)s - mod(s.h, 200000) * interval '1 minute',
+               -- the builder's matching fields, as the row trigger copies them
+               p.hidden_at IS NULL AND p.banned_at IS NULL AND p.allow_invites
+               AND p.username IS NOT NULL, p.skill_bits, p.role_bits, p.utc_offset_minutes,
+               p.experience_level, p.country, p.region
         FROM (SELECT g, (g - 1) / {n_pf} AS round, h,
                      CASE WHEN mod(h, 10) < 3 THEN 0 ELSE 1 + mod(h / 10, {len(ring) - 1}) END
                        AS first
               FROM (SELECT g, hashint4(1 + mod(g - 1, {n_pf}) + 40) & 2147483647 AS h
                     FROM generate_series(%(lo)s::int, %(hi)s::int) g) t) s
-        JOIN bench_pf pf ON pf.rn = 1 + mod(s.g - 1, {n_pf})""", n, now=NOW, ring=ring)
+        JOIN bench_pf pf ON pf.rn = 1 + mod(s.g - 1, {n_pf})
+        JOIN profiles p ON p.id = pf.id""", n, now=NOW, ring=ring)
 
 
 def seed_projects(conn, rng, profile_ids, event_ids):
