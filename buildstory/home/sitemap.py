@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Response, abort, current_app, render_template, request, url_for
+from html import escape
 
 from ..db import db
 from . import queries
@@ -71,6 +72,17 @@ def sitemap_chunk(kind, number):
     rows = queries.sitemap_entries(db.session, kind, start, _size())
     if not rows and number > 1:
         abort(404)
-    url = _page_url(kind)
-    return _xml(render_template("sitemap.xml",
-                                urls=[(url(key), w3c(updated)) for key, updated in rows]))
+    return _xml(urlset(_page_url(kind), rows))
+
+
+def urlset(url, rows) -> str:
+    """A chunk's XML, written directly: up to 10,000 entries, where a template loop cost
+    about 25 µs per entry (a quarter of a second per chunk) and this a few."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n']
+    for key, updated in rows:
+        lastmod = w3c(updated)
+        lines.append(f"<url><loc>{escape(url(key), quote=False)}</loc>"
+                     + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>\n")
+    lines.append("</urlset>\n")
+    return "".join(lines)
