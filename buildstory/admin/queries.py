@@ -65,19 +65,34 @@ class UserList:
     has_next: bool
 
 
-def user_counts(session, *, q: str | None, role: str | None) -> dict[str, int]:
-    """Return the status tabs' counts (All / Active / Hidden / Banned) for a search (1 query).
+# A status tab counts at most this many builders and shows "1,000+" beyond: an exact count
+# read every match (415 ms for "ana" among a million builders), a bounded one stops early.
+TAB_COUNT_CAP = 1_000
 
-    A count over every matching profile (all 100k without a search): the view keeps it in
-    the stats cache (``buildstory/cache.py``).
+
+def tab_count(n: int) -> str:
+    """A tab's count as shown: ``"1,000+"`` past the cap."""
+    return f"{TAB_COUNT_CAP:,}+" if n > TAB_COUNT_CAP else f"{n:,}"
+
+
+def user_counts(session, *, q: str | None, role: str | None) -> dict[str, int]:
+    """Return the status tabs' counts (All / Active / Hidden / Banned) for a search (1 query),
+    each counting at most ``TAB_COUNT_CAP + 1`` builders (shown as "1,000+").
+
+    Each count reads a bounded subquery; the Hidden and Banned ones read the small partial
+    indexes of hidden and banned builders. The view also keeps them in the stats cache
+    (``buildstory/cache.py``).
     """
     where = [c for c in (search_condition(q),) if c is not None]
     if role in UserRole.__members__:
         where.append(Profile.role == UserRole(role))
-    counts_row = session.execute(select(
-        func.count(),
-        *[func.count().filter(status_condition(s)) for s in STATUSES[1:]],
-    ).select_from(Profile).where(*where)).one()
+
+    def bounded(status):
+        inner = (select(literal(1)).select_from(Profile).where(*where, status_condition(status))
+                 .limit(TAB_COUNT_CAP + 1).subquery())
+        return select(func.count()).select_from(inner).scalar_subquery()
+
+    counts_row = session.execute(select(*[bounded(s) for s in STATUSES])).one()
     return dict(zip(STATUSES, counts_row))
 
 

@@ -80,7 +80,7 @@ def users():
     deleted = queries.deleted_entry(db.session, args["deleted"]) if args.get("deleted") else None
     return htmx.page("admin/users.html", {"user-results": "results"}, q=q, tab=status,
                      role=role, result=result, statuses=queries.STATUS_LABELS,
-                     roles=USER_ROLE_LABELS, deleted=deleted)
+                     roles=USER_ROLE_LABELS, deleted=deleted, tab_count=queries.tab_count)
 
 
 def _detail_context(profile: Profile, *, mentor=mentor_panel.UNLOADED, **extra) -> dict:

@@ -57,6 +57,12 @@ class Profile(ModerationState, db.Model):
               postgresql_ops={"username": "text_pattern_ops"}),
         # The admin user list's role filter and its status tabs' counts (index-only).
         Index("ix_profiles_role_hidden_at_banned_at", "role", "hidden_at", "banned_at"),
+        # The admin user list's Hidden and Banned tabs: the few hidden or banned builders,
+        # newest first (migration 0021_scale_indexes).
+        Index("ix_profiles_hidden", text("created_at DESC"), text("id DESC"),
+              postgresql_where=text("hidden_at IS NOT NULL")),
+        Index("ix_profiles_banned", text("created_at DESC"), text("id DESC"),
+              postgresql_where=text("banned_at IS NOT NULL")),
         # The directory's Country filter counts its builders per country (index-only).
         Index("ix_profiles_country_directory", "country", postgresql_where=text(
             "hidden_at IS NULL AND banned_at IS NULL AND username IS NOT NULL "
