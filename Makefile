@@ -74,3 +74,7 @@ clean-db: install
 ## make bench — 100k builders in a separate database, gunicorn + wrk on loopback (see README).
 bench: install postgres
 	$(PY) bench/run.py
+
+## make bench-fanout — "results published" to 150,000 registrants by real workers, pages measured meanwhile.
+bench-fanout: install postgres
+	$(PY) bench/fanout_scale.py
