@@ -199,3 +199,95 @@ def test_fan_out_queues_event_wide_email_for_opt_ins_only(committed, monkeypatch
             "SELECT task_name, priority FROM procrastinate_jobs WHERE task_name = 'mail.send'")).all()
     assert mails == [("fan_3", "Big Jam is live", True), ("fan_7", "Big Jam is live", True)]
     assert jobs_ == [("mail.send", 0)] * 2  # event-wide mail waits behind personal mail
+
+
+def run_two_workers(app, *, queues=("fanout",)):
+    """Two real procrastinate workers side by side (one job each at a time) until no job
+    is due, as two ``flask worker --queue fanout`` processes would run."""
+    import asyncio
+
+    from buildstory.jobs.core import procrastinate_app
+    from tests.helpers import without_event_loop
+
+    papp = procrastinate_app(app)
+    options = dict(queues=list(queues), concurrency=1, wait=False, listen_notify=False,
+                   install_signal_handlers=False, delete_jobs="successful",
+                   shutdown_graceful_timeout=None)
+
+    async def both():
+        async with papp.open_async():
+            await asyncio.gather(papp.run_worker_async(**options),
+                                 papp.run_worker_async(**options))
+
+    without_event_loop(lambda: asyncio.run(both()))
+
+
+def test_results_published_reaches_thousands_of_registrants_once_each_with_two_workers(
+        committed, monkeypatch):
+    """The real path: the admin publishes version 1 (the publish page's service call), two
+    workers write the fan-out — its job deferred twice, as a stalled job requeued while the
+    first still runs — and every registrant and ranked team member has exactly one
+    notification and one queued email."""
+    from buildstory.hackathon import results
+    from buildstory.identity.services import utcnow
+    from tests.factories import EventProjectFactory, ProjectFactory, ProjectMemberFactory
+    from tests.hackathon_factories import (EventJudgeFactory, EventSubmissionFactory,
+                                           JudgeScoreFactory)
+
+    app = committed
+    monkeypatch.setattr(fanout, "BATCH", 250)  # a dozen batches, so the two runs interleave
+    n = 3000
+
+    def make():
+        admin = ProfileFactory(admin=True)
+        event = EventFactory(status=EventStatus.judging, name="Result Jam")
+        db.session.flush()
+        db.session.execute(sa.text(
+            "INSERT INTO profiles (clerk_id, display_name, username) "
+            "SELECT 'fan_' || g, 'Fan ' || g, 'fan-' || g FROM generate_series(1, :n) g"),
+            {"n": n})
+        db.session.execute(sa.text(
+            "INSERT INTO event_registrations (event_id, profile_id, team_preference) "
+            "SELECT :event, id, 'solo' FROM profiles WHERE clerk_id LIKE 'fan\\_%'"),
+            {"event": event.id})
+        owner = db.session.scalars(sa.select(Profile).where(Profile.clerk_id == "fan_17")).one()
+        project = ProjectFactory(owner=owner, name="Ranked Bot")  # a registrant's project
+        member = ProfileFactory()  # on the ranked team, not registered
+        ProjectMemberFactory(project=project, profile=member)
+        judge = EventJudgeFactory(event=event)
+        sub = EventSubmissionFactory(entry=EventProjectFactory(event=event, project=project))
+        JudgeScoreFactory(submission=sub, judge=judge, bump=True)
+        ProfileFactory()  # neither registered nor ranked
+        return event.id, admin.id, member.id
+    event_id, admin_id, member_id = setup(app, make)
+
+    with app.app_context():
+        event, admin = db.session.get(Event, event_id), db.session.get(Profile, admin_id)
+        results.publish(db.session, admin, event, results.compute(db.session, event).fingerprint,
+                        now=utcnow())
+        fid = db.session.scalar(sa.select(NotificationFanout.id))
+        fanout.defer_fanout(db.session, fid)  # the same fan-out's job a second time
+        db.session.commit()
+        db.session.remove()
+    assert len(job_statuses(app, tasks={fanout.TASK})["todo"]) == 2
+
+    run_two_workers(app)
+
+    with engine(app).connect() as conn:
+        told = conn.execute(sa.text(
+            "SELECT count(*), count(DISTINCT recipient_id), "
+            "count(*) FILTER (WHERE recipient_id = :member) FROM notifications "
+            "WHERE type = 'results_published'"), {"member": member_id}).one()
+        expected = conn.execute(sa.text(
+            "SELECT count(*) FROM event_registrations WHERE event_id = :e"),
+            {"e": event_id}).scalar()
+        mails = conn.execute(sa.text(
+            "SELECT count(*), count(DISTINCT recipient_id) FROM email_outbox "
+            "WHERE kind = 'results_published'")).one()
+        fan = conn.execute(sa.text("SELECT sent, finished_at FROM notification_fanouts")).one()
+    assert expected == n
+    assert tuple(told) == (n + 1, n + 1, 1)  # every registrant and the ranked member, once
+    assert tuple(mails) == (n + 1, n + 1)  # results email is on by default: one each
+    assert fan.finished_at is not None
+    assert fan.sent == n - 1  # the owner heard it in the request (the team), not twice
+    assert job_statuses(app, tasks={fanout.TASK}) == {}
