@@ -4,8 +4,9 @@
 (once ever per ``dedupe_key``) and defers ``notifications.fanout``. The job
 (``run_fanout``) walks the audience by profile id, ``BATCH`` recipients per short
 transaction: the batch's upper bound (an index-only probe), one ``INSERT … SELECT … ON
-CONFLICT DO NOTHING`` into notifications, the opt-ins' emails (one statement into the
-outbox, one batch defer) and the cursor. The fan-out row is locked for each batch, so
+CONFLICT DO NOTHING`` into notifications, the opt-ins' emails (one statement writing the
+outbox rows and deferring their jobs, fed the batch's recipients and ids as the two arrays
+the insert returned, so no row passes through Python) and the cursor. The fan-out row is locked for each batch, so
 two runs take turns and the second finds the cursor moved; the notifications' unique
 ``(recipient_id, dedupe_key)`` makes a replayed batch write nothing. A crash loses at most
 the batch in flight, which the next run redoes.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import Text, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Uuid
@@ -26,7 +27,8 @@ from ..events.models import EventRegistration
 from ..profiles.models import Profile
 from . import registry
 from .models import Notification, NotificationFanout
-from .services import email_subject, mail_handoff
+from ..mail.services import PRIORITY_BULK, queue_notification_emails
+from .services import email_subject
 
 BATCH = 5000
 TASK = "notifications.fanout"
@@ -80,8 +82,10 @@ def _upper_bound(session, column, conditions, cursor):
     return session.scalar(stmt.order_by(column).offset(BATCH - 1).limit(1))
 
 
-def _insert_batch(session, fan: NotificationFanout, column, conditions, upper) -> list:
-    """Write the batch's notifications; return (notification id, recipient id) written."""
+def _insert_batch(session, fan: NotificationFanout, column, conditions, upper) -> tuple:
+    """Write the batch's notifications (one ``INSERT … SELECT``); return how many were
+    written and, as two array literals, their recipients and ids, which go back into the
+    email statement as they came: no row of the batch becomes a Python object."""
     named = fan.actor_name is not None
     source = (select(
         column, literal(fan.type.value).cast(Notification.type.type),
@@ -98,12 +102,18 @@ def _insert_batch(session, fan: NotificationFanout, column, conditions, upper) -
         source = source.where(column <= upper)
     if fan.actor_id is not None:  # never for your own action
         source = source.where(column != fan.actor_id)
-    stmt = (pg_insert(Notification).from_select(
+    written = (pg_insert(Notification).from_select(
         ["recipient_id", "type", "title", "body", "actor_id", "actor_name", "project_id",
          "event_id", "subject_id", "dedupe_key"], source)
         .on_conflict_do_nothing(index_elements=["recipient_id", "dedupe_key"])
-        .returning(Notification.id, Notification.recipient_id))
-    return [tuple(row) for row in session.execute(stmt)]
+        .returning(Notification.id, Notification.recipient_id)).cte("written")
+    return session.execute(select(
+        func.count(), cast(func.array_agg(written.c.recipient_id), Text),
+        cast(func.array_agg(written.c.id), Text))).one()
+
+
+# The batch's (recipient, notification) pairs for the email statement, from the arrays.
+_WRITTEN = "SELECT * FROM unnest(CAST(:recipients AS uuid[]), CAST(:ids AS bigint[]))"
 
 
 def run_batch(session, fanout_id, *, now: datetime | None = None) -> bool:
@@ -116,11 +126,14 @@ def run_batch(session, fanout_id, *, now: datetime | None = None) -> bool:
         return True
     column, conditions = AUDIENCES[fan.audience](fan.subject_id)
     upper = _upper_bound(session, column, conditions, fan.cursor)
-    written = _insert_batch(session, fan, column, conditions, upper)
-    mail_handoff(session, fan.type, written, bulk=True, dedupe_key=fan.dedupe_key,
-                 subject=email_subject(fan.type, title=fan.title, dedupe_key=fan.dedupe_key))
+    written, recipients, ids = _insert_batch(session, fan, column, conditions, upper)
+    if written:  # the opt-ins' emails: outbox rows and their jobs, one statement
+        queue_notification_emails(
+            session, type=fan.type.value, dedupe_key=fan.dedupe_key, priority=PRIORITY_BULK,
+            subject=email_subject(fan.type, title=fan.title, dedupe_key=fan.dedupe_key),
+            recipients_sql=_WRITTEN, params={"recipients": recipients, "ids": ids})
     session.execute(update(NotificationFanout).where(NotificationFanout.id == fan.id).values(
-        cursor=upper, sent=NotificationFanout.sent + len(written),
+        cursor=upper, sent=NotificationFanout.sent + written,
         finished_at=(now or func.now()) if upper is None else None))
     return upper is None
 
