@@ -86,6 +86,9 @@ def _database_settings(env, url):
         "REPLICA_RETRY_SECONDS": _int(env, "REPLICA_RETRY_SECONDS", 5),
         # Empty: the job queue uses SQLALCHEMY_DATABASE_URI.
         "JOBS_DATABASE_URL": normalise_database_url(env.get("JOBS_DATABASE_URL") or ""),
+        # A large fan-out's ranges, one job each: as many as the fan-out workers that may
+        # write at once (1: one job, one database connection, however many workers run).
+        "FANOUT_PARTS": max(1, _int(env, "FANOUT_PARTS", 1)),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "pool_size": int(env.get("DB_POOL_SIZE", "10")),

@@ -13,6 +13,7 @@ the batch in flight, which the next run redoes.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Callable
 
@@ -62,11 +63,45 @@ def fan_out(session, type: NotificationType, *, audience: str, subject_id, dedup
             actor_id=actor.id if actor is not None else None,
             actor_name=actor.display_name if named else None,
             project_id=project_id, event_id=event_id)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .on_conflict_do_nothing(index_elements=["dedupe_key", "part"])
         .returning(NotificationFanout.id))
     if fanout_id is not None:
         defer_fanout(session, fanout_id)
     return fanout_id
+
+
+def _lock(session, fanout_id) -> NotificationFanout | None:
+    return session.scalars(select(NotificationFanout).where(NotificationFanout.id == fanout_id)
+                           .with_for_update(), execution_options={"populate_existing": True}
+                           ).first()
+
+
+def split(session, fanout_id, parts: int) -> list:
+    """Split a fan-out that has not started into ``parts`` ranges of the profile-id space
+    (ids are random, so the ranges hold about as many recipients each), so as many workers
+    can write it at once: this row keeps the first range, each other range gets a row of
+    its own (cursor at the range's start) and a job. Returns the new rows' ids; none when
+    ``parts`` < 2 or the fan-out has started, finished, been split or is gone. The row
+    stays locked until the caller commits, so two runs split it once."""
+    if parts < 2:
+        return []
+    fan = _lock(session, fanout_id)
+    if fan is None or fan.finished_at is not None or fan.part != 0 or fan.cursor is not None \
+            or fan.stop is not None:
+        return []
+    bounds = [uuid.UUID(int=i * 2**128 // parts) for i in range(1, parts)] + [None]
+    session.execute(update(NotificationFanout).where(NotificationFanout.id == fan.id)
+                    .values(stop=bounds[0]))
+    same = {c: getattr(fan, c) for c in ("type", "audience", "subject_id", "dedupe_key", "title",
+                                         "body", "actor_id", "actor_name", "project_id",
+                                         "event_id")}
+    ids = session.scalars(pg_insert(NotificationFanout).values(
+        [dict(same, part=i, cursor=bounds[i - 1], stop=bounds[i]) for i in range(1, parts)])
+        .on_conflict_do_nothing(index_elements=["dedupe_key", "part"])
+        .returning(NotificationFanout.id)).all()
+    if ids:
+        jobs.defer_many(session, TASK, [{"fanout_id": str(i)} for i in ids], queue=QUEUE)
+    return ids
 
 
 def defer_fanout(session, fanout_id) -> None:
@@ -74,11 +109,13 @@ def defer_fanout(session, fanout_id) -> None:
     jobs.defer(session, TASK, queue=QUEUE, fanout_id=str(fanout_id))
 
 
-def _upper_bound(session, column, conditions, cursor):
+def _upper_bound(session, column, conditions, cursor, stop):
     """The last profile id of the next batch, or None when fewer than BATCH remain."""
     stmt = select(column).where(*conditions)
     if cursor is not None:
         stmt = stmt.where(column > cursor)
+    if stop is not None:
+        stmt = stmt.where(column <= stop)
     return session.scalar(stmt.order_by(column).offset(BATCH - 1).limit(1))
 
 
@@ -119,13 +156,13 @@ _WRITTEN = "SELECT * FROM unnest(CAST(:recipients AS uuid[]), CAST(:ids AS bigin
 def run_batch(session, fanout_id, *, now: datetime | None = None) -> bool:
     """Write the next batch of a fan-out in the caller's transaction; return True when
     the fan-out is finished (also when it was already, or is gone)."""
-    fan = session.scalars(select(NotificationFanout).where(NotificationFanout.id == fanout_id)
-                          .with_for_update(), execution_options={"populate_existing": True}
-                          ).first()
+    fan = _lock(session, fanout_id)
     if fan is None or fan.finished_at is not None:
         return True
     column, conditions = AUDIENCES[fan.audience](fan.subject_id)
-    upper = _upper_bound(session, column, conditions, fan.cursor)
+    bound = _upper_bound(session, column, conditions, fan.cursor, fan.stop)
+    last = bound is None  # the rest of the range fits in this batch
+    upper = fan.stop if last else bound
     written, recipients, ids = _insert_batch(session, fan, column, conditions, upper)
     if written:  # the opt-ins' emails: outbox rows and their jobs, one statement
         queue_notification_emails(
@@ -134,8 +171,8 @@ def run_batch(session, fanout_id, *, now: datetime | None = None) -> bool:
             recipients_sql=_WRITTEN, params={"recipients": recipients, "ids": ids})
     session.execute(update(NotificationFanout).where(NotificationFanout.id == fan.id).values(
         cursor=upper, sent=NotificationFanout.sent + written,
-        finished_at=(now or func.now()) if upper is None else None))
-    return upper is None
+        finished_at=(now or func.now()) if last else None))
+    return last
 
 
 def run_fanout(session_factory, fanout_id, *, stop_after: int | None = None) -> int:
