@@ -10,7 +10,8 @@ worker count in FANOUT_WORKERS (default "1,2"):
    publish is version 1 again and notifies everybody;
 2. without a fan-out: wrk loads /healthz, the event page and the bell, back to back
    (the "without" ratios: each page's req/s over the /healthz run just before it);
-3. that many ``flask worker --queue fanout`` processes start (real procrastinate workers);
+3. that many ``flask worker --queue fanout`` processes start (real procrastinate workers),
+   with FANOUT_PARTS set to their number, so the fan-out is split in as many ranges;
 4. the admin publishes with ``hackathon.results.publish`` — the call the publish page
    makes — and commits: that is the clock's start;
 5. while the worker(s) write the batches, wrk loads the same three paths in rounds of
@@ -279,9 +280,9 @@ def watch(conninfo, key, done: dict) -> None:
     """Record when the fan-out's row is finished (checked every 50 ms)."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
         while True:
-            row = conn.execute("SELECT finished_at FROM notification_fanouts "
-                               "WHERE dedupe_key = %s", (key,)).fetchone()
-            if row and row[0] is not None:
+            row = conn.execute("SELECT bool_and(finished_at IS NOT NULL) FROM "
+                               "notification_fanouts WHERE dedupe_key = %s", (key,)).fetchone()
+            if row and row[0]:  # every part's range written
                 done["at"] = time.time()
                 return
             time.sleep(0.05)
@@ -292,7 +293,8 @@ def run_once(wrk_bin, base, env, conninfo, names_, cookie, workers: int) -> dict
     print(f"\n{workers} worker(s): without a fan-out …", flush=True)
     before = [triple(wrk_bin, base, cookie, WRK_SECONDS, warm=2 if i == 0 else 0)
               for i in range(BEFORE_ROUNDS)]  # the first warms every gunicorn process
-    procs = start_workers(env, workers)
+    # As many ranges as workers (FANOUT_PARTS): one worker writes one range after another.
+    procs = start_workers(dict(env, FANOUT_PARTS=str(workers)), workers)
     try:
         publisher = publish(env, names_)
         key = f"results_published:{names_['event_id']}"
@@ -323,11 +325,12 @@ def run_once(wrk_bin, base, env, conninfo, names_, cookie, workers: int) -> dict
         expected = conn.execute(
             "SELECT count(*) FROM event_registrations r JOIN profiles p ON p.id = r.profile_id "
             "WHERE r.event_id = %s AND p.banned_at IS NULL", (names_["event_id"],)).fetchone()[0]
-        batches = conn.execute("SELECT sent FROM notification_fanouts WHERE dedupe_key = %s",
-                               (key,)).fetchone()
+        batches = conn.execute("SELECT sum(sent), count(*) FROM notification_fanouts "
+                               "WHERE dedupe_key = %s", (key,)).fetchone()
         emails = conn.execute("SELECT count(*) FROM email_outbox").fetchone()[0]
     result = {"workers": workers, "registrants": expected, "written": written,
-              "distinct_recipients": people, "fanout_sent": batches[0] if batches else None,
+              "distinct_recipients": people, "fanout_sent": batches[0],
+              "fanout_parts": batches[1],
               "emails_queued": emails, "seconds": round(seconds, 2),
               "per_second": round(written / seconds) if seconds else None,
               "goal_seconds": GOAL_SECONDS, "uptime_before": load_before,
