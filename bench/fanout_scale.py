@@ -347,10 +347,12 @@ def run_once(wrk_bin, base, env, conninfo, names_, cookie, workers: int) -> dict
 
 def report(runs) -> None:
     print(f"\n{'workers':>7}{'seconds':>9}{'notif/s':>9}{'written':>9}  "
-          f"{'event ratio w/o → during':>26}{'bell ratio w/o → during':>26}{'p99 during (ev/bell)':>22}")
+          f"{'event ratio w/o → during':>26}{'bell ratio w/o → during':>26}"
+          f"{'p99 during (ev/bell)':>22}")
     for r in runs:
         w, d = r["without"], r["during"]
-        print(f"{r['workers']:>7}{r['seconds']:>9.1f}{r['per_second'] or 0:>9}{r['written']:>9}  "
+        print(f"{r['workers']:>7}{r['seconds']:>9.1f}{r['per_second'] or 0:>9}"
+              f"{r['written']:>9}  "
               f"{w['event']['ratio_median'] or 0:>15.2f} → {d['event']['ratio_median'] or 0:<8.2f}"
               f"{w['bell']['ratio_median'] or 0:>15.2f} → {d['bell']['ratio_median'] or 0:<8.2f}"
               f"{d['event']['p99_ms_max'] or 0:>12.0f} / {d['bell']['p99_ms_max'] or 0:<6.0f}"

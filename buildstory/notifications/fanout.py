@@ -6,10 +6,15 @@
 transaction: the batch's upper bound (an index-only probe), one ``INSERT … SELECT … ON
 CONFLICT DO NOTHING`` into notifications, the opt-ins' emails (one statement writing the
 outbox rows and deferring their jobs, fed the batch's recipients and ids as the two arrays
-the insert returned, so no row passes through Python) and the cursor. The fan-out row is locked for each batch, so
-two runs take turns and the second finds the cursor moved; the notifications' unique
-``(recipient_id, dedupe_key)`` makes a replayed batch write nothing. A crash loses at most
-the batch in flight, which the next run redoes.
+the insert returned, so no row passes through Python) and the cursor. The fan-out row is
+locked for each batch, so two runs take turns and the second finds the cursor moved; the
+notifications' unique ``(recipient_id, dedupe_key)`` makes a replayed batch write nothing.
+A crash loses at most the batch in flight, which the next run redoes.
+
+With ``FANOUT_PARTS`` > 1 the job first ``split``s a fan-out that has not started into
+ranges of profile ids, one row and one job each: that many workers write it side by side
+(each range keeps every rule above). One part (the default) takes one worker and one
+database connection, however many workers run, leaving the other cores to the pages.
 """
 from __future__ import annotations
 
