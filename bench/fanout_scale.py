@@ -353,7 +353,8 @@ def report(runs) -> None:
         w, d = r["without"], r["during"]
         print(f"{r['workers']:>7}{r['seconds']:>9.1f}{r['per_second'] or 0:>9}"
               f"{r['written']:>9}  "
-              f"{w['event']['ratio_median'] or 0:>15.2f} → {d['event']['ratio_median'] or 0:<8.2f}"
+              f"{w['event']['ratio_median'] or 0:>15.2f} → "
+              f"{d['event']['ratio_median'] or 0:<8.2f}"
               f"{w['bell']['ratio_median'] or 0:>15.2f} → {d['bell']['ratio_median'] or 0:<8.2f}"
               f"{d['event']['p99_ms_max'] or 0:>12.0f} / {d['bell']['p99_ms_max'] or 0:<6.0f}"
               f"  {r['ok']}")
