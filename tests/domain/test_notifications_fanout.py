@@ -332,3 +332,49 @@ def test_results_published_reaches_thousands_of_registrants_once_each_with_two_w
     assert all(p.sent > n // 3 for p in parts)  # random ids: about half in each range
     assert sum(p.sent for p in parts) == n - 1  # the owner heard it with the team, not twice
     assert job_statuses(app, tasks={fanout.TASK}) == {}
+
+
+def test_a_split_fan_out_writes_each_range_once_up_to_its_boundaries(committed, monkeypatch):
+    """Two parts split the profile-id space at its middle: builders whose ids sit on,
+    just below and just above the boundary, and at both ends, each hear it exactly once;
+    a crashed part resumes at its own cursor; a second split changes nothing."""
+    import uuid
+
+    app = committed
+    monkeypatch.setattr(fanout, "BATCH", 7)
+    event_id = seed_registrants(app, 30)
+    middle = 2**127
+    edges = [0, middle - 1, middle, middle + 1, 2**128 - 1]
+    with engine(app).begin() as conn:
+        for n in edges:
+            pid = uuid.UUID(int=n)
+            conn.execute(sa.text("INSERT INTO profiles (id, clerk_id, display_name, username) "
+                                 "VALUES (:id, :c, 'Edge', :u)"),
+                         {"id": pid, "c": f"edge_{n}", "u": f"edge-{len(str(n))}-{n % 997}"})
+            conn.execute(sa.text("INSERT INTO event_registrations (event_id, profile_id, "
+                                 "team_preference) VALUES (:e, :p, 'solo')"),
+                         {"e": event_id, "p": pid})
+    fid = start(app, event_id)
+    factory = fanout.session_factory_for(engine(app))
+    with factory() as session, session.begin():
+        second = fanout.split(session, fid, 2)
+    with factory() as session, session.begin():
+        assert fanout.split(session, fid, 2) == []  # once
+    assert len(second) == 1
+    fanout.run_fanout(factory, second[0], stop_after=1)  # the second range "crashes"
+    fanout.run_fanout(factory, fid)
+    fanout.run_fanout(factory, second[0])
+    assert per_recipient(app) == {"n": 35, "people": 35}
+    with engine(app).connect() as conn:
+        parts = conn.execute(sa.text(
+            "SELECT part, cursor, stop, sent, finished_at IS NOT NULL FROM notification_fanouts "
+            "ORDER BY part")).all()
+        edge_rows = conn.execute(sa.text(
+            "SELECT count(*) FROM notifications n JOIN profiles p ON p.id = n.recipient_id "
+            "WHERE p.clerk_id LIKE 'edge\\_%'")).scalar()
+    assert edge_rows == 5
+    assert [(p[0], p[2], p[4]) for p in parts] == [(0, uuid.UUID(int=middle), True),
+                                                  (1, None, True)]
+    assert sum(p[3] for p in parts) == 35
+    with factory() as session, session.begin():  # started or split: no further split
+        assert fanout.split(session, fid, 3) == []
