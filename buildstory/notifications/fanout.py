@@ -86,7 +86,8 @@ def split(session, fanout_id, parts: int) -> list:
     (ids are random, so the ranges hold about as many recipients each), so as many workers
     can write it at once: this row keeps the first range, each other range gets a row of
     its own (cursor at the range's start) and a job. Returns the new rows' ids; none when
-    ``parts`` < 2 or the fan-out has started, finished, been split or is gone. The row
+    ``parts`` < 2, the audience fits in one batch, or the fan-out has started, finished,
+    been split or is gone. The row
     stays locked until the caller commits, so two runs split it once."""
     if parts < 2:
         return []
@@ -94,6 +95,10 @@ def split(session, fanout_id, parts: int) -> list:
     if fan is None or fan.finished_at is not None or fan.part != 0 or fan.cursor is not None \
             or fan.stop is not None:
         return []
+    column, conditions = AUDIENCES[fan.audience](fan.subject_id)
+    beyond_one_batch = select(column).where(*conditions).order_by(column).offset(BATCH).limit(1)
+    if session.scalar(beyond_one_batch) is None:
+        return []  # one batch holds the whole audience: nothing to share
     bounds = [uuid.UUID(int=i * 2**128 // parts) for i in range(1, parts)] + [None]
     session.execute(update(NotificationFanout).where(NotificationFanout.id == fan.id)
                     .values(stop=bounds[0]))

@@ -378,3 +378,16 @@ def test_a_split_fan_out_writes_each_range_once_up_to_its_boundaries(committed, 
     assert sum(p[3] for p in parts) == 35
     with factory() as session, session.begin():  # started or split: no further split
         assert fanout.split(session, fid, 3) == []
+
+
+def test_an_audience_that_fits_in_one_batch_is_not_split(committed, monkeypatch):
+    app = committed
+    monkeypatch.setattr(fanout, "BATCH", 50)
+    fid = start(app, seed_registrants(app, 50))
+    factory = fanout.session_factory_for(engine(app))
+    with factory() as session, session.begin():
+        assert fanout.split(session, fid, 4) == []
+    fanout.run_fanout(factory, fid)
+    assert per_recipient(app) == {"n": 50, "people": 50}
+    with engine(app).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM notification_fanouts")).scalar() == 1
