@@ -1,6 +1,6 @@
 """Fan-outs in parts: notification_fanouts gains part and stop, unique per (dedupe_key, part).
 
-Revision ID: 0022_fanout_parts
+Revision ID: 0023_fanout_parts
 Revises: 0018_ownership
 Create Date: 2026-12-06
 
@@ -11,7 +11,7 @@ its range) and one job each. The once-ever key stays the first part's: (dedupe_k
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0022_fanout_parts"
+revision = "0023_fanout_parts"
 down_revision = "0018_ownership"
 branch_labels = None
 depends_on = None
