@@ -30,10 +30,10 @@ from sqlalchemy.types import Uuid
 from .. import jobs
 from ..enums import NotificationType
 from ..events.models import EventRegistration
+from ..mail.services import PRIORITY_BULK, queue_notification_emails
 from ..profiles.models import Profile
 from . import registry
 from .models import Notification, NotificationFanout
-from ..mail.services import PRIORITY_BULK, queue_notification_emails
 from .services import email_subject
 
 BATCH = 5000
@@ -87,8 +87,8 @@ def split(session, fanout_id, parts: int) -> list:
     can write it at once: this row keeps the first range, each other range gets a row of
     its own (cursor at the range's start) and a job. Returns the new rows' ids; none when
     ``parts`` < 2, the audience fits in one batch, or the fan-out has started, finished,
-    been split or is gone. The row
-    stays locked until the caller commits, so two runs split it once."""
+    been split or is gone. The row stays locked until the caller commits, so two runs
+    split it once."""
     if parts < 2:
         return []
     fan = _lock(session, fanout_id)
