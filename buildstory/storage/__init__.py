@@ -159,3 +159,20 @@ def released(session) -> None:
         from .. import jobs
 
         jobs.defer(session, DELETE_TASK, queueing_lock=DELETE_TASK)
+
+
+MOVE_TAKE = text("SELECT key, content_type, data FROM media_objects ORDER BY key LIMIT :n "
+                 "FOR UPDATE SKIP LOCKED")
+
+
+def move_to_external(session, *, batch: int = 100) -> int:
+    """Copy up to ``batch`` objects of ``media_objects`` to the external backend, then
+    delete them from the table (the caller commits); return how many moved."""
+    backend = current()
+    if not backend.external:
+        raise ValueError("STORAGE_URL names no external store")
+    rows = session.execute(MOVE_TAKE, {"n": batch}).all()
+    for key, content_type, data in rows:
+        backend.put(session, key, data, content_type)
+    DATABASE.delete(session, [key for key, _type, _data in rows])
+    return len(rows)

@@ -201,6 +201,23 @@ def test_rows_stored_before_the_switch_are_still_served(s3, client, db_session):
     assert_served(client, f"/avatars/{profile.id}/0123456789abcdef", data, "0123456789abcdef")
 
 
+def test_flask_storage_move_puts_database_images_in_the_bucket(s3, app, client, db_session):
+    profile = ProfileFactory()
+    data = AvatarFactory.build().data
+    key = storage.DATABASE.key_for("avatars", profile.id, "00000000000000aa", ".webp")
+    storage.DATABASE.put(db_session, key, data, "image/webp")
+    db_session.add(Avatar(profile_id=profile.id, hash="00000000000000aa", storage_key=key,
+                          size=len(data), content_type="image/webp"))
+    profile.avatar_hash = "00000000000000aa"
+    db_session.flush()
+    assert stored(s3, key) is None
+    result = app.test_cli_runner().invoke(args=["storage", "move", "--batch", "1"])
+    assert result.exit_code == 0 and "Every image is in the bucket." in result.output
+    assert stored(s3, key) == data
+    assert db_session.scalar(select(func.count()).select_from(MediaObject)) == 0
+    assert_served(client, f"/avatars/{profile.id}/00000000000000aa", data, "00000000000000aa")
+
+
 def signed_in(app, profile) -> Client:
     c = Client(app)
     c.raw.set_cookie(app.config["SESSION_COOKIE_NAME"], tokens.encode_session(
