@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from buildstory import storage
+from buildstory.buildlogs import services as post_services
 from buildstory.buildlogs.models import PostImage
 from buildstory.db import db
 from buildstory.hackathon import cards
@@ -26,6 +27,7 @@ from buildstory.hackathon.models import EventSubmission, SubmissionCard, Submiss
 from buildstory.identity import services as identity, tokens
 from buildstory.profiles import services as profile_services
 from buildstory.profiles.models import Avatar, Profile
+from buildstory.projects.models import Project
 from buildstory.storage.models import MediaDeletion, MediaObject
 from tests.conftest import Client
 from tests.factories import (AvatarFactory, EventFactory, EventRegistrationFactory,
@@ -290,6 +292,23 @@ def test_deleting_media_deletes_their_objects_after_the_commit(s3, committed):
     run_jobs(app, tasks={TASK})
     assert stored(s3, post_image.storage_key) is None
     assert me.get(f"/post-images/{post_image.post_id}/{post_image.hash}").status_code == 404
+
+    # a deleted project takes its posts' images with it (a cascade); this post skips the
+    # ten seconds between posts
+    with app.app_context():
+        owner = db.session.get(Profile, owner_id)
+        post_services.create_post(db.session, owner, {"body": "Another",
+                                                      "image_description": "Another header"},
+                                  project=db.session.scalars(
+                                      select(Project).filter_by(slug=slug)).one(),
+                                  image=png((300, 200)), now=identity.utcnow(), limits=False)
+        db.session.commit()
+        db.session.remove()
+    key = row(PostImage).storage_key
+    r = me.post(f"/projects/{slug}/delete", {"confirm": "yes"})
+    assert r.status_code == 303 and row(PostImage) is None and queued(app) == {key}
+    run_jobs(app, tasks={TASK})
+    assert stored(s3, key) is None and queued(app) == set()
 
 
 def test_a_rolled_back_deletion_keeps_the_object_and_cascades_are_swept(s3, committed):
