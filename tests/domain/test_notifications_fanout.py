@@ -104,6 +104,44 @@ def test_an_event_going_live_notifies_every_registrant_once_through_the_worker(c
     assert job_statuses(app) == {}
 
 
+def test_judging_and_complete_each_tell_every_registrant_once_through_the_worker(committed):
+    """Past live, an event moving into judging and then complete is announced to every
+    registrant once each, newest first in their list; moving back out of complete and in
+    again adds nothing."""
+    app = committed
+
+    def make():
+        admin = ProfileFactory(admin=True)
+        event = EventFactory(active=True, name="Autumn Jam")
+        people = [ProfileFactory() for _ in range(2)]
+        for person in people:
+            EventRegistrationFactory(event=event, profile=person)
+        return event.id, admin.id, [p.id for p in people]
+    event_id, admin_id, expected = setup(app, make)
+
+    def move(status):
+        with app.app_context():
+            event, admin = db.session.get(Event, event_id), db.session.get(Profile, admin_id)
+            event_services.transition_status(db.session, admin, event, status)
+            db.session.commit()
+            db.session.remove()
+
+    move(EventStatus.judging)
+    run_jobs(app)
+    move(EventStatus.complete)
+    move(EventStatus.judging)
+    move(EventStatus.complete)
+    run_jobs(app)
+    with app.app_context():
+        got = db.session.execute(sa.select(Notification.recipient_id)).scalars().all()
+        lists = [[i.sentence for i in queries.page(db.session, db.session.get(Profile, pid)).items]
+                 for pid in expected]
+        db.session.remove()
+    assert sorted(got) == sorted(expected * 2)
+    assert lists == [["Autumn Jam is complete", "Autumn Jam is in judging"]] * 2
+    assert job_statuses(app) == {}
+
+
 def test_a_crashed_fan_out_resumes_at_its_cursor(committed, monkeypatch):
     app = committed
     monkeypatch.setattr(fanout, "BATCH", 7)
