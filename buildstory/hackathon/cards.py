@@ -173,8 +173,9 @@ def render(inputs: CardInputs) -> bytes:
 
 # --- The stored card (a cache fill on first request) -------------------------------------
 
-STORED_SQL = text("SELECT png, storage_key FROM submission_cards "
-                  "WHERE submission_id = :id AND version = :v")
+STORED_SQL = text("SELECT coalesce(c.png, (SELECT o.data FROM media_objects o "
+                  "WHERE o.key = c.storage_key)) AS png, c.storage_key "
+                  "FROM submission_cards c WHERE c.submission_id = :id AND c.version = :v")
 # The PNG itself is an object of buildstory/storage/; replacing a row's key releases the
 # old object (trigger media_release). RETURNING says whether this statement wrote the row
 # and whether it replaced an older version.

@@ -361,7 +361,7 @@ def image_for_url(session, submission_id, digest: str, column, key_column):
     """Return (inline bytes, storage key, visible, project_id) of a stored demo image or
     thumbnail (``column``, ``key_column``) when ``digest`` is its current hash, else None.
     One statement."""
-    stmt = (select(column, key_column, and_(Project.hidden_at.is_(None), Profile.hidden_at.is_(None),
+    stmt = (select(storage.bytes_column(column, key_column), key_column, and_(Project.hidden_at.is_(None), Profile.hidden_at.is_(None),
                                 Profile.banned_at.is_(None)), Project.id)
             .select_from(SubmissionImage)
             .join(EventSubmission, EventSubmission.id == SubmissionImage.submission_id)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 DEFAULT_URL = "database"
 DELETE_TASK = "storage.delete_objects"
@@ -130,9 +130,21 @@ def put(session, key: str, data: bytes, content_type: str) -> str:
     return key
 
 
+def bytes_column(inline, key):
+    """A column of a media row's bytes wherever PostgreSQL holds them — inline in the row,
+    or the database backend's object — so serving reads row and bytes in one statement
+    (NULL when the object is external). Pass what it selected to ``read`` as ``inline``."""
+    from .models import MediaObject
+
+    return func.coalesce(inline, select(MediaObject.data).where(MediaObject.key == key)
+                         .scalar_subquery())
+
+
 def read(session, *, key: str | None, inline: bytes | None) -> bytes | None:
-    """The bytes of a media row: its object, or the bytes stored inline by older rows."""
-    if key is None:
+    """The bytes of a media row: ``inline`` when given (bytes in the row, or selected with
+    ``bytes_column``), else its object — from the external store, and from PostgreSQL for
+    objects stored there before the switch."""
+    if inline is not None or key is None:
         return inline
     backend = current()
     found = backend.get(session, key)

@@ -33,6 +33,7 @@ from tests.conftest import Client
 from tests.factories import (AvatarFactory, EventFactory, EventRegistrationFactory,
                              ProfileFactory, ProjectFactory)
 from tests.helpers import run_jobs
+from tests.querycount import count_queries
 
 BUCKET = "buildstory-media"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -358,6 +359,23 @@ def test_the_database_backend_keeps_objects_in_the_transaction(db_session):
     savepoint.rollback()
     assert db_session.get(MediaObject, key) is not None
     assert db_session.scalar(select(func.count()).select_from(MediaDeletion)) == 0
+
+
+def test_database_images_are_served_with_their_row_in_one_statement(app, client, db_session):
+    """An image in media_objects costs the same one statement an inline one did."""
+    profile = ProfileFactory()
+    profile_services.set_avatar(db_session, profile, png((64, 64)), now=identity.utcnow())
+    inline = AvatarFactory()
+    db_session.flush()
+    counts = []
+    for url in (f"/avatars/{profile.id}/{profile.avatar_hash}",
+                f"/avatars/{inline.profile_id}/{inline.hash}"):
+        client.get(url)  # warm: the first request of a session may read more
+        with count_queries(app) as q:
+            assert client.get(url).status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1]
+    assert sum("media_objects" in s for s in q.statements) == 1  # the subquery, no extra read
 
 
 @pytest.mark.parametrize("url, message", [
