@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 import threading
 
+from . import StorageUnavailable
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 
@@ -37,7 +39,7 @@ class S3Storage:
                     from botocore.config import Config
 
                     config = Config(connect_timeout=3, read_timeout=10,
-                                    retries={"max_attempts": 3, "mode": "standard"},
+                                    retries={"max_attempts": 2, "mode": "standard"},
                                     s3={"addressing_style": "path"} if self.endpoint else None)
                     access_key, secret_key = self._credentials
                     self._client = boto3.client(
@@ -54,19 +56,26 @@ class S3Storage:
         return self.prefix + key
 
     def put(self, session, key, data, content_type):
-        self.client.put_object(Bucket=self.bucket, Key=self.object_name(key), Body=data,
-                               ContentType=content_type, CacheControl=IMMUTABLE)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.object_name(key), Body=data,
+                                   ContentType=content_type, CacheControl=IMMUTABLE)
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable() from exc
 
     def get(self, session, key):
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             found = self.client.get_object(Bucket=self.bucket, Key=self.object_name(key))
+            return found["Body"].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
-            raise
-        return found["Body"].read()
+            raise StorageUnavailable() from exc
+        except BotoCoreError as exc:  # no connection, a timeout
+            raise StorageUnavailable() from exc
 
     def delete(self, session, keys):
         keys = list(keys)

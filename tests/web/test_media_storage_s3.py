@@ -378,6 +378,38 @@ def test_database_images_are_served_with_their_row_in_one_statement(app, client,
     assert sum("media_objects" in s for s in q.statements) == 1  # the subquery, no extra read
 
 
+def test_a_store_that_does_not_answer_is_a_503_with_a_message(app, login, client, db_session):
+    """Uploads and images of a bucket nobody answers for: 503 and the message, nothing
+    stored, never a 500."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    before = app.config.get("STORAGE_URL"), app.extensions.get(storage.EXTENSION_KEY)
+    app.config["STORAGE_URL"] = (f"s3://{BUCKET}?endpoint=http://127.0.0.1:{port}"
+                                 f"&region=us-east-1&access_key=test&secret_key=test")
+    storage.init_app(app)
+    try:
+        profile = ProfileFactory()
+        me = login(profile)
+        for htmx in (False, True):
+            r = me.post("/settings/avatar", {"avatar": (io.BytesIO(png((64, 64))), "me.png")},
+                        content_type="multipart/form-data", htmx=htmx,
+                        headers={"HX-Target": "avatar-panel"} if htmx else None)
+            assert r.status_code == 503 and storage.UNAVAILABLE in r.get_data(as_text=True)
+        assert db_session.get(Avatar, profile.id) is None
+        db_session.add(Avatar(profile_id=profile.id, hash="00000000000000bb",
+                              storage_key="avatars/x/00000000000000bb-1.webp", size=1,
+                              content_type="image/webp"))
+        db_session.get(Profile, profile.id).avatar_hash = "00000000000000bb"
+        db_session.flush()
+        r = client.get(f"/avatars/{profile.id}/00000000000000bb")
+        assert r.status_code == 503
+    finally:
+        app.config["STORAGE_URL"], app.extensions[storage.EXTENSION_KEY] = before
+
+
 @pytest.mark.parametrize("url, message", [
     ("ftp://bucket", "STORAGE_URL must be"),
     ("s3://?endpoint=http://127.0.0.1:9", "needs a bucket name"),
