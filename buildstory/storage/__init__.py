@@ -30,21 +30,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select, text
 
-from ..errors import DomainError
+from .errors import UNAVAILABLE, StorageUnavailable  # noqa: F401  (the package's API)
 
 DEFAULT_URL = "database"
 DELETE_TASK = "storage.delete_objects"
 EXTENSION_KEY = "buildstory_storage"
-
-
-UNAVAILABLE = "Images are unavailable right now. Please try again in a minute."
-
-
-class StorageUnavailable(DomainError):
-    """The external store did not answer (503); nothing was written."""
-
-    status = 503
-    message = UNAVAILABLE
 
 
 class Backend(Protocol):

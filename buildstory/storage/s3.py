@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import threading
 
-from . import StorageUnavailable
+from .errors import StorageUnavailable
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
