@@ -73,6 +73,9 @@ def load_config(instance_path, env=None):
         "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
         # redis://host:6379/1 keeps that cache in Redis, shared by every app server.
         "CACHE_URL": (env.get("CACHE_URL") or "").strip(),
+        # Uploaded media: "database" (default) or s3://bucket?endpoint=…&region=…
+        # (buildstory/storage/).
+        "STORAGE_URL": (env.get("STORAGE_URL") or "database").strip(),
     }
 
 
