@@ -1,7 +1,7 @@
 """Fan-outs in parts: notification_fanouts gains part and stop, unique per (dedupe_key, part).
 
 Revision ID: 0023_fanout_parts
-Revises: 0018_ownership
+Revises: 0022_media_storage
 Create Date: 2026-12-06
 
 A large fan-out can be written by several workers at once: its job splits the recipients'
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_fanout_parts"
-down_revision = "0018_ownership"
+down_revision = "0022_media_storage"
 branch_labels = None
 depends_on = None
 
