@@ -8,7 +8,7 @@ REDIS_SERVER ?= /usr/bin/redis-server
 PGBOUNCER ?= /usr/sbin/pgbouncer
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install chromium nginx redis pgbouncer postgres clean-db bench bench-curve flags
+.PHONY: run test install chromium nginx redis pgbouncer postgres clean-db bench bench-curve bench-fanout flags
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,3 +80,7 @@ bench: install postgres
 ## make bench-curve — the three sizes one after the other: one table and an SVG chart.
 bench-curve: install postgres
 	$(PY) bench/curve.py
+
+## make bench-fanout — "results published" to 150,000 registrants by real workers, pages measured meanwhile.
+bench-fanout: install postgres
+	$(PY) bench/fanout_scale.py

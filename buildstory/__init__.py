@@ -29,6 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .web import init_web
     init_web(app)
+    from . import storage
+    storage.init_app(app)
     from .routes import register_blueprints
     register_blueprints(app)
     from .cli import init_cli

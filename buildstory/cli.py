@@ -12,6 +12,7 @@ from .draws.cli import draws
 from .errors import DomainError
 from .jobs.cli import worker_command
 from .mail.cli import mail
+from .storage.cli import storage_group
 
 
 def init_cli(app) -> None:
@@ -22,6 +23,7 @@ def init_cli(app) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(mail)
     app.cli.add_command(counters_group)
+    app.cli.add_command(storage_group)
 
 
 @click.command("seed-demo")

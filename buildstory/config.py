@@ -73,6 +73,9 @@ def load_config(instance_path, env=None):
         "STATS_CACHE_SECONDS": float(env.get("STATS_CACHE_SECONDS", "30")),
         # redis://host:6379/1 keeps that cache in Redis, shared by every app server.
         "CACHE_URL": (env.get("CACHE_URL") or "").strip(),
+        # Uploaded media: "database" (default) or s3://bucket?endpoint=…&region=…
+        # (buildstory/storage/).
+        "STORAGE_URL": (env.get("STORAGE_URL") or "database").strip(),
     }
 
 
@@ -86,6 +89,9 @@ def _database_settings(env, url):
         "REPLICA_RETRY_SECONDS": _int(env, "REPLICA_RETRY_SECONDS", 5),
         # Empty: the job queue uses SQLALCHEMY_DATABASE_URI.
         "JOBS_DATABASE_URL": normalise_database_url(env.get("JOBS_DATABASE_URL") or ""),
+        # A large fan-out's ranges, one job each: as many as the fan-out workers that may
+        # write at once (1: one job, one database connection, however many workers run).
+        "FANOUT_PARTS": max(1, _int(env, "FANOUT_PARTS", 1)),
         "SQLALCHEMY_ENGINE_OPTIONS": {
             "pool_pre_ping": True,
             "pool_size": int(env.get("DB_POOL_SIZE", "10")),

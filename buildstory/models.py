@@ -17,6 +17,7 @@ from buildstory.projects.models import EventProject, Project, ProjectEvent
 from buildstory.reports.models import Report
 from buildstory.roadmap.models import (FeatureBoardCategory, FeatureBoardComment,
                                       FeatureBoardItem, FeatureBoardUpvote, RoadmapLeaderboard)
+from buildstory.storage.models import MediaDeletion, MediaObject
 from buildstory.streams.models import TwitchCategory
 from buildstory.teams.models import JoinRequest, OwnershipRequest, ProjectMember, TeamInvite
 from buildstory.tools.models import AiTool
@@ -37,4 +38,5 @@ __all__ = [
     "RoadmapLeaderboard",
     "HelpRequest", "Mentor",
     "OwnershipRequest",
+    "MediaDeletion", "MediaObject",
 ]

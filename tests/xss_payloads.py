@@ -179,6 +179,12 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
         return r.status_code
 
     admin_c = client(people["admin"])
+    # The watcher's project looks for a backend builder: every builder asks to join it with
+    # a payload as the message, which the watcher reads on /invites.
+    watcher_c = client(people["watcher"])
+    submit(watcher_c, "/projects/new", {"name": "Xss host", "slug": "xss-host",
+                                        "description": "Looking for builders"})
+    submit(watcher_c, "/projects/xss-host/open-roles", {"open_roles": "backend"})
     for i, p in enumerate(payloads):
         me = client(people["builders"][i])
         base = {"display_name": p, "username": f"xss{i}", "bio": p, "allow_invites": "1",
@@ -188,6 +194,9 @@ def push_everywhere(app, session=None, payloads=PAYLOADS, url_payloads=URL_PAYLO
             submit(me, "/settings", {**base, handle: p}, ok=(422,))
         submit(me, "/projects/new", {"name": p, "slug": f"xss-{i}", "description": p,
                                      "goal_text": p})
+        # Other skills (shown on the profile when its characters pass) and a join request
+        submit(me, "/settings/skills", {"other_skills": p}, ok=(303, 422))
+        submit(me, "/projects/xss-host/join-requests", {"role": "backend", "message": p})
         submit(me, "/events/xss-featured/register", {"team_preference": "solo"})
         submit(me, f"/projects/xss-{i}/events", {"event": featured_id})
         submit(me, f"/projects/xss-{i}/invites", {"username": "xss-watcher"})

@@ -103,12 +103,14 @@ class Post(db.Model):
 
 
 class PostImage(db.Model):
-    """A post's image: WebP bytes (re-encoded, never the upload), their hash (the URL's
-    cache key), the size and the required description (its alt text)."""
+    """A post's image: a WebP object (re-encoded, never the upload; buildstory/storage/),
+    its hash (the URL's cache key), the size and the required description (its alt text)."""
 
     __tablename__ = "post_images"
     __table_args__ = (
         CheckConstraint(f"octet_length(data) <= {IMAGE_MAX_BYTES}", name="data_size"),
+        CheckConstraint(f"size <= {IMAGE_MAX_BYTES}", name="size_max"),
+        CheckConstraint("(data IS NULL) <> (storage_key IS NULL)", name="one_place"),
         CheckConstraint(f"width BETWEEN 1 AND {IMAGE_MAX_SIDE} AND "
                         f"height BETWEEN 1 AND {IMAGE_MAX_SIDE}", name="dimensions"),
         CheckConstraint(f"char_length(description) BETWEEN 1 AND {DESCRIPTION_MAX}",
@@ -117,7 +119,9 @@ class PostImage(db.Model):
 
     post_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"),
                                                primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # older rows only
+    storage_key: Mapped[str | None] = mapped_column(Text)  # buildstory/storage/
+    size: Mapped[int | None] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(Text)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)

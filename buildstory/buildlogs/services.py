@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, update
 
-from .. import audit
+from .. import audit, storage
 from ..enums import PostContextType
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..notifications.models import Notification
@@ -92,8 +92,11 @@ def create_post(session, author, values, *, project=None, tool=None, image: byte
     session.flush()
     if "image" in cleaned:
         data, width, height, digest = cleaned["image"]
-        session.add(PostImage(post_id=post.id, data=data, hash=digest, width=width,
-                              height=height, description=cleaned["image_description"]))
+        key = storage.put(session, storage.new_key("posts", post.id, digest, ".webp"), data,
+                          "image/webp")
+        session.add(PostImage(post_id=post.id, storage_key=key, size=len(data), hash=digest,
+                              width=width, height=height,
+                              description=cleaned["image_description"]))
         session.flush()
     return post
 
@@ -122,11 +125,14 @@ def can_delete(post: Post, viewer, project=None) -> bool:
 
 
 def delete_post(session, viewer, post: Post, *, project=None, now: datetime) -> None:
-    """Soft-delete: the post leaves every list (with its comments)."""
+    """Soft-delete: the post leaves every list (with its comments); its image is deleted
+    (the row now, the stored object after the commit)."""
     if not can_delete(post, viewer, project):
         raise Forbidden(rules.NOT_AUTHOR_DELETE)
     session.execute(update(Post).where(Post.id == post.id, Post.deleted_at.is_(None))
                     .values(deleted_at=now, updated_at=now))
+    if session.execute(delete(PostImage).where(PostImage.post_id == post.id)).rowcount:
+        storage.released(session)
     session.refresh(post)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
 
+from .. import storage
 from ..clock import utcnow
 from ..db import db
 from ..errors import Conflict, Forbidden, ValidationFailed
@@ -288,9 +289,11 @@ def image(post_id, digest):
     visible to this viewer."""
     card = _card_or_404(post_id)
     row = queries.image(db.session, post_id, digest)
-    if row is None:
+    data = None if row is None else storage.read(db.session, key=row.storage_key,
+                                                 inline=row.data)
+    if data is None:
         abort(404)
-    response = Response(row.data, mimetype="image/webp")
+    response = Response(data, mimetype="image/webp")
     response.headers["Cache-Control"] = IMMUTABLE if queries.is_visible(card) \
         else "private, max-age=3600"
     response.set_etag(digest)

@@ -24,6 +24,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import text
 
+from .. import storage
+
 RENDERER_VERSION = "1"
 WIDTH, HEIGHT = 1200, 630
 FONT_PATH = Path(__file__).parent / "fonts" / "SourceSansPro-Semibold.ttf"
@@ -171,19 +173,29 @@ def render(inputs: CardInputs) -> bytes:
 
 # --- The stored card (a cache fill on first request) -------------------------------------
 
-STORED_SQL = text("SELECT png FROM submission_cards WHERE submission_id = :id AND version = :v")
+STORED_SQL = text("SELECT coalesce(c.png, (SELECT o.data FROM media_objects o "
+                  "WHERE o.key = c.storage_key)) AS png, c.storage_key "
+                  "FROM submission_cards c WHERE c.submission_id = :id AND c.version = :v")
+# The PNG itself is an object of buildstory/storage/; replacing a row's key releases the
+# old object (trigger media_release). RETURNING says whether this statement wrote the row
+# and whether it replaced an older version.
 STORE_SQL = text("""
-INSERT INTO submission_cards (submission_id, version, png, rendered_at)
-VALUES (:id, :v, :png, now())
+INSERT INTO submission_cards (submission_id, version, png, storage_key, size, rendered_at)
+VALUES (:id, :v, NULL, :key, :size, now())
 ON CONFLICT (submission_id) DO UPDATE
-  SET version = excluded.version, png = excluded.png, rendered_at = excluded.rendered_at
+  SET version = excluded.version, png = NULL, storage_key = excluded.storage_key,
+      size = excluded.size, rendered_at = excluded.rendered_at
   WHERE submission_cards.version <> excluded.version
+RETURNING (xmax <> 0) AS replaced
 """)
 
 
 def stored_card(session, submission_id, version: str) -> bytes | None:
-    """Return the stored PNG of this version, or None (one statement)."""
-    return session.scalar(STORED_SQL, {"id": submission_id, "v": version})
+    """Return the stored PNG of this version, or None."""
+    row = session.execute(STORED_SQL, {"id": submission_id, "v": version}).first()
+    if row is None:
+        return None
+    return storage.read(session, key=row.storage_key, inline=row.png)
 
 
 def card_png(session, submission_id, inputs: CardInputs) -> bytes:
@@ -196,5 +208,12 @@ def card_png(session, submission_id, inputs: CardInputs) -> bytes:
     if png is not None:
         return png
     png = render(inputs)
-    session.execute(STORE_SQL, {"id": submission_id, "v": version, "png": png})
+    key = storage.put(session, storage.new_key("cards", submission_id, version, ".png"), png,
+                      "image/png")
+    written = session.execute(STORE_SQL, {"id": submission_id, "v": version, "key": key,
+                                          "size": len(png)}).first()
+    if written is None:  # a concurrent request stored this version first: ours is spare
+        storage.forget(session, key)
+    elif written.replaced:
+        storage.released(session)  # the older version's object goes after the commit
     return png

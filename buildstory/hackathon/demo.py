@@ -25,7 +25,7 @@ from ..profiles.models import Profile
 from ..projects.models import EventProject, Project
 from ..teams.models import ProjectMember
 from ..tools.models import AiTool
-from . import counters, images, results
+from . import counters, images, results, submissions
 from .models import (EventJudge, EventResult, EventSubmission, EventSubmissionTool,
                      HackathonReview, HackathonReviewHighlight, JudgeScore, SubmissionImage)
 from .search_text import search_text
@@ -119,9 +119,8 @@ def _submit(session, event, project, tools, i: int, rng) -> EventSubmission:
     for tool in rng.sample(tools, min(len(tools), 2 + i % 3)):
         session.add(EventSubmissionTool(submission_id=sub.id, tool_id=tool.id))
     processed = images.process(demo_image(i))
-    session.add(SubmissionImage(submission_id=sub.id, image=processed.image,
-                                thumb=processed.thumb, hash=processed.hash,
-                                width=processed.width, height=processed.height, created_at=when))
+    session.add(SubmissionImage(submission_id=sub.id, created_at=when,
+                                **submissions.stored_image(session, sub.id, processed)))
     return sub
 
 

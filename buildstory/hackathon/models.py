@@ -94,11 +94,19 @@ class SubmissionImage(db.Model):
     """The demo image, re-encoded as WebP, with its thumbnail."""
 
     __tablename__ = "submission_images"
+    __table_args__ = (
+        # the bytes inline (rows from before media storage) or objects' keys, never both
+        CheckConstraint("(image IS NULL) <> (storage_key IS NULL) AND "
+                        "(thumb IS NULL) <> (thumb_storage_key IS NULL)", name="one_place"),
+    )
 
     submission_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("event_submissions.id", ondelete="CASCADE"), primary_key=True)
-    image: Mapped[bytes] = mapped_column(LargeBinary)
-    thumb: Mapped[bytes] = mapped_column(LargeBinary)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)  # older rows only
+    thumb: Mapped[bytes | None] = mapped_column(LargeBinary)  # older rows only
+    storage_key: Mapped[str | None] = mapped_column(Text)  # buildstory/storage/
+    thumb_storage_key: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(Integer)  # of the image
     hash: Mapped[str] = mapped_column(Text)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
@@ -110,11 +118,16 @@ class SubmissionCard(db.Model):
     """The rendered share card (PNG) of a submission's current version."""
 
     __tablename__ = "submission_cards"
+    __table_args__ = (
+        CheckConstraint("(png IS NULL) <> (storage_key IS NULL)", name="one_place"),
+    )
 
     submission_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("event_submissions.id", ondelete="CASCADE"), primary_key=True)
     version: Mapped[str] = mapped_column(Text)
-    png: Mapped[bytes] = mapped_column(LargeBinary)
+    png: Mapped[bytes | None] = mapped_column(LargeBinary)  # older rows only
+    storage_key: Mapped[str | None] = mapped_column(Text)  # buildstory/storage/
+    size: Mapped[int | None] = mapped_column(Integer)
     rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                   server_default=func.now())
 

@@ -111,6 +111,13 @@ class Card:
     reviews: int = 0
     awards: list = field(default_factory=list)
 
+    def render_key(self) -> tuple:
+        """Every value the showcase card shows (``web.memo``: same key, same HTML)."""
+        return (self.id, self.project_name, self.project_slug, self.what_built, self.hidden,
+                self.image_hash, tuple(p["name"] for p in self.team[:TEAM_SHOWN]),
+                self.team_more, tuple(t["name"] for t in self.tools[:TOOLS_SHOWN]),
+                self.tools_more, tuple(self.highlights), self.reviews, tuple(self.awards))
+
     @property
     def team_more(self) -> int:
         return max(0, len(self.team) - TEAM_SHOWN)

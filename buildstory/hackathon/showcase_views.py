@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, g, redirect, request, url_for
+from markupsafe import Markup, escape
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, url_for
 
 from ..db import db
 from ..events import access as event_access
@@ -12,6 +14,7 @@ from ..events import queries as event_queries
 from ..markdown import meta_description
 from ..projects import access as project_access
 from ..web import htmx
+from ..web.memo import RenderMemo
 from . import cards, rules, showcase
 from . import submission_reads as reads
 from .links import hackathon_path
@@ -28,6 +31,30 @@ PRIVATE_IMAGE = "private, max-age=3600"
 def hackathon_link(name: str, **values) -> str:
     """A hackathon page's path (``links.PATHS``) for templates."""
     return hackathon_path(name, **values)
+
+
+# A showcase card shows only its own data, with no form and nothing about the viewer, so
+# its HTML is remembered by that data (``web.memo``): a page of 24 cards renders the ones
+# it has not seen before.
+CARD_HTML = RenderMemo(4096)
+
+
+@bp.app_template_global()
+def showcase_card(card, event, focus: bool = False):
+    """The submission card (``hackathon/_macros.html``), rendered once per distinct data."""
+    def render():
+        macros = current_app.jinja_env.get_template("hackathon/_macros.html").module
+        return macros.submission_card(card, event, focus)
+    return CARD_HTML.get((event.slug, focus, *card.render_key()), render)
+
+
+@bp.app_template_global()
+def tool_option_tags(tools, selected: str | None):
+    """The AI tool filter's ``<option>``s (up to 200), joined here rather than by a template
+    loop, which spent more on them than on the rest of the form."""
+    return Markup("".join(
+        f'<option value="{escape(t.slug)}"{" selected" if t.slug == selected else ""}>'
+        f'{escape(t.name)}</option>' for t in tools))
 
 
 @bp.app_template_global()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from sqlalchemy import select
 
+from .. import storage
 from ..clock import utcnow
 from ..db import db
 from ..enums import AI_TOOL_CATEGORY_LABELS, EventStatus
@@ -227,19 +228,22 @@ def withdraw(slug, event_slug):
     return htmx.redirect(_here(project, event, "withdrawn"))
 
 
-def _serve(submission_id, digest: str, column):
+def _serve(submission_id, digest: str, column, key_column):
     """The stored image at its content-addressed URL; 404 for unknown or stale hashes and,
     for invisible submissions, to everyone but their team and moderators."""
-    found = services.image_for_url(db.session, submission_id, digest, column)
+    found = services.image_for_url(db.session, submission_id, digest, column, key_column)
     if found is None:
         abort(404)
-    data, visible, project_id = found
+    inline, key, visible, project_id = found
     if not visible:
         me = g.profile
         allowed = project_access.is_moderator(g.role) or (
             me is not None and services.is_on_team(db.session, project_id, me.id))
         if not allowed:
             abort(404)
+    data = storage.read(db.session, key=key, inline=inline)
+    if data is None:
+        abort(404)
     response = Response(data, mimetype="image/webp")
     response.headers["Cache-Control"] = IMMUTABLE if visible else "private, max-age=3600"
     response.set_etag(digest)
@@ -249,13 +253,14 @@ def _serve(submission_id, digest: str, column):
 @bp.get("/submission-images/<uuid:submission_id>/<digest>")
 def demo_image(submission_id, digest):
     """A submission's demo image (WebP, fits 1600×1000)."""
-    return _serve(submission_id, digest, SubmissionImage.image)
+    return _serve(submission_id, digest, SubmissionImage.image, SubmissionImage.storage_key)
 
 
 @bp.get("/submission-images/<uuid:submission_id>/<digest>/thumb")
 def demo_thumb(submission_id, digest):
     """The demo image's 480×300 thumbnail."""
-    return _serve(submission_id, digest, SubmissionImage.thumb)
+    return _serve(submission_id, digest, SubmissionImage.thumb,
+                  SubmissionImage.thumb_storage_key)
 
 
 def image_url(submission_id, digest: str, thumb: bool = False) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from .. import storage
 from ..enums import AiToolCategory, ProjectEventKind
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..events.models import Event, EventRegistration
@@ -236,17 +237,31 @@ def set_image(session, project: Project, event: Event, actor, data: bytes, *,
     processed = images.process(data)  # before the lock: decoding takes a while
     submission = _existing(session, project, event, actor, now=now)
     table = SubmissionImage.__table__
-    stmt = pg_insert(SubmissionImage).values(
-        submission_id=submission.id, image=processed.image, thumb=processed.thumb,
-        hash=processed.hash, width=processed.width, height=processed.height, created_at=now)
+    values = stored_image(session, submission.id, processed)
+    stmt = pg_insert(SubmissionImage).values(submission_id=submission.id, created_at=now,
+                                             **values)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[table.c.submission_id],
-        set_={name: stmt.excluded[name] for name in
-              ("image", "thumb", "hash", "width", "height", "created_at")}))
+        set_={name: stmt.excluded[name] for name in (*values, "created_at")}))
+    storage.released(session)  # the replaced image's objects go after the commit
     _touch(session, submission, actor, now)
     _trail(session, project, event, actor, ProjectEventKind.submission_updated, [IMAGE_LABEL],
            now=now)
     return session.get(SubmissionImage, submission.id, populate_existing=True)
+
+
+def stored_image(session, submission_id, processed: images.Processed) -> dict:
+    """Store a processed demo image and its thumbnail (buildstory/storage/); return the
+    row's values."""
+    image = storage.put(session, storage.new_key("submissions", submission_id,
+                                                 processed.hash, ".webp"),
+                        processed.image, "image/webp")
+    thumb = storage.put(session, storage.new_key("submissions", submission_id,
+                                                 processed.hash, "-thumb.webp"),
+                        processed.thumb, "image/webp")
+    return {"image": None, "thumb": None, "storage_key": image, "thumb_storage_key": thumb,
+            "size": len(processed.image), "hash": processed.hash, "width": processed.width,
+            "height": processed.height}
 
 
 def remove_image(session, project: Project, event: Event, actor, *, now: datetime) -> bool:
@@ -256,6 +271,7 @@ def remove_image(session, project: Project, event: Event, actor, *, now: datetim
         SubmissionImage.submission_id == submission.id)).rowcount
     if not gone:
         return False
+    storage.released(session)  # its objects go after the commit
     _touch(session, submission, actor, now)
     _trail(session, project, event, actor, ProjectEventKind.submission_updated, [IMAGE_LABEL],
            now=now)
@@ -290,6 +306,7 @@ def withdraw(session, project: Project, event: Event, actor, *, now: datetime) -
     session.execute(delete(EventSubmission).where(EventSubmission.id == submission.id)
                     .execution_options(synchronize_session=False))
     session.expunge(submission)
+    storage.released(session)  # the image's and card's objects (cascade) after the commit
     counters.recount_tools(session, tools)
     _trail(session, project, event, actor, ProjectEventKind.submission_withdrawn, [], now=now)
     return True
@@ -340,10 +357,11 @@ def picker_tools(session, submission_id, extra_ids) -> list[tuple[AiTool, bool]]
     return [(tool, bool(is_used)) for tool, is_used in session.execute(stmt).all()]
 
 
-def image_for_url(session, submission_id, digest: str, column):
-    """Return (bytes, visible, project_id) of a stored demo image or thumbnail (``column``)
-    when ``digest`` is its current hash, else None. One statement."""
-    stmt = (select(column, and_(Project.hidden_at.is_(None), Profile.hidden_at.is_(None),
+def image_for_url(session, submission_id, digest: str, column, key_column):
+    """Return (inline bytes, storage key, visible, project_id) of a stored demo image or
+    thumbnail (``column``, ``key_column``) when ``digest`` is its current hash, else None.
+    One statement."""
+    stmt = (select(storage.bytes_column(column, key_column), key_column, and_(Project.hidden_at.is_(None), Profile.hidden_at.is_(None),
                                 Profile.banned_at.is_(None)), Project.id)
             .select_from(SubmissionImage)
             .join(EventSubmission, EventSubmission.id == SubmissionImage.submission_id)

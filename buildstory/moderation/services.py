@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 
+from .. import storage
 from ..audit import AuditLog, record
 from ..enums import UserRole
 from ..errors import Conflict, Forbidden, ValidationFailed
@@ -214,6 +215,7 @@ def delete_user(session, actor, target, *, confirm: str | None, admin_ids,
     mentoring.release_all(session, target.id, actor=None, now=now)  # back to the queue
     session.delete(target)
     session.flush()
+    storage.released(session)  # their images' objects (cascade) go after the commit
     # Rows the database removed by cascade may still sit in the identity map.
     session.expire_all()
     pending.apply(session)  # their submissions' tools, their reviews' and scores' counts

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Index,
-                        Integer, Text, UniqueConstraint, Uuid, func, text)
+                        Integer, SmallInteger, Text, UniqueConstraint, Uuid, func, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from buildstory.db import db
@@ -73,16 +73,21 @@ class NotificationFanout(db.Model):
     ``subject_id`` its argument (the event, for registrants). The job walks recipients by
     profile id; ``cursor`` is the last profile id done, so a crashed run resumes there.
     ``dedupe_key`` makes the fan-out (and each notification it writes) happen once ever.
+    A fan-out split for several workers has one row per ``part``: each walks its own range
+    of profile ids, from its first ``cursor`` to ``stop`` (the range's last id; None: to
+    the end); the once-ever row is part 0.
     """
 
     __tablename__ = "notification_fanouts"
+    __table_args__ = (UniqueConstraint("dedupe_key", "part"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True,
                                           server_default=func.gen_random_uuid())
     type: Mapped[NotificationType] = mapped_column(notification_type_type)
     audience: Mapped[str] = mapped_column(Text)
     subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    dedupe_key: Mapped[str] = mapped_column(Text, unique=True)
+    dedupe_key: Mapped[str] = mapped_column(Text)
+    part: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     title: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
@@ -90,6 +95,7 @@ class NotificationFanout(db.Model):
     project_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     cursor: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    stop: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     sent: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                  server_default=func.now())

@@ -5,7 +5,7 @@ import unicodedata
 import uuid
 from datetime import datetime
 
-from sqlalchemy import (ARRAY, CHAR, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary,
+from sqlalchemy import (ARRAY, CHAR, CheckConstraint, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         SmallInteger, text, Text, Uuid, false, func, true)
 from sqlalchemy.dialects.postgresql import BIT
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -147,18 +147,24 @@ class Profile(ModerationState, db.Model):
 
 
 class Avatar(db.Model):
-    """A profile's uploaded avatar: 256×256 WebP bytes and their content hash."""
+    """A profile's uploaded avatar: a 256×256 WebP object (buildstory/storage/) and its
+    content hash."""
 
     __tablename__ = "avatars"
     __table_args__ = (
         # Re-encoded avatars are small; this keeps a bug from storing an original upload.
         CheckConstraint("octet_length(data) <= 65536", name="data_size"),
+        CheckConstraint("size <= 65536", name="size_max"),
+        # the bytes inline (rows from before media storage) or an object's key, never both
+        CheckConstraint("(data IS NULL) <> (storage_key IS NULL)", name="one_place"),
     )
 
     profile_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True)
     hash: Mapped[str] = mapped_column(Text)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # older rows only
+    storage_key: Mapped[str | None] = mapped_column(Text)  # buildstory/storage/
+    size: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(Text, default="image/webp",
                                               server_default="image/webp")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import (Boolean, Select, bindparam, exists, literal, literal_column, select,
                         union_all)
 
+from .. import storage
 from ..enums import ExperienceLevel, UserRole
 from ..events.models import Event, EventRegistration
 from ..events.rules import PUBLIC_STATUSES, SEEKING
@@ -49,11 +50,14 @@ def _username_taken_statement():
 # --- Settings, avatars and invitee search (appended by the settings work) ----------------
 
 def avatar_image(session, profile_id, digest: str):
-    """Return ``(data, content_type, is_visible)`` of the avatar with this hash, or None."""
+    """Return ``(bytes PostgreSQL holds or None, storage key, content_type, is_visible)`` of
+    the avatar with this hash, or None."""
     from .models import Avatar
 
     row = session.execute(
-        select(Avatar.data, Avatar.content_type, visible().label("is_visible"))
+        select(storage.bytes_column(Avatar.data, Avatar.storage_key), Avatar.storage_key,
+               Avatar.content_type,
+               visible().label("is_visible"))
         .join(Profile, Profile.id == Avatar.profile_id)
         .where(Avatar.profile_id == profile_id, Avatar.hash == digest)).first()
     return tuple(row) if row else None

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import DomainError, ValidationFailed
+from .. import storage
 from . import avatars, countries, forms
 from .models import Avatar, Profile
 from .queries import CURRENT, username_status
@@ -114,12 +115,16 @@ def set_avatar(session, profile: Profile, data: bytes, *, now: datetime) -> str:
         raise ImageTooLarge(field="avatar")
     webp = avatars.process_image(data)
     digest = hashlib.sha256(webp).hexdigest()[:16]
-    row = {"profile_id": profile.id, "hash": digest, "data": webp,
-           "content_type": avatars.CONTENT_TYPE, "created_at": now}
+    key = storage.put(session, storage.new_key("avatars", profile.id, digest, ".webp"), webp,
+                      avatars.CONTENT_TYPE)
+    row = {"profile_id": profile.id, "hash": digest, "data": None, "storage_key": key,
+           "size": len(webp), "content_type": avatars.CONTENT_TYPE, "created_at": now}
     stmt = insert(Avatar).values(**row)
     session.execute(stmt.on_conflict_do_update(
         index_elements=[Avatar.profile_id],
-        set_={k: stmt.excluded[k] for k in ("hash", "data", "content_type", "created_at")}))
+        set_={k: stmt.excluded[k] for k in ("hash", "data", "storage_key", "size",
+                                            "content_type", "created_at")}))
+    storage.released(session)  # the replaced avatar's object goes after the commit
     profile.avatar_hash = digest
     profile.updated_at = now
     session.flush()
@@ -128,7 +133,8 @@ def set_avatar(session, profile: Profile, data: bytes, *, now: datetime) -> str:
 
 def remove_avatar(session, profile: Profile, *, now: datetime) -> None:
     """Delete the builder's uploaded avatar; the initials avatar shows again."""
-    session.execute(delete(Avatar).where(Avatar.profile_id == profile.id))
+    if session.execute(delete(Avatar).where(Avatar.profile_id == profile.id)).rowcount:
+        storage.released(session)  # its object goes after the commit
     profile.avatar_hash = None
     profile.updated_at = now
     session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, current_app, g, redirect, request,
                    url_for)
 
+from .. import storage
 from ..db import db
 from ..enums import EXPERIENCE_LEVEL_HINTS, EXPERIENCE_LEVEL_LABELS
 from ..errors import ValidationFailed
@@ -154,11 +155,14 @@ def avatar(profile_id, digest):
     found = queries.avatar_image(db.session, profile_id, digest)
     if found is None:
         abort(404)
-    data, content_type, is_visible = found
+    inline, key, content_type, is_visible = found
     if not is_visible:
         me = g.profile
         if not (me is not None and (me.id == profile_id or g.role in ("moderator", "admin"))):
             abort(404)
+    data = storage.read(db.session, key=key, inline=inline)
+    if data is None:
+        abort(404)
     response = Response(data, mimetype=content_type)
     response.headers["Cache-Control"] = IMMUTABLE if is_visible else "private, max-age=3600"
     response.set_etag(digest)

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import storage
 from ..enums import ProjectEventKind
 from ..errors import Conflict, Forbidden, ValidationFailed
 from ..events.models import Event, EventRegistration
@@ -114,6 +115,7 @@ def delete_project(session, project: Project, actor: Profile) -> None:
     tool_ids = counters.lock_project_submissions(session, [project.id])
     session.delete(project)
     session.flush()
+    storage.released(session)  # its images' objects (cascade) go after the commit
     counters.recount_tools(session, tool_ids)  # its submissions no longer use them
 
 

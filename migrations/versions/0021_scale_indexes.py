@@ -2,7 +2,7 @@
 partial index.
 
 Revision ID: 0021_scale_indexes
-Revises: 0018_ownership
+Revises: 0023_fanout_parts
 Create Date: 2026-12-06
 
 The admin user list's Hidden and Banned tabs (their bounded counts and their pages, with
@@ -14,7 +14,7 @@ the hidden ones among them read 35,000 heap pages (415 ms); the partial index ho
 from alembic import op
 
 revision = "0021_scale_indexes"
-down_revision = "0018_ownership"
+down_revision = "0023_fanout_parts"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,8 @@
 Each of the payloads of ``tests/xss_payloads.py`` is submitted through the real forms —
 display name, bio, handles, website / Twitch / stream URLs, project name, description,
 goal and URLs, event name and description, mentor and sponsor applications, ban reasons,
-Twitch category names — and then every page that shows them is opened with the CSP
+Twitch category names, other skills, join-request messages (read by the project's
+owner on /invites) — and then every page that shows them is opened with the CSP
 bypassed (``bypass_csp=True``), so the escaping and the markdown cleaner are what is
 tested: no dialog opens, no request goes to a payload's URL, no element carries an event
 handler or a ``javascript:`` / ``data:`` / ``vbscript:`` link, no script but our two

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from buildstory import storage
 from buildstory.errors import ValidationFailed
 from buildstory.profiles import services
 from buildstory.profiles.avatars import NOT_AN_IMAGE, TOO_LARGE, process_image
@@ -152,18 +153,26 @@ def test_set_avatar_stores_webp_with_its_hash_and_replaces_the_old_one(db_sessio
     first = services.set_avatar(db_session, profile, jpeg_with_exif(), now=NOW)
     row = db_session.get(Avatar, profile.id)
     assert profile.avatar_hash == first == row.hash and len(first) == 16
-    assert row.content_type == "image/webp" and len(row.data) <= 64 * 1024
+    stored = storage.read(db_session, key=row.storage_key, inline=row.data)
+    assert row.content_type == "image/webp" and len(stored) == row.size <= 64 * 1024
+    assert stored[:4] == b"RIFF" and row.data is None  # the bytes live in the storage
+    first_key = row.storage_key
     second = services.set_avatar(db_session, profile, encode(stripes(), "PNG"), now=NOW)
     db_session.expire_all()
     row = db_session.get(Avatar, profile.id)
     assert second != first and row.hash == second == profile.avatar_hash
+    # the replaced avatar's object went with it (the database backend, same transaction)
+    assert storage.read(db_session, key=first_key, inline=None) is None
+    assert storage.read(db_session, key=row.storage_key, inline=None) is not None
 
 
 def test_remove_avatar_restores_the_initials(db_session):
     profile = ProfileFactory()
     services.set_avatar(db_session, profile, encode(stripes(), "PNG"), now=NOW)
+    key = db_session.get(Avatar, profile.id).storage_key
     services.remove_avatar(db_session, profile, now=NOW)
     assert profile.avatar_hash is None and db_session.get(Avatar, profile.id) is None
+    assert storage.read(db_session, key=key, inline=None) is None  # its object too
 
 
 def test_uploads_over_5_mb_are_refused_with_413(db_session):

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from buildstory import storage
 from buildstory.audit import AuditLog
 from buildstory.buildlogs.models import Post, PostImage
 from buildstory.enums import PostContextType
@@ -94,12 +95,14 @@ def test_an_image_is_reencoded_and_served_while_visible(login, client, db_sessio
                 headers={"HX-Target": "updates"})
     assert r.status_code == 200 and "New header" in r.get_data(as_text=True)
     image = db_session.scalars(select(PostImage)).one()
-    assert (image.width, image.height) == (1600, 800) and image.data[8:12] == b"WEBP"
-    assert len(image.data) <= 512 * 1024
+    data = storage.read(db_session, key=image.storage_key, inline=image.data)
+    assert (image.width, image.height) == (1600, 800) and data[8:12] == b"WEBP"
+    assert len(data) == image.size <= 512 * 1024
     url = f"/post-images/{image.post_id}/{image.hash}"
     assert f'src="{url}" alt="The new red header"' in r.get_data(as_text=True)
     served = client.get(url)
     assert served.status_code == 200 and served.mimetype == "image/webp"
+    assert served.data == data
     assert "immutable" in served.headers["Cache-Control"]
     assert client.get(f"/post-images/{image.post_id}/0000").status_code == 404
     db_session.get(Post, image.post_id).hidden_at = utcnow()

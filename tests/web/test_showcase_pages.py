@@ -264,3 +264,40 @@ def test_hidden_projects_awards_do_not_show_on_profiles(client, live):
     sub = submit(live, "Hidden win", owner=builder, hidden=True)
     publish(live, 1, [(ResultKind.overall, None, 1, sub)])
     assert "award" not in client.get("/profiles/quiet").get_data(as_text=True)
+
+
+def test_a_remembered_card_changes_with_what_it_shows(client, live):
+    """Cards are rendered once per distinct data (``web.memo``): every value a card shows
+    is in its key, so a new review, a renamed project, a new teammate or a hidden owner
+    shows on the very next page."""
+    from buildstory.db import db
+    from buildstory.hackathon.showcase_views import CARD_HTML
+    sub = submit(live, name="Memo Bot")
+    first = client.get("/events/jam/showcase").get_data(as_text=True)
+    assert titles(first) == ["Memo Bot"] and "0 reviews" in first
+    remembered = len(CARD_HTML)
+    HackathonReviewFactory(submission=sub, highlights={"design": "Neat"}, bump=True)
+    html = client.get("/events/jam/showcase").get_data(as_text=True)
+    assert "1 review<" in html and "Design 1" in html
+    sub.project.name = "Memo Bot Two"
+    ProjectMemberFactory(project=sub.project, profile=ProfileFactory(display_name="Zed"))
+    db.session.flush()
+    html = client.get("/events/jam/showcase").get_data(as_text=True)
+    assert titles(html) == ["Memo Bot Two"] and ", Zed" in html
+    assert len(CARD_HTML) == remembered + 2
+    sub.project.owner.hidden_at = utcnow()
+    db.session.flush()
+    assert titles(client.get("/events/jam/showcase").get_data(as_text=True)) == []
+
+
+def test_the_render_memo_keeps_the_newest_entries():
+    from buildstory.web.memo import RenderMemo
+    memo, renders = RenderMemo(2), []
+
+    def render(text):
+        return lambda: renders.append(text) or text
+    assert memo.get("a", render("A")) == "A" and memo.get("b", render("B")) == "B"
+    assert memo.get("a", render("again")) == "A"  # remembered, and now the newest
+    memo.get("c", render("C"))  # over the size: "b", the least recently used, leaves
+    assert memo.get("a", render("A2")) == "A" and memo.get("b", render("B2")) == "B2"
+    assert renders == ["A", "B", "C", "B2"] and len(memo) == 2
