@@ -83,6 +83,9 @@ class EventRegistration(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "profile_id"),
                       # the admin dashboard's recent activity (latest registrations)
                       Index("ix_event_registrations_registered_at", "registered_at"),
+                      # the event page's counts read the registrants from the index alone
+                      Index("ix_event_registrations_stats", "event_id", "profile_id",
+                            postgresql_include=["team_preference"]),
                       # suggested teammates: candidates read from the index alone
                       Index("ix_event_registrations_match", "event_id",
                             text("registered_at DESC"), "profile_id",

@@ -63,6 +63,10 @@ class Profile(ModerationState, db.Model):
               postgresql_where=text("hidden_at IS NOT NULL")),
         Index("ix_profiles_banned", text("created_at DESC"), text("id DESC"),
               postgresql_where=text("banned_at IS NOT NULL")),
+        # The event page's counts join its registrants to the visible builders and their
+        # country from this index alone (migration 0021_scale_indexes).
+        Index("ix_profiles_visible_country", "id", postgresql_include=["country"],
+              postgresql_where=text("hidden_at IS NULL AND banned_at IS NULL")),
         # The directory's Country filter counts its builders per country (index-only).
         Index("ix_profiles_country_directory", "country", postgresql_where=text(
             "hidden_at IS NULL AND banned_at IS NULL AND username IS NOT NULL "
