@@ -398,6 +398,8 @@ def main() -> int:
         only = [p for p in os.environ.get("BENCH_PATHS", "").split(",") if p]
         if only:  # e.g. BENCH_PATHS=/members,/dashboard (the baseline always runs)
             plan = plan[:1] + [p for p in plan[1:] if any(p[0].startswith(o) for o in only)]
+            if len(plan) == 1 and not any("fan-out".startswith(o) for o in only):
+                sys.exit(f"BENCH_PATHS={','.join(only)} names no path of this run")
         results = measure(wrk_bin, base, plan)
         if not CURVE and (not only or any("fan-out".startswith(o) for o in only)):
             fanout = fanout_phase(wrk_bin, base, env, conninfo, builder_cookie)
