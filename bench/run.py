@@ -70,13 +70,19 @@ def database_url():
 
 
 def migration_head() -> str:
-    """The newest migration of this checkout (what a reused bench database must be at)."""
+    """The newest migration of this checkout and a digest of the whole chain (what a reused
+    bench database must be at): revisions re-chained at a merge keep the head's name."""
+    import hashlib
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(ROOT / "migrations"))
-    return ScriptDirectory.from_config(config).get_current_head()
+    script = ScriptDirectory.from_config(config)
+    chain = [r.revision for r in script.walk_revisions()]
+    digest = hashlib.sha256(" ".join(chain).encode()).hexdigest()[:8]
+    return f"{script.get_current_head()}+{digest}"
 
 
 META = ("CREATE TABLE IF NOT EXISTS bench_meta (scale text NOT NULL, sizes jsonb NOT NULL, "
