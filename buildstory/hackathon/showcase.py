@@ -194,9 +194,13 @@ SELECT shown.id,
          WHERE pm.project_id = shown.project_id
            AND m.hidden_at IS NULL AND m.banned_at IS NULL) t) AS team,
   (SELECT json_agg(json_build_object('name', a.name, 'slug', a.slug) ORDER BY a.name)
-   FROM event_submission_tools est JOIN ai_tools a ON a.id = est.tool_id
-   WHERE est.submission_id = shown.id
-     AND a.hidden_at IS NULL AND a.merged_into_id IS NULL) AS tools,
+   FROM event_submission_tools est
+   -- each tool by primary key (OFFSET 0 keeps it a lookup: joined, the planner hashed
+   -- the whole catalogue once per card)
+   CROSS JOIN LATERAL (SELECT t.name, t.slug FROM ai_tools t
+                        WHERE t.id = est.tool_id AND t.hidden_at IS NULL
+                          AND t.merged_into_id IS NULL OFFSET 0) a
+   WHERE est.submission_id = shown.id) AS tools,
   shown.highlight_counts AS highlights,
   shown.visible_review_count AS reviews,
   (SELECT json_agg(json_build_object('kind', er.kind, 'category', er.category,
