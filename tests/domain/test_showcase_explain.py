@@ -103,8 +103,9 @@ def test_sitemap_submission_chunk_is_a_keyset_read_on_the_primary_key(filled):
 
 def test_card_tools_are_looked_up_by_primary_key_not_hashed_per_card(filled):
     """With a real catalogue (300 tools) and sequential scans allowed, each card's tools
-    are primary-key lookups; joined plainly, the planner read and hashed the whole
-    catalogue once per card (1.3 ms of the page's 1.5 ms statement on the bench data)."""
+    are looked up by the tool row's id; joined plainly, the planner read and hashed the
+    whole catalogue once per card (1.3 ms of the page's 1.5 ms statement on the bench
+    data)."""
     session, event_id = filled
     session.execute(text(
         "INSERT INTO ai_tools (name, name_key, slug) SELECT 'Cat ' || i, 'cat' || i, "
@@ -118,4 +119,7 @@ def test_card_tools_are_looked_up_by_primary_key_not_hashed_per_card(filled):
     ids = list(session.scalars(text(
         "SELECT id FROM event_submissions WHERE event_id = :e LIMIT 24"), {"e": event_id}))
     found = plan(session, showcase._extras_statement(), {"ids": ids, "event_id": event_id})
-    assert "pk_ai_tools" in found and "Seq Scan on ai_tools" not in found, found
+    tools = found[found.index("SubPlan 2"):found.index("SubPlan 3")]
+    # per tool row of the card: the primary key, or for a catalogue this small the planner
+    # may read its few pages; never the whole catalogue hashed for every card
+    assert "Hash" not in tools and "est.tool_id" in tools, tools

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from buildstory import storage
 from buildstory.enums import AiToolCategory, EventStatus, ProjectEventKind
 from buildstory.errors import Conflict, Forbidden, ValidationFailed
 from buildstory.events import services as event_services
@@ -282,11 +283,13 @@ def test_the_demo_image_is_reencoded_to_fit_with_a_thumbnail(db_session, team):
     save(db_session, team)
     row = submissions.set_image(db_session, project, event, owner, png(), now=utcnow())
     assert (row.width, row.height) == (1600, 800)
-    assert len(row.image) <= 512 * 1024
-    with Image.open(io.BytesIO(row.image)) as img:
+    image = storage.read(db_session, key=row.storage_key, inline=row.image)
+    thumb = storage.read(db_session, key=row.thumb_storage_key, inline=row.thumb)
+    assert len(image) <= 512 * 1024
+    with Image.open(io.BytesIO(image)) as img:
         assert img.format == "WEBP" and img.size == (1600, 800)
         assert not img.info.get("exif") and not img.info.get("icc_profile")
-    with Image.open(io.BytesIO(row.thumb)) as img:
+    with Image.open(io.BytesIO(thumb)) as img:
         assert img.size == (480, 240)
     kind, details, _ = trail(db_session, project)[-1]
     assert kind == ProjectEventKind.submission_updated and details["fields"] == ["Demo image"]
