@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench.run as runner  # noqa: E402
 from bench.run import ensure_wrk, free_port, serve, wrk  # noqa: E402
+from bench.seed import copy_rows  # noqa: E402
 from buildstory.devdb import cluster_for  # noqa: E402
 
 DB = "buildstory_bench_fanout"
@@ -57,26 +58,6 @@ BEFORE_ROUNDS = int(os.environ.get("FANOUT_BEFORE_ROUNDS", "3"))
 SLUG = "fanout-jam"
 GOAL_SECONDS = 60
 PREFIX = "fanout_"  # the seeded builders' clerk ids
-
-
-def progress(label: str, done: int, total: int, started: float) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    rate = done / max(time.time() - started, 1e-6)
-    sys.stdout.write(f"\r  {label:<20} [{'#' * filled}{'.' * (width - filled)}] "
-                     f"{done:>7}/{total:<7} {rate:>8.0f}/s")
-    if done >= total:
-        sys.stdout.write("\n")
-    sys.stdout.flush()
-
-
-def copy_rows(conn, table: str, columns: list[str], rows, total: int) -> None:
-    started = time.time()
-    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for i, row in enumerate(rows, 1):
-            cp.write_row(row)
-            if i % 5000 == 0 or i == total:
-                progress(table, i, total, started)
 
 
 def database() -> tuple[str, str]:

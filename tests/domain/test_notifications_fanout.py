@@ -65,6 +65,15 @@ def per_recipient(app):
         )).one()._mapping)
 
 
+def move_event(app, event_id, admin_id, status):
+    """The admin moves the event to ``status``, as the admin page does (committed)."""
+    with app.app_context():
+        event, admin = db.session.get(Event, event_id), db.session.get(Profile, admin_id)
+        event_services.transition_status(db.session, admin, event, status)
+        db.session.commit()
+        db.session.remove()
+
+
 def test_an_event_going_live_notifies_every_registrant_once_through_the_worker(committed):
     app = committed
 
@@ -79,11 +88,7 @@ def test_an_event_going_live_notifies_every_registrant_once_through_the_worker(c
     event_id, admin_id, expected = setup(app, make)
 
     def move(status):
-        with app.app_context():
-            event, admin = db.session.get(Event, event_id), db.session.get(Profile, admin_id)
-            event_services.transition_status(db.session, admin, event, status)
-            db.session.commit()
-            db.session.remove()
+        move_event(app, event_id, admin_id, status)
 
     move(EventStatus.active)
     assert list(job_statuses(app)) == ["todo"]  # the request only deferred
@@ -120,11 +125,7 @@ def test_judging_and_complete_each_tell_every_registrant_once_through_the_worker
     event_id, admin_id, expected = setup(app, make)
 
     def move(status):
-        with app.app_context():
-            event, admin = db.session.get(Event, event_id), db.session.get(Profile, admin_id)
-            event_services.transition_status(db.session, admin, event, status)
-            db.session.commit()
-            db.session.remove()
+        move_event(app, event_id, admin_id, status)
 
     move(EventStatus.judging)
     run_jobs(app)
